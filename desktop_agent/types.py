@@ -1,0 +1,487 @@
+"""Typed values that cross module boundaries.
+
+Everything here is a frozen, keyword-only dataclass (or an enum). Geometry that leaves perception is in
+screen coordinates (points); only `screen/coords.py` converts between image pixels and points.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:  # numpy is only needed for the Frame annotation
+    import numpy as np
+
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+# ---------------------------------------------------------------- geometry
+@_frozen
+class Point:
+    x: int
+    y: int
+
+
+@_frozen
+class Rect:
+    """Axis-aligned box; `right`/`bottom` are exclusive."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        if self.width < 0 or self.height < 0:
+            raise ValueError(f"Rect with negative size: {self.width}x{self.height}")
+
+    @classmethod
+    def from_corners(cls, left: int, top: int, right: int, bottom: int) -> Rect:
+        return cls(left=left, top=top, width=max(0, right - left), height=max(0, bottom - top))
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+    @property
+    def center(self) -> Point:
+        return Point(x=self.left + self.width // 2, y=self.top + self.height // 2)
+
+    @property
+    def area(self) -> int:
+        return self.width * self.height
+
+    def contains(self, point: Point) -> bool:
+        return self.left <= point.x < self.right and self.top <= point.y < self.bottom
+
+    def contains_rect(self, other: Rect) -> bool:
+        return (self.left <= other.left and self.top <= other.top
+                and other.right <= self.right and other.bottom <= self.bottom)
+
+    def intersection(self, other: Rect) -> Rect | None:
+        left, top = max(self.left, other.left), max(self.top, other.top)
+        right, bottom = min(self.right, other.right), min(self.bottom, other.bottom)
+        if right <= left or bottom <= top:
+            return None
+        return Rect.from_corners(left, top, right, bottom)
+
+    def union(self, other: Rect) -> Rect:
+        return Rect.from_corners(min(self.left, other.left), min(self.top, other.top),
+                                 max(self.right, other.right), max(self.bottom, other.bottom))
+
+    def inflate(self, margin: int) -> Rect:
+        return Rect.from_corners(self.left - margin, self.top - margin,
+                                 self.right + margin, self.bottom + margin)
+
+    def iou(self, other: Rect) -> float:
+        inter = self.intersection(other)
+        if inter is None:
+            return 0.0
+        return inter.area / float(self.area + other.area - inter.area)
+
+
+@_frozen
+class Monitor:
+    """One physical monitor: its place in the virtual screen (points) and pixels per point."""
+
+    index: int
+    bounds: Rect
+    scale: float = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Frame:
+    """One capture: BGR pixels of `region` (screen points), `scale` pixels per point."""
+
+    image: np.ndarray
+    region: Rect
+    scale: float = 1.0
+    monotonic: float = 0.0
+
+
+# ---------------------------------------------------------------- perception
+class Role(enum.Enum):
+    TEXT = "text"
+    BUTTON = "button"
+    FIELD = "field"
+    CHECKBOX = "checkbox"
+    COMBO = "combo"
+    MENU = "menu"
+    TAB = "tab"
+    LINK = "link"
+    ICON = "icon"
+    IMAGE = "image"
+    WINDOW = "window"
+
+
+@_frozen
+class Window:
+    """A top-level window as the window system reports it."""
+
+    id: int
+    title: str
+    wm_class: str
+    box: Rect
+    pid: int | None = None
+
+
+@_frozen
+class Element:
+    """Something perceived on screen. `label` is the text that names it (a field's label, a button's text)."""
+
+    role: Role
+    box: Rect
+    text: str = ""
+    label: str = ""
+    confidence: float = 1.0
+    checked: bool | None = None
+    window_id: int | None = None
+    source: str = "ocr"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Screen:
+    frame: Frame
+    elements: tuple[Element, ...]
+    windows: tuple[Window, ...] = ()
+
+    def window_at(self, point: Point) -> Window | None:
+        """Topmost window containing `point`; `windows` is ordered bottom to top."""
+        for window in reversed(self.windows):
+            if window.box.contains(point):
+                return window
+        return None
+
+    def window_by_id(self, window_id: int | None) -> Window | None:
+        return next((w for w in self.windows if w.id == window_id), None)
+
+
+# ---------------------------------------------------------------- target descriptions
+class Relation(enum.Enum):
+    RIGHT_OF = "right of"
+    LEFT_OF = "left of"
+    BELOW = "below"
+    ABOVE = "above"
+    NEAR = "near"
+    INSIDE = "inside"
+
+
+@_frozen
+class Anchor:
+    relation: Relation
+    target: TargetSpec
+
+
+@_frozen
+class TargetSpec:
+    """What a step points at, exactly as written. Exactly one of text / image / point is the subject,
+    or only a role ("the field right of 'Name'")."""
+
+    text: str | None = None
+    role: Role | None = None
+    ordinal: int | None = None  # 1-based; -1 means "last"
+    anchor: Anchor | None = None
+    image: Path | None = None
+    point: Point | None = None
+
+    def __post_init__(self) -> None:
+        subjects = [s for s in (self.text, self.image, self.point) if s is not None]
+        if len(subjects) > 1:
+            raise ValueError("a target names one of text, image or point")
+        if not subjects and self.role is None:
+            raise ValueError("a target needs text, an image, a point or a role")
+        if self.ordinal == 0:
+            raise ValueError("ordinals start at 1")
+
+    def describe(self) -> str:
+        parts: list[str] = []
+        if self.ordinal is not None:
+            parts.append("last" if self.ordinal == -1 else _ordinal_word(self.ordinal))
+        if self.text is not None:
+            parts.append(f'"{self.text}"')
+        if self.image is not None:
+            parts.append(f"image:{self.image}")
+        if self.point is not None:
+            parts.append(f"at {self.point.x},{self.point.y}")
+        if self.role is not None:
+            parts.append(self.role.value)
+        if self.anchor is not None:
+            parts.append(f"{self.anchor.relation.value} {self.anchor.target.describe()}")
+        return " ".join(parts)
+
+
+def _ordinal_word(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@_frozen
+class Target:
+    """A target description grounded to one place on screen."""
+
+    box: Rect
+    point: Point
+    strategy: str
+    why: str
+    element: Element | None = None
+    score: float = 1.0
+
+
+@_frozen
+class Candidate:
+    element: Element
+    score: float
+
+
+# ---------------------------------------------------------------- actions (the step language)
+class MouseButton(enum.Enum):
+    LEFT = "left"
+    RIGHT = "right"
+    MIDDLE = "middle"
+
+
+@_frozen
+class Click:
+    target: TargetSpec
+    button: MouseButton = MouseButton.LEFT
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.count not in (1, 2, 3):
+            raise ValueError(f"click count must be 1..3, got {self.count}")
+
+
+@_frozen
+class TypeText:
+    text: str
+    target: TargetSpec | None = None
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            raise ValueError("type needs non-empty text")
+
+
+@_frozen
+class Press:
+    keys: tuple[str, ...]  # one chord, e.g. ("ctrl", "s"); lower-case key names
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ValueError("press needs at least one key")
+
+
+@_frozen
+class Check:
+    target: TargetSpec
+    checked: bool = True
+
+
+@_frozen
+class Select:
+    option: str
+    target: TargetSpec
+
+
+class ScrollDirection(enum.Enum):
+    UP = "up"
+    DOWN = "down"
+
+
+@_frozen
+class Scroll:
+    direction: ScrollDirection
+    amount: int = 3
+    target: TargetSpec | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.amount <= 100:
+            raise ValueError(f"scroll amount must be 1..100, got {self.amount}")
+
+
+@_frozen
+class Drag:
+    source: TargetSpec
+    destination: TargetSpec
+
+
+@_frozen
+class WaitFor:
+    target: TargetSpec
+    appear: bool = True
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.timeout_s <= 600:
+            raise ValueError(f"wait timeout must be in (0, 600] s, got {self.timeout_s}")
+
+
+@_frozen
+class Expect:
+    target: TargetSpec
+
+
+@_frozen
+class Launch:
+    argv: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.argv or not self.argv[0]:
+            raise ValueError("launch needs a program")
+
+
+Action = Union[Click, TypeText, Press, Check, Select, Scroll, Drag, WaitFor, Expect, Launch]
+
+
+def action_name(action: Action) -> str:
+    match action:
+        case Click(button=MouseButton.RIGHT):
+            return "right-click"
+        case Click(count=2):
+            return "double-click"
+        case Click():
+            return "click"
+        case TypeText():
+            return "type"
+        case Press():
+            return "press"
+        case Check(checked=True):
+            return "check"
+        case Check():
+            return "uncheck"
+        case Select():
+            return "select"
+        case Scroll():
+            return "scroll"
+        case Drag():
+            return "drag"
+        case WaitFor():
+            return "wait"
+        case Expect():
+            return "expect"
+        case Launch():
+            return "launch"
+    raise TypeError(f"not an action: {action!r}")
+
+
+@_frozen
+class Step:
+    """One parsed line of a task."""
+
+    line: int
+    text: str
+    action: Action
+
+
+@_frozen
+class Plan:
+    name: str
+    steps: tuple[Step, ...]
+    policy: Path | None = None
+    workspace: tuple[Path, ...] = ()
+    params: dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- guard
+class Decision(enum.Enum):
+    ALLOW = "allow"
+    CONFIRM = "confirm"
+    DENY = "deny"
+
+
+@_frozen
+class Verdict:
+    decision: Decision
+    reason: str
+    rule: str = ""
+
+
+# Low-level operations: what actually reaches the OS, always through guard.Guard.
+@_frozen
+class MouseClick:
+    point: Point
+    button: MouseButton = MouseButton.LEFT
+    count: int = 1
+
+
+@_frozen
+class MouseMove:
+    point: Point
+
+
+@_frozen
+class MouseScroll:
+    point: Point | None
+    clicks: int  # positive = up
+
+
+@_frozen
+class MouseDrag:
+    start: Point
+    end: Point
+
+
+@_frozen
+class KeyText:
+    text: str
+
+
+@_frozen
+class KeyChord:
+    keys: tuple[str, ...]
+
+
+@_frozen
+class StartProcess:
+    argv: tuple[str, ...]
+
+
+Operation = Union[MouseClick, MouseMove, MouseScroll, MouseDrag, KeyText, KeyChord, StartProcess]
+
+
+# ---------------------------------------------------------------- results
+class StepStatus(enum.Enum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    DENIED = "denied"
+    STOPPED = "stopped"
+
+
+class RunStatus(enum.Enum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    DENIED = "denied"
+
+
+@_frozen
+class Timings:
+    capture_ms: float = 0.0
+    perceive_ms: float = 0.0
+    ground_ms: float = 0.0
+    act_ms: float = 0.0
+    settle_ms: float = 0.0
+    verify_ms: float = 0.0
+
+    @property
+    def total_ms(self) -> float:
+        return (self.capture_ms + self.perceive_ms + self.ground_ms
+                + self.act_ms + self.settle_ms + self.verify_ms)
+
+
+@_frozen
+class StepResult:
+    step: Step
+    status: StepStatus
+    target: Target | None = None
+    verdict: Verdict | None = None
+    verified: bool = False
+    error: str | None = None
+    attempts: int = 1
+    timings: Timings = Timings()
+    screenshot: Path | None = None

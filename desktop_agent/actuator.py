@@ -1,0 +1,120 @@
+"""The real input backend: pyautogui for the mouse and plain keys, xdotool (X11) for text and chords that
+pyautogui's key map can't type reliably (shifted characters, non-ASCII, Ctrl chords on GTK).
+
+Only `guard.Guard` calls `execute`; nothing else in the engine imports pyautogui. Guarantees: pyautogui
+is imported lazily with PAUSE set explicitly; its own fail-safe stays on and surfaces as StopRequested.
+Not guaranteed: that the focused application received the keys — verification checks that.
+"""
+from __future__ import annotations
+
+import shutil
+import string
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from desktop_agent.errors import ActionError, StopRequested
+from desktop_agent.types import (KeyChord, KeyText, MouseClick, MouseDrag, MouseMove, MouseScroll,
+                                 Operation, Point, Rect, StartProcess)
+
+# Characters pyautogui.write types without Shift on a US keymap.
+_PLAIN_CHARS = frozenset(string.ascii_lowercase + string.digits + " -=[];',./\\`\n\t")
+_XDOTOOL_KEYS = {"enter": "Return", "esc": "Escape", "escape": "Escape", "tab": "Tab",
+                 "backspace": "BackSpace", "delete": "Delete", "space": "space", "up": "Up",
+                 "down": "Down", "left": "Left", "right": "Right", "home": "Home", "end": "End",
+                 "pageup": "Prior", "pagedown": "Next", "ctrl": "ctrl", "alt": "alt", "shift": "shift",
+                 "super": "super", "insert": "Insert", "menu": "Menu"}
+
+
+class DesktopActuator:
+    def __init__(self, *, bounds: Callable[[], Rect], pause_s: float = 0.01,
+                 key_delay_ms: int = 8, launch_output: Path | None = None) -> None:
+        self._bounds = bounds
+        self._pause_s = pause_s
+        self._key_delay_ms = key_delay_ms
+        self._launch_output = launch_output
+        self._gui = None
+        self._xdotool = shutil.which("xdotool")
+        self.launched: list[subprocess.Popen] = []
+
+    def _pyautogui(self):
+        if self._gui is None:
+            import pyautogui  # lazy: it queries the screen at import
+
+            pyautogui.PAUSE = self._pause_s
+            pyautogui.FAILSAFE = True
+            pyautogui.MINIMUM_DURATION = 0
+            self._gui = pyautogui
+        return self._gui
+
+    def pointer(self) -> Point:
+        x, y = self._pyautogui().position()
+        return Point(x=int(x), y=int(y))
+
+    def screen_bounds(self) -> Rect:
+        return self._bounds()
+
+    def execute(self, operation: Operation) -> None:
+        gui = self._pyautogui()
+        try:
+            self._dispatch(gui, operation)
+        except gui.FailSafeException as exc:
+            raise StopRequested("pyautogui fail-safe: pointer in a screen corner") from exc
+
+    def _dispatch(self, gui, operation: Operation) -> None:
+        match operation:
+            case MouseMove(point=p):
+                gui.moveTo(p.x, p.y)
+            case MouseClick(point=p, button=button, count=count):
+                gui.moveTo(p.x, p.y)
+                time.sleep(0.03)  # let the toolkit see the pointer enter before the press
+                gui.click(p.x, p.y, clicks=count, interval=0.05, button=button.value)
+            case MouseScroll(point=p, clicks=clicks):
+                if p is not None:
+                    gui.moveTo(p.x, p.y)
+                gui.scroll(clicks)
+            case MouseDrag(start=a, end=b):
+                gui.moveTo(a.x, a.y)
+                gui.mouseDown(button="left")
+                gui.moveTo(b.x, b.y, duration=0.3)
+                gui.mouseUp(button="left")
+            case KeyText(text=text):
+                self._type(gui, text)
+            case KeyChord(keys=keys):
+                self._chord(gui, keys)
+            case StartProcess(argv=argv):
+                self._launch(argv)
+            case _:
+                raise TypeError(f"not an operation: {operation!r}")
+
+    def _type(self, gui, text: str) -> None:
+        if set(text) <= _PLAIN_CHARS:
+            gui.write(text, interval=self._key_delay_ms / 1000)
+            return
+        if self._xdotool is None:
+            raise ActionError("typing shifted or non-ASCII text needs xdotool, which is not "
+                              "installed (installer/install.sh installs it)")
+        self._run_xdotool("type", "--delay", str(self._key_delay_ms), "--", text)
+
+    def _chord(self, gui, keys: tuple[str, ...]) -> None:
+        if len(keys) == 1 or self._xdotool is None:
+            gui.hotkey(*keys, interval=0.03)
+            return
+        self._run_xdotool("key", "--delay", "30", "+".join(_XDOTOOL_KEYS.get(k, k) for k in keys))
+
+    def _run_xdotool(self, *args: str) -> None:
+        result = subprocess.run([self._xdotool, *args], capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise ActionError(f"xdotool {args[0]} failed: {result.stderr.strip()}")
+
+    def _launch(self, argv: tuple[str, ...]) -> None:
+        output = self._launch_output.open("ab") if self._launch_output else subprocess.DEVNULL
+        try:
+            self.launched.append(subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=output,
+                                                  stderr=output, start_new_session=True))
+        except OSError as exc:
+            raise ActionError(f"cannot launch {argv[0]!r}: {exc.strerror or exc}") from exc
+        finally:
+            if output is not subprocess.DEVNULL:
+                output.close()

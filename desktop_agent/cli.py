@@ -1,0 +1,157 @@
+"""`desktop-agent` command line: run a task, ground a target, verify an audit log.
+
+Exit codes: 0 succeeded; 1 the run failed, was stopped or denied; 2 bad input (task, policy, arguments)
+— in that case nothing was executed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+
+from desktop_agent import reporting
+from desktop_agent.audit import verify_audit
+from desktop_agent.compose import AgentConfig, build_perceiver, build_runner
+from desktop_agent.errors import AgentError, GroundingError
+from desktop_agent.grounding import ground
+from desktop_agent.perception import templates
+from desktop_agent.policy import load_policy
+from desktop_agent.runner import RunFinished, RunOptions
+from desktop_agent.steps import load_task, parse_target, plan_from_steps
+from desktop_agent.stop import StopHotkey, StopToken
+from desktop_agent.types import Frame, Plan, Rect, RunStatus
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except AgentError as exc:
+        print(f"desktop-agent: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("desktop-agent: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="desktop-agent", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run a task file or --step lines on the desktop")
+    run.add_argument("task", nargs="?", type=Path, help="task file (YAML)")
+    run.add_argument("--step", action="append", default=[], metavar="TEXT",
+                     help='one step, e.g. --step \'click "OK"\' (repeatable)')
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument("--approve", action="store_true", help="ask before every step")
+    run.add_argument("--policy", type=Path, help="policy file (default: the shipped policy)")
+    run.add_argument("--dry-run", action="store_true", help="ground and annotate, act on nothing")
+    run.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    run.add_argument("--trace-dir", type=Path, default=Path("traces"), help="where run folders go")
+    run.add_argument("--find-timeout", type=float, default=3.0, metavar="S",
+                     help="seconds to wait for a target to appear (default 3)")
+    run.add_argument("--stop-hotkey", default="<ctrl>+<alt>+q", help="global stop hotkey (pynput)")
+    run.set_defaults(handler=_run)
+
+    ground_cmd = commands.add_parser("ground", help="resolve one target and act on nothing")
+    ground_cmd.add_argument("target", help='e.g. \'the field right of "Name"\'')
+    ground_cmd.add_argument("--image", type=Path, help="a screenshot (PNG) instead of the live screen")
+    ground_cmd.add_argument("--json", action="store_true")
+    ground_cmd.set_defaults(handler=_ground)
+
+    audit = commands.add_parser("audit", help="check an audit log's hash chain")
+    audit.add_argument("action", choices=["verify"])
+    audit.add_argument("log", type=Path)
+    audit.set_defaults(handler=_audit)
+    return parser
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    params = dict(_param(p) for p in args.param)
+    if args.task and args.step:
+        raise AgentError("give a task file or --step lines, not both")
+    if args.task:
+        plan = load_task(args.task, params=params)
+    elif args.step:
+        plan = plan_from_steps(args.step, params=params)
+    else:
+        raise AgentError("nothing to run: give a task file or at least one --step")
+    return plan
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise AgentError(f"--param needs NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def _run(args: argparse.Namespace) -> int:
+    plan = _plan(args)  # parsed and validated in full before anything acts
+    policy = load_policy(args.policy or plan.policy)
+    stop = StopToken()
+    interactive = args.approve or sys.stdin.isatty()
+    approver = reporting.terminal_approver(sys.stdin, sys.stderr) if interactive else None
+    base_dir = args.task.parent if args.task else Path.cwd()
+    config = AgentConfig(policy=policy, trace_root=args.trace_dir, run_name=plan.name,
+                         approver=approver, approve_every_step=args.approve,
+                         options=RunOptions(dry_run=args.dry_run, find_timeout_s=args.find_timeout,
+                                            base_dir=base_dir))
+    runner = build_runner(config, stop=stop)
+    log = sys.stderr if args.json else sys.stdout
+    finished: RunFinished | None = None
+    with StopHotkey(stop, combo=args.stop_hotkey):
+        for event in runner.run(plan):
+            reporting.print_event(event, log)
+            if isinstance(event, RunFinished):
+                finished = event
+    if args.json:
+        print(json.dumps(reporting.run_json(finished), indent=2))
+    return EXIT_OK if finished.status is RunStatus.SUCCEEDED else EXIT_FAILED
+
+
+def _ground(args: argparse.Namespace) -> int:
+    spec = parse_target(args.target)
+    perceiver = build_perceiver()
+    if args.image:
+        image = cv2.imread(str(args.image), cv2.IMREAD_COLOR)
+        if image is None:
+            raise AgentError(f"cannot read image {args.image}")
+        height, width = image.shape[:2]
+        frame = Frame(image=image, region=Rect(left=0, top=0, width=width, height=height))
+        screen = perceiver.perceive(frame, ())
+    else:
+        from desktop_agent.compose import build_senses
+
+        screen = build_senses(perceiver=perceiver).look().screen
+    try:
+        target = ground(spec, screen, match_template=templates.match_template, base_dir=Path.cwd())
+    except GroundingError as exc:
+        if args.json:
+            print(json.dumps({"error": exc.message, "candidates": list(exc.candidates)}, indent=2))
+        else:
+            print(f"not grounded: {exc}")
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(reporting.target_json(target), indent=2))
+    else:
+        print(f"{target.strategy}: point ({target.point.x},{target.point.y}) box "
+              f"{reporting.box_text(target.box)} — {target.why}")
+    return EXIT_OK
+
+
+def _audit(args: argparse.Namespace) -> int:
+    check = verify_audit(args.log)
+    print(f"{args.log}: {'ok' if check.ok else 'BROKEN'}, {check.entries} entries"
+          + (f" — {check.problem}" if check.problem else ""))
+    return EXIT_OK if check.ok else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Composition root shared by the CLI and the GUI: builds the engine's objects and wires them together.
+
+Nothing here runs at import; `build_agent` opens no display until the runner first looks or acts.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_agent.actuator import DesktopActuator
+from desktop_agent.audit import AuditLog
+from desktop_agent.guard import Approver, Guard
+from desktop_agent.perception import templates, widgets
+from desktop_agent.perception.ocr import TextReader
+from desktop_agent.perception.perceiver import Perceiver
+from desktop_agent.policy import Policy
+from desktop_agent.runner import Runner, RunOptions
+from desktop_agent.screen.capture import Grabber
+from desktop_agent.screen.windows import WindowLister
+from desktop_agent.senses import Senses
+from desktop_agent.stop import StopToken
+from desktop_agent.trace import Trace
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentConfig:
+    policy: Policy
+    trace_root: Path
+    run_name: str
+    options: RunOptions = RunOptions()
+    approver: Approver | None = None
+    approve_every_step: bool = False
+    display: str | None = None
+    own_pids: frozenset[int] = frozenset({os.getpid()})
+
+
+def build_perceiver(reader: TextReader | None = None) -> Perceiver:
+    return Perceiver(reader=reader or TextReader(), detect_widgets=widgets.detect_widgets,
+                     attach_text=widgets.attach_text)
+
+
+def build_senses(*, display: str | None = None, own_pids: frozenset[int] = frozenset({os.getpid()}),
+                 perceiver: Perceiver | None = None) -> Senses:
+    return Senses(grabber=Grabber(display=display), windows=WindowLister(display=display),
+                  perceiver=perceiver or build_perceiver(), own_pids=own_pids)
+
+
+def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None = None) -> Runner:
+    senses = senses or build_senses(display=config.display, own_pids=config.own_pids)
+    trace = Trace.create(config.trace_root, config.run_name)
+    actuator = DesktopActuator(bounds=senses.grabber.bounds, launch_output=trace.folder / "launched.log")
+    guard = Guard(policy=config.policy, actuator=actuator, audit=AuditLog(trace.folder / "audit.jsonl"),
+                  stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
+                  own_pids=config.own_pids)
+    return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,
+                  match_template=templates.match_template)

@@ -1,0 +1,58 @@
+"""A virtual X display (Xvfb) for the demo, the end-to-end tests and the benchmark."""
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from desktop_agent.errors import AgentError
+
+
+@dataclass(slots=True)
+class VirtualDisplay:
+    name: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> VirtualDisplay:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def start_virtual_display(*, width: int = 1920, height: int = 1080,
+                          timeout_s: float = 10.0) -> VirtualDisplay:
+    """Start Xvfb on a display number it picks itself (-displayfd)."""
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        raise AgentError("Xvfb is not installed; run installer/install.sh (Debian package xvfb)")
+    read_fd, write_fd = os.pipe()
+    args = [xvfb, "-displayfd", str(write_fd), "-nolisten", "tcp", "-ac",
+            "-screen", "0", f"{width}x{height}x24"]
+    process = subprocess.Popen(args, pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        ready, _, _ = select.select([pipe], [], [], timeout_s)
+        number = pipe.readline().strip() if ready else ""
+    if not number.isdigit():
+        process.kill()
+        raise AgentError("Xvfb did not start (no display number reported)")
+    return VirtualDisplay(name=f":{number}", process=process)
+
+
+def display_env(name: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DISPLAY"] = name
+    return env

@@ -1,0 +1,311 @@
+"""The single chokepoint between the engine and every OS side effect.
+
+`Guard.authorize` turns an ActionRequest into an Authorization: stop token, the agent's own windows,
+policy (windows and rules), limits, then a person's approval when the verdict is CONFIRM (or every step,
+when asked). Only a Permit from authorize lets `Guard.perform` hand an Operation to the actuator, after
+checking the stop token, the fail-safe corners and that no point lands on the agent's own window.
+
+Guaranteed: nothing reaches the actuator without a live permit; CONFIRM with nobody to approve stops the
+run (never silent approval); every authorization, question, operation and stop is in the audit log, and
+text typed into a secret field (policy `secret_fields`) is written as "•••" wherever it would appear.
+Not guaranteed: keyboard operations land in the window that was authorized (they go to whatever has
+focus); the fail-safe only sees the pointer between operations. Not thread-safe: one runner drives it.
+"""
+from __future__ import annotations
+
+import enum
+import os
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from desktop_agent.audit import AuditLog, json_safe
+from desktop_agent.errors import ActionError, AgentError, StopRequested
+from desktop_agent.policy import ActionRequest, Policy, evaluate, is_secret_entry
+from desktop_agent.stop import StopToken
+from desktop_agent.types import (Check, Click, Decision, Drag, KeyChord, KeyText, Launch, MouseClick,
+                                 MouseDrag, MouseMove, MouseScroll, Operation, Point, Press, Rect,
+                                 Scroll, Select, StartProcess, TypeText, Verdict, Window)
+
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+
+REDACTED = "•••"
+FAIL_SAFE_MARGIN = 2  # points from a corner of the virtual screen
+_RATE_WINDOW_S = 60.0
+
+
+class Actuator(Protocol):
+    def execute(self, operation: Operation) -> None: ...
+
+    def pointer(self) -> Point: ...
+
+    def screen_bounds(self) -> Rect: ...  # the virtual screen, for the fail-safe corners
+
+
+class Approval(enum.Enum):
+    APPROVE = "approve"
+    SKIP = "skip"
+    QUIT = "quit"
+
+
+@_frozen
+class Proposal:
+    request: ActionRequest
+    verdict: Verdict
+    screenshot: Path | None = None
+    reason_for_asking: str
+
+
+Approver = Callable[[Proposal], Approval]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Permit:
+    """Proof that this guard authorized `request`. Only the very object authorize returned counts."""
+
+    serial: int
+    request: ActionRequest
+    secret: bool = False
+
+
+@_frozen
+class Authorization:
+    verdict: Verdict
+    approval: Approval | None
+    permit: Permit | None  # None: do not act (denied or skipped)
+
+
+class PermitError(Exception):
+    """A programming error: perform() got a permit this guard did not issue (or has superseded), or an
+    operation the permitted action does not cover."""
+
+
+class Guard:
+    def __init__(self, *, policy: Policy, actuator: Actuator, audit: AuditLog, stop: StopToken,
+                 approver: Approver | None = None, approve_every_step: bool = False,
+                 own_pids: frozenset[int] | None = None,
+                 own_title_pattern: str | None = r"(?i)\bdesktop[- ]agent\b",
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """`own_pids` defaults to this process. `approve_every_step` needs an approver."""
+        if approve_every_step and approver is None:
+            raise ValueError("approve_every_step needs an approver")
+        self._policy = policy
+        self._actuator = actuator
+        self._audit = audit
+        self._stop = stop
+        self._approver = approver
+        self._approve_every_step = approve_every_step
+        self._own_pids = frozenset({os.getpid()}) if own_pids is None else own_pids
+        self._own_title = re.compile(own_title_pattern) if own_title_pattern else None
+        self._clock = clock
+        self._steps = 0
+        self._permit_times: deque[float] = deque()
+        self._serial = 0
+        self._permit: Permit | None = None
+        self._secrets: set[str] = set()
+
+    # ------------------------------------------------------------ authorize
+    def start_step(self) -> None:
+        """Count a step for `limits.max_steps`; authorize denies every action once the count passes it."""
+        self._steps += 1
+        self._record("step", number=self._steps)
+
+    def authorize(self, request: ActionRequest, *, screenshot: Path | None = None) -> Authorization:
+        """Decide on `request`. The returned permit covers every operation of this one request (a click
+        then the typing) until the next authorize call, which supersedes it."""
+        self._permit = None
+        secret = self._note_secret(request)
+        self._check_stop("authorize", request=request)
+        verdict = self._verdict(request)
+        approval = None
+        if verdict.decision is not Decision.DENY:
+            approval = self._approval(request, verdict, screenshot)
+        permit = None
+        if verdict.decision is not Decision.DENY and approval in (None, Approval.APPROVE):
+            permit = self._issue(request, secret)
+        self._record("authorization", request=request, verdict=verdict, approval=approval,
+                     permit=permit.serial if permit else None, screenshot=screenshot)
+        return Authorization(verdict=verdict, approval=approval, permit=permit)
+
+    def preview(self, request: ActionRequest) -> Verdict:
+        """The verdict authorize would start from (for dry runs): nobody is asked, no permit is issued,
+        nothing counts toward the rate limit."""
+        self._note_secret(request)
+        self._check_stop("preview", request=request)
+        verdict = self._verdict(request)
+        self._record("preview", request=request, verdict=verdict)
+        return verdict
+
+    def _verdict(self, request: ActionRequest) -> Verdict:
+        if request.window is not None and self._is_own(request.window):
+            return Verdict(decision=Decision.DENY, rule="guard.own_window",
+                           reason=f'refusing to act on the agent\'s own window "{request.window.title}"')
+        verdict = evaluate(self._policy, request)
+        if verdict.decision is Decision.DENY:
+            return verdict
+        return self._limit_verdict() or verdict
+
+    def _limit_verdict(self) -> Verdict | None:
+        limits = self._policy.limits
+        if limits.max_steps is not None and self._steps > limits.max_steps:
+            return Verdict(decision=Decision.DENY, rule="limits.max_steps",
+                           reason=f"step limit reached: more than {limits.max_steps} steps")
+        now = self._clock()
+        while self._permit_times and self._permit_times[0] <= now - _RATE_WINDOW_S:
+            self._permit_times.popleft()
+        rate = limits.max_actions_per_minute
+        if rate is not None and len(self._permit_times) >= rate:
+            return Verdict(decision=Decision.DENY, rule="limits.max_actions_per_minute",
+                           reason=f"rate limit reached: {rate} actions in the last minute")
+        return None
+
+    def _approval(self, request: ActionRequest, verdict: Verdict,
+                  screenshot: Path | None) -> Approval | None:
+        if verdict.decision is Decision.CONFIRM:
+            why = f"the policy asks for confirmation: {verdict.reason}"
+        elif self._approve_every_step:
+            why = "every step needs approval"
+        else:
+            return None
+        if self._approver is None:
+            self._halt(f"{verdict.reason}: needs confirmation and nobody is there to approve it",
+                       request=request, verdict=verdict)
+        proposal = Proposal(request=request, verdict=verdict, screenshot=screenshot,
+                            reason_for_asking=why)
+        self._record("proposal", proposal=proposal)
+        approval = self._approver(proposal)
+        if not isinstance(approval, Approval):
+            raise TypeError(f"an approver must return an Approval, not {approval!r}")
+        if approval is Approval.QUIT:
+            self._halt("quit at approval", request=request, verdict=verdict)
+        self._check_stop("approval", request=request)  # the brake may have been pulled meanwhile
+        return approval
+
+    def _issue(self, request: ActionRequest, secret: bool) -> Permit:
+        self._serial += 1
+        self._permit_times.append(self._clock())
+        self._permit = Permit(serial=self._serial, request=request, secret=secret)
+        return self._permit
+
+    # ------------------------------------------------------------ perform
+    def perform(self, permit: Permit, operation: Operation, *, windows: Sequence[Window] = ()) -> None:
+        """Execute one operation under `permit`. `windows` are the current top-level windows, bottom to
+        top; the topmost window containing a point of the operation must not be the agent's own."""
+        if permit is not self._permit or self._permit is None:
+            raise PermitError("this permit was not issued by this guard, or a later authorize superseded it")
+        if not self._covers(permit, operation):
+            raise PermitError(f"a {type(permit.request.action).__name__} permit does not cover "
+                              f"{type(operation).__name__}")
+        self._check_stop("perform", operation=self._redacted_operation(permit, operation))
+        pointer = self._actuator.pointer()
+        if _near_corner(pointer, self._actuator.screen_bounds()):
+            self._halt(f"fail-safe: pointer in a screen corner at {pointer.x},{pointer.y}")
+        for point in _points(operation, pointer):
+            window = _topmost(windows, point)
+            if window is not None and self._is_own(window):
+                message = (f'refusing to act on the agent\'s own window "{window.title}" '
+                           f"at {point.x},{point.y}")
+                self._record("refused", permit=permit.serial, reason=message)
+                raise ActionError(message, details={"window": window.title})
+        self._record("operation", permit=permit.serial,
+                     operation=self._redacted_operation(permit, operation))
+        try:
+            self._actuator.execute(operation)
+        except AgentError as exc:
+            self._record("operation-failed", permit=permit.serial, error=str(exc))
+            raise
+
+    def _covers(self, permit: Permit, operation: Operation) -> bool:
+        """Whether `operation` is part of doing the permitted action. A launch permit covers only its
+        StartProcess, which nothing else covers; extra chords are checked as if they were presses."""
+        action = permit.request.action
+        match operation:
+            case StartProcess(argv=argv):
+                return isinstance(action, Launch) and action.argv == argv
+            case KeyText(text=text):
+                return ((isinstance(action, TypeText) and text in action.text)
+                        or (isinstance(action, Select) and text in action.option))
+            case KeyChord(keys=keys):
+                if isinstance(action, Press):
+                    return keys == action.keys
+                as_press = replace(permit.request, action=Press(keys=keys))
+                return (isinstance(action, (TypeText, Select))
+                        and evaluate(self._policy, as_press).decision is Decision.ALLOW)
+            case MouseClick() | MouseMove() | MouseScroll() | MouseDrag():
+                return isinstance(action, (Click, TypeText, Check, Select, Scroll, Drag))
+        return False
+
+    # ------------------------------------------------------------ helpers
+    def _note_secret(self, request: ActionRequest) -> bool:
+        """Remember the text of a secret entry before anything about the request is logged."""
+        if is_secret_entry(self._policy, request) and isinstance(request.action, TypeText):
+            self._secrets.add(request.action.text)
+            return True
+        return False
+
+    def _is_own(self, window: Window) -> bool:
+        return ((window.pid is not None and window.pid in self._own_pids)
+                or (self._own_title is not None and bool(self._own_title.search(window.title))))
+
+    def _check_stop(self, where: str, **context: object) -> None:
+        if self._stop.requested:
+            self._record("stopped", at=where, reason=self._stop.reason, **context)
+            self._stop.raise_if_requested()
+
+    def _halt(self, reason: str, **context: object) -> None:
+        """Pull the brake for the whole run and raise."""
+        self._stop.request(reason)
+        self._permit = None
+        self._record("stop", reason=reason, **context)
+        raise StopRequested(reason)
+
+    def _redacted_operation(self, permit: Permit, operation: Operation) -> Operation:
+        if permit.secret and isinstance(operation, KeyText):
+            return KeyText(text=REDACTED)
+        return operation
+
+    def _record(self, kind: str, **fields: object) -> None:
+        self._audit.record(kind, **_redact(json_safe(fields), self._secrets))
+
+
+def _redact(value: object, secrets: set[str]) -> object:
+    """`value` (JSON data) with every secret replaced by REDACTED, longest secrets first."""
+    match value:
+        case str():
+            for secret in sorted(secrets, key=len, reverse=True):
+                value = value.replace(secret, REDACTED)
+            return value
+        case dict():
+            return {k: _redact(v, secrets) for k, v in value.items()}
+        case list():
+            return [_redact(v, secrets) for v in value]
+    return value
+
+
+def _near_corner(pointer: Point, bounds: Rect) -> bool:
+    corners = ((bounds.left, bounds.top), (bounds.right - 1, bounds.top),
+               (bounds.left, bounds.bottom - 1), (bounds.right - 1, bounds.bottom - 1))
+    return any(abs(pointer.x - x) <= FAIL_SAFE_MARGIN and abs(pointer.y - y) <= FAIL_SAFE_MARGIN
+               for x, y in corners)
+
+
+def _points(operation: Operation, pointer: Point) -> tuple[Point, ...]:
+    """Screen points an operation touches; a scroll without a point happens under the pointer."""
+    match operation:
+        case MouseClick(point=point) | MouseMove(point=point):
+            return (point,)
+        case MouseScroll(point=None):
+            return (pointer,)
+        case MouseScroll(point=point):
+            return (point,)
+        case MouseDrag(start=start, end=end):
+            return (start, end)
+    return ()
+
+
+def _topmost(windows: Sequence[Window], point: Point) -> Window | None:
+    return next((w for w in reversed(windows) if w.box.contains(point)), None)

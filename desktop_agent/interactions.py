@@ -1,0 +1,112 @@
+"""How each action kind touches the desktop: which targets it needs, which low-level operations carry it
+out, and what must be true afterwards. Pure functions over typed values; the runner does the I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop_agent import verify
+from desktop_agent.types import (Action, Check, Click, Drag, Expect, KeyChord, KeyText, Launch,
+                                 MouseClick, MouseDrag, MouseScroll, Operation, Press, Role, Screen,
+                                 Scroll, ScrollDirection, Select, StartProcess, Target, TargetSpec,
+                                 TypeText, WaitFor)
+
+_SECRET_LABEL = ("password", "passphrase", "pin", "secret")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Grounded:
+    """The targets an action needs, grounded in the order `target_specs` lists them."""
+
+    targets: tuple[Target, ...]
+
+    @property
+    def main(self) -> Target | None:
+        return self.targets[0] if self.targets else None
+
+
+def target_specs(action: Action) -> tuple[TargetSpec, ...]:
+    match action:
+        case Click(target=t) | Check(target=t) | Select(target=t) | Expect(target=t) | WaitFor(target=t):
+            return (t,)
+        case TypeText(target=t) | Scroll(target=t):
+            return () if t is None else (t,)
+        case Drag(source=a, destination=b):
+            return (a, b)
+        case Press() | Launch():
+            return ()
+    raise TypeError(f"not an action: {action!r}")
+
+
+def has_side_effect(action: Action) -> bool:
+    return not isinstance(action, (WaitFor, Expect))
+
+
+def is_secret_field(target: Target | None) -> bool:
+    element = target.element if target else None
+    if element is None or element.role is not Role.FIELD:
+        return False
+    words = f"{element.label} {element.text}".casefold()
+    return any(w in words for w in _SECRET_LABEL) or set(element.text.strip()) <= set("•*●")
+
+
+def operations(action: Action, grounded: Grounded) -> tuple[Operation, ...]:
+    """Operations for everything but the second half of a Select (its option is grounded after the
+    combo opens; see `select_option`)."""
+    main = grounded.main
+    match action:
+        case Click(button=button, count=count):
+            return (MouseClick(point=main.point, button=button, count=count),)
+        case TypeText(text=text):
+            focus = () if main is None else (MouseClick(point=main.point),)
+            return (*focus, KeyText(text=text))
+        case Press(keys=keys):
+            return (KeyChord(keys=keys),)
+        case Check(checked=want):
+            state = main.element.checked if main.element else None
+            return () if state is want else (MouseClick(point=main.point),)
+        case Select():
+            return (MouseClick(point=main.point),)
+        case Scroll(direction=direction, amount=amount):
+            clicks = amount if direction is ScrollDirection.UP else -amount
+            return (MouseScroll(point=main.point if main else None, clicks=clicks),)
+        case Drag():
+            return (MouseDrag(start=grounded.targets[0].point, end=grounded.targets[1].point),)
+        case Launch(argv=argv):
+            return (StartProcess(argv=argv),)
+        case WaitFor() | Expect():
+            return ()
+    raise TypeError(f"not an action: {action!r}")
+
+
+def option_spec(action: Select) -> TargetSpec:
+    return TargetSpec(text=action.option)
+
+
+def check_outcome(action: Action, grounded: Grounded, after: Screen, changed: bool) -> verify.Outcome:
+    """Did the action do what the step meant? `changed`: the screen differs from before the action."""
+    main = grounded.main
+    match action:
+        case TypeText(text=text):
+            secret = is_secret_field(main)
+            if secret and not changed:
+                return verify.Outcome(ok=False, detail="the masked field did not change")
+            box = main.element.box if main and main.element else (main.box if main else None)
+            return verify.check_typed(after, text, box, secret=secret)
+        case Check(checked=want):
+            return verify.check_checked(after, main.box, want)
+        case Select(option=option):
+            return verify.check_selected(after, main.box, option)
+        case Launch():
+            return verify.Outcome(ok=True, detail="the program was started")
+        case Click() | Drag():
+            if changed:
+                return verify.Outcome(ok=True, detail="the screen changed")
+            return verify.Outcome(ok=False, detail="nothing on screen changed after the action")
+        case Press() | Scroll():
+            # A key or scroll may rightly change nothing (end of page, no-op shortcut): not a failure.
+            detail = "the screen changed" if changed else "no visible change (not required)"
+            return verify.Outcome(ok=True, detail=detail)
+        case WaitFor() | Expect():
+            return verify.Outcome(ok=True, detail="checked while grounding")
+    raise TypeError(f"not an action: {action!r}")

@@ -1,0 +1,1 @@
+"""Perception: pixels -> typed elements. OCR (ocr.py), widgets and templates (OpenCV), the perceiver."""

@@ -1,0 +1,267 @@
+"""Widget proposals from pixels: text fields, buttons, checkboxes and combo boxes.
+
+Works on one window (or region) image in that image's pixel coordinates: every box is a `Rect` in pixels
+of the image given, never screen points (the perceiver maps them). OpenCV and numpy only; no model.
+
+Guaranteed: a widget is an axis-aligned rectangle outlined by a border (checkboxes: any small square) that
+is not the image frame, not a panel holding other widgets and not a part of a bigger widget; roles are
+FIELD, BUTTON, CHECKBOX or COMBO, with `source="widget"`, `text=""` and confidence in [0, 1].
+Not guaranteed: radio buttons, sliders, tabs, links and flat (borderless) buttons are not proposed; a box
+glyph drawn in text (U+2610) is indistinguishable from an unchecked checkbox. The thresholds below were
+measured on GTK 3 Adwaita (light and dark) and Tk (classic, clam) at scale 1 — the fixtures in
+tests/fixtures/widgets/ — and other themes may need them retuned.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from desktop_agent.types import Element, Rect, Role
+
+# Edge mask: weakest real border is Adwaita-dark's entry (27 on 53: 26 levels); the strongest shading
+# inside a widget is GTK's button gradient (7).
+EDGE_CONTRAST = 18
+MIN_SIDE = 9  # checkboxes measured 11 (Tk) to 16 (GTK) px
+MAX_HEIGHT = 72  # tallest single-line widget measured 34 px; room for scale 2
+MIN_RECT_FILL = 0.85  # share of the bounding box inside the contour: rounded GTK corners ~0.96, clam checkbox 0.89
+MAX_CHECKBOX = 24
+# A border differs from the widget's fill (mean of its outline); a filled label or a text selection does not.
+BORDER_CONTRAST = 10
+INK_CONTRAST = 60  # text and marks against a widget's fill
+CHECKED_FRACTION = 0.12  # share of a checkbox interior unlike the window around it
+BASE_FILL = 4  # a field's fill is further from mid-grey than the window's (white on light grey)
+WIDE_ASPECT = 5.0  # fields measured 7-11 wide per unit height, buttons 2.5-3.5
+DUPLICATE_SLACK = 2  # px per side
+SNAP_GAIN = 1.2  # a side moves only to a clearly stronger line
+CLOSED_SIDE = 0.8  # share of each side of the outline on the edge mask
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Look:
+    """What one candidate rectangle looks like."""
+
+    box: Rect
+    border: float  # mean contrast of the outline against the fill
+    base_fill: bool  # fill further from mid-grey than the surroundings (a field's white)
+    ink: Rect | None  # bounding box of text/marks inside, image pixels
+    mark: float  # share of the interior unlike the surroundings (checkbox state)
+    arrow: bool  # a small down-pointing triangle at the right end
+
+
+def detect_widgets(image: np.ndarray) -> list[Element]:
+    """Propose widgets in one window/region image (BGR); boxes in that image's pixels, top to bottom."""
+    pixels = (image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)).astype(np.int16)
+    edges = _edge_mask(image)
+    found: list[Element] = []
+    for box in _dedupe(_rect_candidates(edges)):
+        look = _look(pixels, edges, box)
+        element = None if look is None else _classify(look)
+        if element is not None:
+            found.append(element)
+    found = _drop_containers_and_parts(found)
+    return sorted(found, key=lambda e: (e.box.top, e.box.left))
+
+
+# ---------------------------------------------------------------- rectangles
+def _edge_mask(image: np.ndarray) -> np.ndarray:
+    kernel = np.ones((3, 3), np.uint8)
+    gradient = cv2.morphologyEx(image, cv2.MORPH_GRADIENT, kernel)
+    if gradient.ndim == 3:
+        gradient = gradient.max(axis=2)
+    return (gradient >= EDGE_CONTRAST).astype(np.uint8)
+
+
+def _rect_candidates(edges: np.ndarray) -> list[Rect]:
+    """Boxes of rectangular edge rings: outer contours shrunk and holes grown by the ring's 1 px spill,
+    so both land on the border line itself. Holes come first: they are not merged with nearby text."""
+    height, width = edges.shape
+    contours, hierarchy = cv2.findContours(edges, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    holes: list[Rect] = []
+    outers: list[Rect] = []
+    for contour, (_, _, _, parent) in zip(contours, hierarchy[0] if hierarchy is not None else ()):
+        x, y, w, h = cv2.boundingRect(contour)
+        grow = 1 if parent >= 0 else -1
+        box = Rect(left=x - grow, top=y - grow, width=w + 2 * grow, height=h + 2 * grow)
+        if not _plausible_size(box, width, height) or _rect_fill(contour, x, y, w, h) < MIN_RECT_FILL:
+            continue
+        (holes if parent >= 0 else outers).append(box)
+    return holes + outers
+
+
+def _plausible_size(box: Rect, image_width: int, image_height: int) -> bool:
+    if min(box.width, box.height) < MIN_SIDE or box.height > MAX_HEIGHT:
+        return False
+    frame = box.left <= 0 and box.top <= 0 and box.right >= image_width and box.bottom >= image_height
+    return not frame
+
+
+def _rect_fill(contour: np.ndarray, x: int, y: int, w: int, h: int) -> float:
+    mask = np.zeros((h, w), np.uint8)
+    cv2.drawContours(mask, [contour - (x, y)], 0, 1, thickness=cv2.FILLED)
+    return float(mask.mean())
+
+
+def _dedupe(boxes: Sequence[Rect]) -> list[Rect]:
+    """One box per border: a ring's hole and outer contour (and a snapped twin) differ by a pixel or two."""
+    kept: list[Rect] = []
+    for box in boxes:
+        if not any(_same_place(box, other) for other in kept):
+            kept.append(box)
+    return kept
+
+
+def _same_place(a: Rect, b: Rect) -> bool:
+    return max(abs(a.left - b.left), abs(a.top - b.top),
+               abs(a.right - b.right), abs(a.bottom - b.bottom)) <= DUPLICATE_SLACK
+
+
+# ---------------------------------------------------------------- measuring one box
+def _look(pixels: np.ndarray, edges: np.ndarray, box: Rect) -> _Look | None:
+    """Measure `box` after snapping it onto its border line; None when the outline is not closed."""
+    box, border = _snap(pixels, box)
+    if not _closed(edges, box):
+        return None
+    around = _median(_ring(pixels, box.inflate(2), 2))
+    inner = box.inflate(-2)
+    interior = _crop(pixels, inner)
+    fill = _median(interior)
+    ink_mask = _unlike(interior, fill)
+    return _Look(
+        box=box,
+        border=border,
+        base_fill=_from_mid(fill) - _from_mid(around) >= BASE_FILL,
+        ink=_mask_box(ink_mask, inner),
+        mark=float(_unlike(interior, around).mean()),
+        arrow=_has_arrow(ink_mask, inner),
+    )
+
+
+def _snap(pixels: np.ndarray, box: Rect) -> tuple[Rect, float]:
+    """Move each side by at most 1 px onto the line standing out most from both the fill and the window
+    around (a contour lands a pixel off at rounded or two-tone corners); also return that line's mean
+    contrast, the border strength. A filled label or a text selection matches its own fill: ~0."""
+    fill = _median(_crop(pixels, box.inflate(-3)))
+    around = _median(_ring(pixels, box.inflate(4), 2))
+    height, width = pixels.shape[:2]
+
+    def contrast(line: np.ndarray) -> float:
+        return float(np.minimum(np.abs(line - fill).max(-1), np.abs(line - around).max(-1)).mean())
+
+    def best(current: int, limit: int, line) -> tuple[int, float]:
+        scored = [(contrast(line(p)), p) for p in (current, current - 1, current + 1) if 0 <= p < limit]
+        top = max(scored)
+        return (top[1], top[0]) if top[0] > SNAP_GAIN * scored[0][0] + 2 else (current, scored[0][0])
+
+    rows, cols = slice(box.top + 2, box.bottom - 2), slice(box.left + 2, box.right - 2)
+    left, s_left = best(box.left, width, lambda x: pixels[rows, x])
+    right, s_right = best(box.right - 1, width, lambda x: pixels[rows, x])
+    top, s_top = best(box.top, height, lambda y: pixels[y, cols])
+    bottom, s_bottom = best(box.bottom - 1, height, lambda y: pixels[y, cols])
+    snapped = Rect.from_corners(left, top, right + 1, bottom + 1)
+    return snapped, (s_left + s_right + s_top + s_bottom) / 4
+
+
+def _crop(pixels: np.ndarray, box: Rect) -> np.ndarray:
+    return pixels[box.top:box.bottom, box.left:box.right]
+
+
+def _closed(edges: np.ndarray, box: Rect) -> bool:
+    """Each side of the outline lies on the edge mask (an outline that cut through text does not)."""
+    sides = (edges[box.top, box.left:box.right], edges[box.bottom - 1, box.left:box.right],
+             edges[box.top:box.bottom, box.left], edges[box.top:box.bottom, box.right - 1])
+    return all(side.mean() >= CLOSED_SIDE for side in sides)
+
+
+def _ring(pixels: np.ndarray, box: Rect, width: int) -> np.ndarray:
+    """Pixels of the `width`-wide band just inside `box` (clipped to the image), as (N, 3)."""
+    height, image_width = pixels.shape[:2]
+    clipped = box.intersection(Rect(left=0, top=0, width=image_width, height=height))
+    if clipped is None:
+        return np.zeros((0, 3), np.int16)
+    patch = pixels[clipped.top:clipped.bottom, clipped.left:clipped.right]
+    inside = np.ones(patch.shape[:2], bool)
+    inside[width:-width, width:-width] = False
+    return patch[inside]
+
+
+def _median(pixels: np.ndarray) -> np.ndarray:
+    return np.median(pixels.reshape(-1, 3), axis=0) if pixels.size else np.zeros(3)
+
+
+def _from_mid(color: np.ndarray) -> float:
+    return abs(float(color.mean()) - 127.5)
+
+
+def _unlike(pixels: np.ndarray, color: np.ndarray) -> np.ndarray:
+    return np.abs(pixels - color).max(axis=-1) > INK_CONTRAST
+
+
+def _mask_box(mask: np.ndarray, origin: Rect) -> Rect | None:
+    ys, xs = np.nonzero(mask)
+    if xs.size == 0:
+        return None
+    return Rect.from_corners(origin.left + int(xs.min()), origin.top + int(ys.min()),
+                             origin.left + int(xs.max()) + 1, origin.top + int(ys.max()) + 1)
+
+
+def _has_arrow(ink_mask: np.ndarray, inner: Rect) -> bool:
+    """One down-pointing triangle (measured 7x4 on Tk, 12x6 on GTK) in the right end's last square,
+    besides any separator line."""
+    side = min(inner.height + 4, inner.width // 3)
+    tail = np.ascontiguousarray(ink_mask[:, inner.width - side:]).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(tail, connectivity=8)
+    blobs = [tuple(int(v) for v in stats[i]) for i in range(1, count)]
+    marks = [b for b in blobs if not (b[2] <= 3 and b[3] >= 0.6 * inner.height)]
+    if len(marks) != 1:
+        return False
+    x, y, w, h, area = marks[0]
+    rows = tail[y:y + h, x:x + w].sum(axis=1)
+    return (5 <= w <= 16 and 3 <= h <= 9 and w >= 1.4 * h and rows[0] > rows[-1]
+            and 0.4 <= area / (w * h) <= 0.8)
+
+
+# ---------------------------------------------------------------- roles
+def _classify(look: _Look) -> Element | None:
+    box = look.box
+    if max(box.width, box.height) <= MAX_CHECKBOX and abs(box.width - box.height) <= 2:
+        checked = look.mark >= CHECKED_FRACTION
+        return _widget(Role.CHECKBOX, box, 0.8, checked=checked)
+    if look.border < BORDER_CONTRAST:
+        return None
+    certainty = min(1.0, look.border / (2 * BORDER_CONTRAST))
+    if look.arrow:
+        return _widget(Role.COMBO, box, 0.9 * certainty)
+    field_votes = sum((look.base_fill, not _centered(look), box.width >= WIDE_ASPECT * box.height))
+    if look.ink is None and not look.base_fill:
+        return None  # an empty frame: no caption, no field fill
+    role = Role.FIELD if field_votes >= 2 else Role.BUTTON
+    agreement = max(field_votes, 3 - field_votes) / 3
+    return _widget(role, box, agreement * certainty)
+
+
+def _centered(look: _Look) -> bool:
+    """Ink centred left-right with real margins (a caption), not starting at the left (a value)."""
+    if look.ink is None:
+        return False
+    left = look.ink.left - look.box.left
+    right = look.box.right - look.ink.right
+    return abs(left - right) <= max(4, 0.2 * look.box.width) and min(left, right) >= 6
+
+
+def _widget(role: Role, box: Rect, confidence: float, *, checked: bool | None = None) -> Element:
+    return Element(role=role, box=box, confidence=round(max(0.0, min(1.0, confidence)), 3),
+                   checked=checked, source="widget")
+
+
+def _drop_containers_and_parts(found: Sequence[Element]) -> list[Element]:
+    """Drop panels (boxes holding two or more other widgets) and parts (a box inside a kept widget)."""
+    containers = {id(e) for e in found
+                  if sum(e.box.contains_rect(o.box.inflate(2)) for o in found if o is not e) >= 2}
+    kept: list[Element] = []
+    for element in sorted((e for e in found if id(e) not in containers), key=lambda e: -e.box.area):
+        if not any(k.box.inflate(1).contains_rect(element.box) for k in kept):
+            kept.append(element)
+    return kept

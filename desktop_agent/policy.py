@@ -1,0 +1,413 @@
+"""Declarative action policy: which actions may happen, which need a person's approval, which never happen.
+
+Pure: `evaluate` does no I/O; only `load_policy` reads a file. The schema (YAML, `version: 1`):
+
+    version: 1                  # optional; must be 1
+    default: allow              # decision when no rule matches: allow | confirm | deny
+    limits: {max_steps: 200, max_actions_per_minute: 60}    # positive ints or null (no limit)
+    secret_fields: '<regex>'    # a field whose label/text matches is secret: typed text is never logged
+    windows:
+      deny:  [{title: '<regex>', class: '<regex>', reason: '...'}]   # title and/or class; all must match
+      allow: [{title: '<regex>'}]   # if non-empty, every action except launch needs a window matching one
+    rules:                      # first rule whose conditions all match decides; no conditions = any request
+      - decision: confirm       # required
+        reason: "..."           # required, shown to the person and written to the audit log
+        actions: [type]         # names from types.action_name(); omitted = every action
+        target_role: field      # types.Role value of the grounded element
+        target_text: '<regex>'  # searched in the element's text and label and in the text the step named
+        window_title: '<regex>' # searched in Window.title
+        window_class: '<regex>' # searched in Window.wm_class
+        text: '<regex>'         # searched in what the action enters: typed text, launch command line, option
+        keys: [ctrl+alt+delete] # press of exactly one of these chords, in any key order
+        secret: true            # the request types into a secret field (see secret_fields)
+
+Order of evaluation: windows.deny, windows.allow, rules, default. Regexes are Python `re` syntax, searched
+(not anchored). Guaranteed: any malformed input raises PolicyError naming the place (`rules[3].text`).
+Not guaranteed: that a rule sees what is really on screen; it sees what perception reported.
+"""
+from __future__ import annotations
+
+import enum
+import re
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from desktop_agent.errors import PolicyError
+from desktop_agent.types import (Action, Check, Click, Decision, Drag, Element, Expect, Launch, Press,
+                                 Role, Scroll, Select, Target, TargetSpec, TypeText, Verdict, WaitFor,
+                                 Window, action_name)
+
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+
+ACTION_NAMES = frozenset({"click", "double-click", "right-click", "type", "press", "check", "uncheck",
+                          "select", "scroll", "drag", "wait", "expect", "launch"})
+_DEFAULT_SECRET_FIELDS = r"(?i)pass(word|phrase|code)|\bpin\b|secret|one[- ]time|\b(otp|2fa|cvv|cvc)\b"
+_KEY_ALIASES = {"control": "ctrl", "ctl": "ctrl", "ctrlleft": "ctrl", "ctrlright": "ctrl",
+                "altleft": "alt", "altright": "alt", "shiftleft": "shift", "shiftright": "shift",
+                "win": "super", "winleft": "super", "winright": "super", "meta": "super", "cmd": "super",
+                "command": "super", "del": "delete", "return": "enter", "esc": "escape"}
+_TOP_KEYS = frozenset({"version", "default", "limits", "secret_fields", "windows", "rules"})
+_RULE_KEYS = frozenset({"decision", "reason", "actions", "target_role", "target_text", "window_title",
+                        "window_class", "text", "keys", "secret"})
+
+
+@_frozen
+class ActionRequest:
+    """What the runner wants to do, fully grounded. `window` is the topmost window under the target point,
+    or the focused one when there is no target."""
+
+    action: Action
+    target: Target | None
+    window: Window | None
+    step_text: str = ""
+
+
+@_frozen
+class Limits:
+    max_steps: int | None = None
+    max_actions_per_minute: int | None = None
+
+
+@_frozen
+class WindowMatch:
+    where: str
+    reason: str
+    title: re.Pattern[str] | None = None
+    wm_class: re.Pattern[str] | None = None
+
+
+@_frozen
+class Rule:
+    where: str
+    decision: Decision
+    reason: str
+    actions: frozenset[str] = frozenset()  # empty = every action
+    target_role: Role | None = None
+    target_text: re.Pattern[str] | None = None
+    window_title: re.Pattern[str] | None = None
+    window_class: re.Pattern[str] | None = None
+    text: re.Pattern[str] | None = None
+    keys: frozenset[frozenset[str]] = frozenset()  # empty = any keys
+    secret: bool | None = None
+
+
+@_frozen
+class Policy:
+    source: str
+    default: Decision = Decision.ALLOW
+    limits: Limits = Limits()
+    secret_fields: re.Pattern[str] = re.compile(_DEFAULT_SECRET_FIELDS)
+    windows_allow: tuple[WindowMatch, ...] = ()
+    windows_deny: tuple[WindowMatch, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+
+# ---------------------------------------------------------------- evaluation
+def evaluate(policy: Policy, request: ActionRequest) -> Verdict:
+    subject = describe(request)
+    for entry in policy.windows_deny:
+        if _window_matches(entry, request.window):
+            return Verdict(decision=Decision.DENY, reason=f"{entry.reason}: {subject}", rule=entry.where)
+    if (policy.windows_allow and not isinstance(request.action, Launch)
+            and not any(_window_matches(entry, request.window) for entry in policy.windows_allow)):
+        return Verdict(decision=Decision.DENY, rule="windows.allow",
+                       reason=f"window is not on the policy's allow list: {subject}")
+    for rule in policy.rules:
+        if _rule_matches(policy, rule, request):
+            return Verdict(decision=rule.decision, reason=f"{rule.reason}: {subject}", rule=rule.where)
+    return Verdict(decision=policy.default, reason=f"no rule matched: {subject}", rule="default")
+
+
+def is_secret_entry(policy: Policy, request: ActionRequest) -> bool:
+    """True when `request` types into a field named like `secret_fields` (the grounded field's label or text,
+    or the text the step used to name its target). Untargeted typing is never considered secret."""
+    if not isinstance(request.action, TypeText):
+        return False
+    element = request.target.element if request.target is not None else None
+    names = [element.label, element.text] if element is not None and element.role is Role.FIELD else []
+    names.extend(_spec_texts(request.action.target))
+    return any(policy.secret_fields.search(name) for name in names if name)
+
+
+def chord(keys: Iterable[str]) -> frozenset[str]:
+    """Canonical, order-free form of a key chord: lower case, common aliases folded ("control" -> "ctrl")."""
+    names = (key.strip().lower() for key in keys)
+    return frozenset(_KEY_ALIASES.get(name, name) for name in names)
+
+
+def describe(request: ActionRequest) -> str:
+    """One line naming the action, its target and window. Never includes typed text (it may be secret)."""
+    parts = [action_name(request.action)]
+    match request.action:
+        case Press(keys=keys):
+            parts.append("+".join(keys))
+        case Launch(argv=argv):
+            parts.append(_clip(shlex.join(argv)))
+        case Select(option=option):
+            parts.append(repr(_clip(option)))
+    if request.target is not None:
+        element = request.target.element
+        name = (element.label or element.text) if element is not None else ""
+        point = request.target.point
+        parts.append(f'"{_clip(name)}"' if name else f"at {point.x},{point.y}")
+    if request.window is not None:
+        parts.append(f'in window "{_clip(request.window.title or request.window.wm_class)}"')
+    return " ".join(parts)
+
+
+def _rule_matches(policy: Policy, rule: Rule, request: ActionRequest) -> bool:
+    action = request.action
+    element = request.target.element if request.target is not None else None
+    window = request.window
+    return ((not rule.actions or action_name(action) in rule.actions)
+            and (rule.target_role is None or (element is not None and element.role is rule.target_role))
+            and _search_any(rule.target_text, _target_texts(element, action))
+            and _search_any(rule.window_title, (window.title,) if window else ())
+            and _search_any(rule.window_class, (window.wm_class,) if window else ())
+            and _search_any(rule.text, _entered_text(action))
+            and (not rule.keys or (isinstance(action, Press) and chord(action.keys) in rule.keys))
+            and (rule.secret is None or rule.secret == is_secret_entry(policy, request)))
+
+
+def _window_matches(entry: WindowMatch, window: Window | None) -> bool:
+    if window is None:
+        return False
+    return ((entry.title is None or bool(entry.title.search(window.title)))
+            and (entry.wm_class is None or bool(entry.wm_class.search(window.wm_class))))
+
+
+def _search_any(pattern: re.Pattern[str] | None, texts: Iterable[str]) -> bool:
+    return pattern is None or any(pattern.search(text) for text in texts)
+
+
+def _target_texts(element: Element | None, action: Action) -> tuple[str, ...]:
+    texts = (element.text, element.label) if element is not None else ()
+    match action:
+        case (Click(target=spec) | Check(target=spec) | Select(target=spec) | WaitFor(target=spec)
+              | Expect(target=spec) | TypeText(target=spec) | Scroll(target=spec)):
+            specs: tuple[TargetSpec | None, ...] = (spec,)
+        case Drag(source=source, destination=destination):
+            specs = (source, destination)
+        case _:
+            specs = ()
+    return tuple(t for t in (*texts, *(s.text for s in specs if s is not None)) if t)
+
+
+def _spec_texts(spec: TargetSpec | None) -> list[str]:
+    """The text of a target spec and of its anchors ("the field right of 'Password'")."""
+    texts: list[str] = []
+    while spec is not None:
+        texts.append(spec.text or "")
+        spec = spec.anchor.target if spec.anchor is not None else None
+    return texts
+
+
+def _entered_text(action: Action) -> tuple[str, ...]:
+    match action:
+        case TypeText(text=text):
+            return (text,)
+        case Launch(argv=argv):
+            return (shlex.join(argv),)
+        case Select(option=option):
+            return (option,)
+    return ()
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- loading
+def default_policy_path() -> Path:
+    return Path(__file__).with_name("policies") / "default.yaml"
+
+
+def load_policy(path: Path | None) -> Policy:
+    """Read and parse a policy file; None means the shipped default."""
+    path = default_policy_path() if path is None else path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"cannot read the policy: {exc}", source=str(path)) from exc
+    return parse_policy(text, source=str(path))
+
+
+def parse_policy(text: str, *, source: str) -> Policy:
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise PolicyError(f"YAML syntax error: {exc.problem or exc.context}", source=source,
+                          where=where) from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"YAML error: {exc}", source=source) from exc
+    try:
+        return _policy(data, source)
+    except _Invalid as exc:
+        raise PolicyError(exc.message, source=source, where=exc.where) from None
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str, where: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _policy(data: object, source: str) -> Policy:
+    if data is None:
+        raise _Invalid("the policy is empty", "")
+    top = _mapping(data, "", _TOP_KEYS)
+    if top.get("version", 1) != 1:
+        raise _Invalid(f"unsupported version {top['version']!r}; this agent reads version 1", "version")
+    windows = _mapping(top.get("windows", {}), "windows", frozenset({"allow", "deny"}))
+    return Policy(
+        source=source,
+        default=_decision(top.get("default", "allow"), "default"),
+        limits=_limits(top.get("limits", {})),
+        secret_fields=_regex(top.get("secret_fields", _DEFAULT_SECRET_FIELDS), "secret_fields"),
+        windows_allow=tuple(_window_match(v, w) for v, w in _items(windows.get("allow", []),
+                                                                   "windows.allow")),
+        windows_deny=tuple(_window_match(v, w) for v, w in _items(windows.get("deny", []),
+                                                                  "windows.deny")),
+        rules=tuple(_rule(v, w) for v, w in _items(top.get("rules", []), "rules")),
+    )
+
+
+def _limits(value: object) -> Limits:
+    data = _mapping(value, "limits", frozenset({"max_steps", "max_actions_per_minute"}))
+    return Limits(max_steps=_positive(data.get("max_steps"), "limits.max_steps"),
+                  max_actions_per_minute=_positive(data.get("max_actions_per_minute"),
+                                                   "limits.max_actions_per_minute"))
+
+
+def _window_match(value: object, where: str) -> WindowMatch:
+    data = _mapping(value, where, frozenset({"title", "class", "reason"}))
+    if "title" not in data and "class" not in data:
+        raise _Invalid("a window entry needs a title or class regex", where)
+    return WindowMatch(where=where,
+                       reason=_string(data.get("reason", "window is on the policy's deny list"),
+                                      f"{where}.reason"),
+                       title=_optional_regex(data, "title", where),
+                       wm_class=_optional_regex(data, "class", where))
+
+
+def _rule(value: object, where: str) -> Rule:
+    data = _mapping(value, where, _RULE_KEYS)
+    for required in ("decision", "reason"):
+        if required not in data:
+            raise _Invalid(f"a rule needs '{required}'", where)
+    return Rule(where=where,
+                decision=_decision(data["decision"], f"{where}.decision"),
+                reason=_string(data["reason"], f"{where}.reason"),
+                actions=frozenset(_action_name(v, w) for v, w in _items(data.get("actions", []),
+                                                                        f"{where}.actions")),
+                target_role=_role(data.get("target_role"), f"{where}.target_role"),
+                target_text=_optional_regex(data, "target_text", where),
+                window_title=_optional_regex(data, "window_title", where),
+                window_class=_optional_regex(data, "window_class", where),
+                text=_optional_regex(data, "text", where),
+                keys=frozenset(_chord(v, w) for v, w in _items(data.get("keys", []), f"{where}.keys")),
+                secret=_optional_bool(data.get("secret"), f"{where}.secret"))
+
+
+# ---------------------------------------------------------------- field readers
+def _mapping(value: object, where: str, allowed: frozenset[str]) -> dict:
+    if not isinstance(value, dict):
+        raise _Invalid(f"expected a mapping, got {_kind(value)}", where)
+    unknown = sorted(str(key) for key in value if key not in allowed)
+    if unknown:
+        place = f"{where}.{unknown[0]}" if where else unknown[0]
+        raise _Invalid(f"unknown key {unknown[0]!r}; expected one of: {', '.join(sorted(allowed))}", place)
+    return value
+
+
+def _items(value: object, where: str) -> list[tuple[object, str]]:
+    if not isinstance(value, list):
+        raise _Invalid(f"expected a list, got {_kind(value)}", where)
+    return [(item, f"{where}[{index}]") for index, item in enumerate(value)]
+
+
+def _string(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(f"expected non-empty text, got {_kind(value)}", where)
+    return value
+
+
+def _regex(value: object, where: str) -> re.Pattern[str]:
+    pattern = _string(value, where)
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise _Invalid(f"bad regular expression {pattern!r}: {exc}", where) from None
+
+
+def _optional_regex(data: dict, key: str, where: str) -> re.Pattern[str] | None:
+    return _regex(data[key], f"{where}.{key}") if key in data else None
+
+
+def _decision(value: object, where: str) -> Decision:
+    return _enum(Decision, value, where, "decision")
+
+
+def _role(value: object, where: str) -> Role | None:
+    return None if value is None else _enum(Role, value, where, "role")
+
+
+def _enum(kind: type[enum.Enum], value: object, where: str, what: str):
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise _Invalid(f"unknown {what} {value!r}; expected one of: {choices}", where) from None
+
+
+def _action_name(value: object, where: str) -> str:
+    if value not in ACTION_NAMES:
+        raise _Invalid(f"unknown action {value!r}; expected one of: {', '.join(sorted(ACTION_NAMES))}",
+                       where)
+    return str(value)
+
+
+def _chord(value: object, where: str) -> frozenset[str]:
+    keys = _string(value, where).split("+")
+    if any(not key.strip() for key in keys):
+        raise _Invalid(f"bad key chord {value!r}; write keys joined by '+', e.g. ctrl+alt+delete", where)
+    return chord(keys)
+
+
+def _positive(value: object, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _Invalid(f"expected a positive whole number or null, got {value!r}", where)
+    return value
+
+
+def _optional_bool(value: object, where: str) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise _Invalid(f"expected true or false, got {value!r}", where)
+    return value
+
+
+def _kind(value: object) -> str:
+    return "nothing" if value is None else type(value).__name__

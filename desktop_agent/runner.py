@@ -1,0 +1,286 @@
+"""The agent loop: for each step, look -> ground -> guard -> act -> settle -> verify.
+
+`Runner.run(plan)` is a generator of typed events; the caller (CLI, GUI worker) iterates it and may stop
+it at any time through the shared `StopToken`, which is checked between steps and before every side
+effect. World-caused failures become step results; programming errors propagate.
+
+Guarantees: no side effect happens before the whole plan has been parsed (the caller passes a parsed
+Plan); no action is taken on a screen that was not captured and perceived for that step; every side
+effect goes through `Guard.perform`; a failed verification is retried once after grounding again, never
+in a loop. Not guaranteed here: undoing a failed step (checkpoint/rollback is a separate layer).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from desktop_agent import interactions
+from desktop_agent.errors import ActionError, AgentError, CaptureError, GroundingError, StopRequested
+from desktop_agent.grounding import TemplateMatcher, find_all, ground
+from desktop_agent.guard import Guard
+from desktop_agent.interactions import Grounded
+from desktop_agent.policy import ActionRequest
+from desktop_agent.senses import Look, Senses
+from desktop_agent.stop import StopToken
+from desktop_agent.trace import Trace
+from desktop_agent.types import (Expect, MouseClick, Plan, RunStatus, Select, Step, StepResult, StepStatus,
+                                 Target, Timings, WaitFor, action_name)
+from desktop_agent.verify import settle
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOptions:
+    dry_run: bool = False
+    find_timeout_s: float = 3.0   # how long a target may take to appear before grounding fails
+    settle_timeout_s: float = 3.0
+    base_dir: Path = Path(".")
+
+
+# ---------------------------------------------------------------- events
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunStarted:
+    name: str
+    total: int
+    trace: Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepStarted:
+    index: int
+    step: Step
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepGrounded:
+    index: int
+    step: Step
+    target: Target | None
+    screenshot: Path | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepFinished:
+    index: int
+    result: StepResult
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFinished:
+    status: RunStatus
+    results: tuple[StepResult, ...]
+    trace: Path
+    report: Path
+
+
+Event = RunStarted | StepStarted | StepGrounded | StepFinished | RunFinished
+
+_RUN_STATUS = {StepStatus.FAILED: RunStatus.FAILED, StepStatus.DENIED: RunStatus.DENIED,
+               StepStatus.STOPPED: RunStatus.STOPPED}
+
+
+class _Clock:
+    """Accumulates per-phase milliseconds for one step attempt."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    def add(self, phase: str, started: float) -> None:
+        self.ms[phase] = self.ms.get(phase, 0.0) + (time.perf_counter() - started) * 1000
+
+    def timings(self, looks: Sequence[Look]) -> Timings:
+        return Timings(capture_ms=sum(look.capture_ms for look in looks),
+                       perceive_ms=sum(look.perceive_ms for look in looks),
+                       ground_ms=self.ms.get("ground", 0.0), act_ms=self.ms.get("act", 0.0),
+                       settle_ms=self.ms.get("settle", 0.0), verify_ms=self.ms.get("verify", 0.0))
+
+
+class _StepFailed(Exception):
+    """Internal: ends one attempt with a status and message."""
+
+    def __init__(self, status: StepStatus, message: str, target: Target | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.target = status, message, target
+
+
+class Runner:
+    def __init__(self, *, senses: Senses, guard: Guard, stop: StopToken, trace: Trace,
+                 options: RunOptions = RunOptions(),
+                 match_template: TemplateMatcher | None = None) -> None:
+        self.senses = senses
+        self.guard = guard
+        self.stop = stop
+        self.trace = trace
+        self.options = options
+        self.match_template = match_template
+
+    def run(self, plan: Plan) -> Iterator[Event]:
+        self.trace.event("run_started", name=plan.name, steps=[s.text for s in plan.steps],
+                         dry_run=self.options.dry_run)
+        yield RunStarted(name=plan.name, total=len(plan.steps), trace=self.trace.folder)
+        results: list[StepResult] = []
+        status = RunStatus.SUCCEEDED
+        for index, step in enumerate(plan.steps):
+            if self.stop.requested:
+                status = RunStatus.STOPPED
+                break
+            yield StepStarted(index=index, step=step)
+            result = yield from self._run_step(index, step)
+            results.append(result)
+            self.trace.event("step_finished", index=index, result=result)
+            yield StepFinished(index=index, result=result)
+            if result.status in _RUN_STATUS:
+                status = _RUN_STATUS[result.status]
+                break
+        report = self.trace.write_report(title=plan.name, status=status, results=results)
+        self.trace.event("run_finished", status=status, report=report)
+        yield RunFinished(status=status, results=tuple(results), trace=self.trace.folder, report=report)
+
+    # ------------------------------------------------------------ one step
+    def _run_step(self, index: int, step: Step) -> Iterator[Event]:
+        attempts = 0
+        while True:
+            attempts += 1
+            clock, looks = _Clock(), []
+            try:
+                result = yield from self._attempt(index, step, clock, looks)
+            except _StepFailed as failure:
+                result = StepResult(step=step, status=failure.status, target=failure.target,
+                                    error=failure.message)
+            except StopRequested as exc:
+                result = StepResult(step=step, status=StepStatus.STOPPED, error=str(exc))
+            except (CaptureError, ActionError) as exc:
+                result = StepResult(step=step, status=StepStatus.FAILED, error=str(exc))
+            result = replace(result, attempts=attempts, timings=clock.timings(looks))
+            if result.status is not StepStatus.FAILED or attempts == 2 or not result.target:
+                return result
+            # Verification failed after acting: ground again and try once more.
+            self.trace.event("retry", index=index, reason=result.error)
+
+    def _attempt(self, index: int, step: Step, clock: _Clock, looks: list[Look]) -> Iterator[Event]:
+        action = step.action
+        if isinstance(action, (WaitFor, Expect)):
+            return self._observe(step, clock, looks)
+        self.guard.start_step()
+        look, grounded = (None, Grounded(targets=()))
+        if interactions.target_specs(action):
+            look, grounded = self._find(step, clock, looks)
+        screenshot = self._shoot(index, step, look, grounded.main, "proposed")
+        yield StepGrounded(index=index, step=step, target=grounded.main, screenshot=screenshot)
+        window = look.screen.window_at(grounded.main.point) if look and grounded.main else None
+        request = ActionRequest(action=action, target=grounded.main, window=window,
+                                step_text=step.text)
+        if self.options.dry_run:
+            verdict = self.guard.preview(request)
+            return StepResult(step=step, status=StepStatus.SUCCEEDED, target=grounded.main,
+                              verdict=verdict, screenshot=screenshot)
+        authorization = self.guard.authorize(request, screenshot=screenshot)
+        verdict = authorization.verdict
+        if authorization.permit is None:
+            status = StepStatus.SKIPPED if authorization.approval is not None else StepStatus.DENIED
+            return StepResult(step=step, status=status, target=grounded.main, verdict=verdict,
+                              error=None if status is StepStatus.SKIPPED else verdict.reason,
+                              screenshot=screenshot)
+        before = look.screen.frame if look else self.senses.capture()
+        windows = look.screen.windows if look else self.senses.windows.list_windows()
+        started = time.perf_counter()
+        for operation in interactions.operations(action, grounded):
+            self.guard.perform(authorization.permit, operation, windows=windows)
+        clock.add("act", started)
+        if isinstance(action, Select):
+            before = self._pick_option(action, grounded, authorization.permit, before, clock, looks)
+        started = time.perf_counter()
+        settled = settle(self.senses.capture, before, timeout_s=self.options.settle_timeout_s)
+        clock.add("settle", started)
+        after = self._look(looks)
+        started = time.perf_counter()
+        outcome = interactions.check_outcome(action, grounded, after.screen, settled.changed)
+        clock.add("verify", started)
+        shot = self._shoot(index, step, after, grounded.main, "after")
+        return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
+                          target=grounded.main, verdict=verdict, verified=outcome.ok,
+                          error=None if outcome.ok else f"verification failed: {outcome.detail}",
+                          screenshot=shot or screenshot)
+
+    def _pick_option(self, action: Select, grounded: Grounded, permit, before, clock: _Clock,
+                     looks: list[Look]):
+        """Second half of `select`: the list is open now; find the option and click it."""
+        settled = settle(self.senses.capture, before, timeout_s=self.options.settle_timeout_s)
+        combo = grounded.main
+        spec = interactions.option_spec(action)
+        deadline = time.monotonic() + self.options.find_timeout_s
+        while True:
+            look = self._look(looks)
+            options = [c for c in find_all(spec, look.screen)
+                       if c.element.box.iou(combo.box) < 0.5 and c.element.box.top >= combo.box.top - 400]
+            if options or time.monotonic() > deadline:
+                break
+        if not options:
+            raise _StepFailed(StepStatus.FAILED, f'option "{action.option}" did not appear in the '
+                              f"opened list", combo)
+        started = time.perf_counter()
+        self.guard.perform(permit, MouseClick(point=options[0].element.box.center),
+                           windows=look.screen.windows)
+        clock.add("act", started)
+        return settled.frame
+
+    # ------------------------------------------------------------ seeing and grounding
+    def _look(self, looks: list[Look]) -> Look:
+        look = self.senses.look()
+        looks.append(look)
+        return look
+
+    def _find(self, step: Step, clock: _Clock, looks: list[Look]) -> tuple[Look, Grounded]:
+        """Ground every target of the step, waiting up to `find_timeout_s` for them to appear."""
+        deadline = time.monotonic() + self.options.find_timeout_s
+        while True:
+            self.stop.raise_if_requested()
+            look = self._look(looks)
+            started = time.perf_counter()
+            try:
+                targets = tuple(self._ground(spec, look) for spec in
+                                interactions.target_specs(step.action))
+                clock.add("ground", started)
+                return look, Grounded(targets=targets)
+            except GroundingError as exc:
+                clock.add("ground", started)
+                if time.monotonic() >= deadline:
+                    raise _StepFailed(StepStatus.FAILED, str(exc)) from exc
+            time.sleep(0.1)
+
+    def _ground(self, spec, look: Look) -> Target:
+        return ground(spec, look.screen, match_template=self.match_template,
+                      base_dir=self.options.base_dir)
+
+    def _observe(self, step: Step, clock: _Clock, looks: list[Look]) -> StepResult:
+        """`wait for` and `expect`: poll the screen, no side effect."""
+        action = step.action
+        appear = action.appear if isinstance(action, WaitFor) else True
+        timeout = action.timeout_s if isinstance(action, WaitFor) else self.options.find_timeout_s
+        deadline = time.monotonic() + timeout
+        while True:
+            self.stop.raise_if_requested()
+            look = self._look(looks)
+            started = time.perf_counter()
+            try:
+                target = self._ground(action.target, look)
+            except GroundingError as exc:
+                target, problem = None, str(exc)
+            clock.add("ground", started)
+            if (target is not None) == appear:
+                return StepResult(step=step, status=StepStatus.SUCCEEDED, target=target, verified=True)
+            if time.monotonic() >= deadline:
+                what = action.target.describe()
+                message = (f"{what} did not appear within {timeout:g} s: {problem}" if appear
+                           else f"{what} was still visible after {timeout:g} s")
+                return StepResult(step=step, status=StepStatus.FAILED, target=target, error=message)
+            time.sleep(0.15)
+
+    def _shoot(self, index: int, step: Step, look: Look | None, target: Target | None,
+               phase: str) -> Path | None:
+        if look is None:
+            return None
+        label = f"{index + 1}. {step.text}  [{action_name(step.action)}, {phase}]"
+        return self.trace.save_annotated(look.screen.frame, label=label, target=target,
+                                         name=f"step{index + 1:03d}-{phase}")

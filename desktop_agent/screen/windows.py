@@ -1,0 +1,103 @@
+"""Top-level windows of the X11 desktop, bottom to top, through python-xlib.
+
+Works with and without a window manager: a client window is the root child itself (no WM) or the
+descendant that carries WM_STATE / a title (reparenting WM). Only viewable windows are listed.
+Other platforms need their own adapter with the same `list_windows()` signature.
+"""
+from __future__ import annotations
+
+import threading
+
+from desktop_agent.errors import CaptureError
+from desktop_agent.types import Rect, Window
+
+
+class WindowLister:
+    """One Xlib connection per thread (Xlib is not thread-safe), opened lazily."""
+
+    def __init__(self, *, display: str | None = None) -> None:
+        self._display_name = display
+        self._local = threading.local()
+
+    def _display(self):
+        display = getattr(self._local, "display", None)
+        if display is None:
+            from Xlib import display as xdisplay  # lazy: no X connection at import
+
+            try:
+                display = xdisplay.Display(self._display_name)
+            except Exception as exc:
+                raise CaptureError(f"cannot connect to the X display: {exc}") from exc
+            self._local.display = display
+        return display
+
+    def list_windows(self) -> tuple[Window, ...]:
+        display = self._display()
+        root = display.screen().root
+        atoms = _Atoms(display)
+        windows = []
+        for child in root.query_tree().children:
+            try:
+                window = _describe(child, root, atoms)
+            except Exception:  # the window vanished while we looked at it
+                continue
+            if window is not None:
+                windows.append(window)
+        return tuple(windows)
+
+    def close(self) -> None:
+        display = getattr(self._local, "display", None)
+        if display is not None:
+            display.close()
+            self._local.display = None
+
+
+class _Atoms:
+    def __init__(self, display) -> None:
+        self.net_wm_name = display.intern_atom("_NET_WM_NAME")
+        self.utf8 = display.intern_atom("UTF8_STRING")
+        self.net_wm_pid = display.intern_atom("_NET_WM_PID")
+        self.wm_state = display.intern_atom("WM_STATE")
+
+
+def _describe(frame, root, atoms: _Atoms) -> Window | None:
+    from Xlib import X
+
+    attrs = frame.get_attributes()
+    if attrs.map_state != X.IsViewable or attrs.win_class == X.InputOnly:
+        return None
+    geometry = frame.get_geometry()
+    if geometry.width <= 1 or geometry.height <= 1:
+        return None
+    position = frame.translate_coords(root, 0, 0)
+    client = _client_of(frame, atoms) or frame
+    title = _title(client, atoms)
+    wm_class = client.get_wm_class() or ("", "")
+    pid = client.get_full_property(atoms.net_wm_pid, 0)
+    return Window(id=client.id, title=title, wm_class=wm_class[1] if len(wm_class) > 1 else wm_class[0],
+                  box=Rect(left=-position.x, top=-position.y, width=geometry.width,
+                           height=geometry.height),
+                  pid=int(pid.value[0]) if pid is not None and len(pid.value) else None)
+
+
+def _client_of(window, atoms: _Atoms, depth: int = 2):
+    if window.get_full_property(atoms.wm_state, 0) is not None or window.get_wm_name():
+        return window
+    if depth == 0:
+        return None
+    for child in window.query_tree().children:
+        found = _client_of(child, atoms, depth - 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _title(window, atoms: _Atoms) -> str:
+    prop = window.get_full_property(atoms.net_wm_name, atoms.utf8)
+    if prop is not None and prop.value:
+        value = prop.value
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    name = window.get_wm_name()
+    if isinstance(name, bytes):
+        return name.decode("latin-1")
+    return name or ""

@@ -1,0 +1,48 @@
+"""Seeing the desktop: capture + window list + perception, timed, with the agent's own windows skipped.
+
+Guarantee: a `Look` never contains elements read from the agent's own windows (they are not perceived
+and they hide what lies under them), and its frame passed the blank-capture check.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from desktop_agent.perception.perceiver import Perceiver
+from desktop_agent.screen.capture import Grabber
+from desktop_agent.screen.windows import WindowLister
+from desktop_agent.types import Frame, Screen, Window
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Look:
+    screen: Screen
+    capture_ms: float
+    perceive_ms: float
+
+
+class Senses:
+    def __init__(self, *, grabber: Grabber, windows: WindowLister, perceiver: Perceiver,
+                 own_pids: frozenset[int] = frozenset({os.getpid()})) -> None:
+        self.grabber = grabber
+        self.windows = windows
+        self.perceiver = perceiver
+        self.own_pids = own_pids
+
+    def capture(self) -> Frame:
+        return self.grabber.grab()
+
+    def is_own(self, window: Window) -> bool:
+        return window.pid is not None and window.pid in self.own_pids
+
+    def look(self) -> Look:
+        started = time.perf_counter()
+        frame = self.grabber.grab()
+        windows = self.windows.list_windows()
+        captured = time.perf_counter()
+        skip = frozenset(w.id for w in windows if self.is_own(w))
+        screen = self.perceiver.perceive(frame, windows, skip=skip)
+        done = time.perf_counter()
+        return Look(screen=screen, capture_ms=(captured - started) * 1000,
+                    perceive_ms=(done - captured) * 1000)

@@ -1,0 +1,115 @@
+"""Settle detection and per-step expectations.
+
+`settle` waits (bounded) until the screen stops changing after an action; a blinking caret does not
+count as change. `check_*` functions are pure: they compare perceived screens with what a step meant
+to do and return an `Outcome` saying whether it happened and why they think so.
+"""
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from desktop_agent.types import Element, Frame, Rect, Role, Screen
+
+_DIFF_LEVEL = 12
+_CARET_PIXELS = 60  # changed pixels below this count are a caret blink, not a change
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settled:
+    frame: Frame
+    changed: bool      # differs from the frame before the action
+    stable: bool       # two consecutive captures agreed before the timeout
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    ok: bool
+    detail: str
+
+
+def changed_pixels(before: np.ndarray, after: np.ndarray) -> int:
+    if before.shape != after.shape:
+        return before.shape[0] * before.shape[1]
+    diff = cv2.absdiff(before, after)
+    return int(np.count_nonzero(diff.max(axis=2) > _DIFF_LEVEL))
+
+
+def settle(capture: Callable[[], Frame], before: Frame, *, react_s: float = 0.25,
+           timeout_s: float = 3.0, interval_s: float = 0.03) -> Settled:
+    """Wait for the screen to react (up to `react_s`) and then hold still across two captures."""
+    start = time.monotonic()
+    previous = capture()
+    changed = changed_pixels(before.image, previous.image) > 0
+    while True:
+        time.sleep(interval_s)
+        current = capture()
+        quiet = changed_pixels(previous.image, current.image) < _CARET_PIXELS
+        changed = changed or changed_pixels(before.image, current.image) > 0
+        elapsed = time.monotonic() - start
+        if quiet and (changed or elapsed >= react_s):
+            return Settled(frame=current, changed=changed, stable=True, elapsed_ms=elapsed * 1000)
+        if elapsed >= timeout_s:
+            return Settled(frame=current, changed=changed, stable=False, elapsed_ms=elapsed * 1000)
+        previous = current
+
+
+def normalize(text: str) -> str:
+    """Case-, space- and caret-insensitive form for comparing typed and read text."""
+    return "".join(text.casefold().split()).strip("|")
+
+
+def text_matches(expected: str, seen: str) -> bool:
+    want, got = normalize(expected), normalize(seen)
+    if not want:
+        return True
+    if want in got:
+        return True
+    tail = got[-len(want):] if len(got) >= len(want) else got
+    return difflib.SequenceMatcher(None, want, tail).ratio() >= 0.8
+
+
+def elements_in(screen: Screen, box: Rect) -> list[Element]:
+    return [e for e in screen.elements if e.box.intersection(box) is not None]
+
+
+def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bool) -> Outcome:
+    """The typed text is visible in the field (or anywhere, without a field). Secrets can't be read
+    back (masked), so for them the field must merely have changed — the caller checks that."""
+    if secret:
+        return Outcome(ok=True, detail="masked field: checked for a visible change only")
+    candidates = elements_in(screen, field_box.inflate(4)) if field_box else list(screen.elements)
+    for element in candidates:
+        if text_matches(text, element.text):
+            return Outcome(ok=True, detail=f'"{element.text}" is visible at {_xy(element.box)}')
+    seen = ", ".join(f'"{e.text}"' for e in candidates[:4] if e.text) or "nothing"
+    where = f"in the field at {_xy(field_box)}" if field_box else "on screen"
+    return Outcome(ok=False, detail=f'typed "{text}" but {where} reads {seen}')
+
+
+def check_checked(screen: Screen, box: Rect, want: bool) -> Outcome:
+    boxes = [e for e in elements_in(screen, box.inflate(2))
+             if e.role is Role.CHECKBOX and e.checked is not None]
+    if not boxes:
+        return Outcome(ok=False, detail=f"no checkbox seen at {_xy(box)} after the click")
+    state = max(boxes, key=lambda e: e.box.iou(box)).checked
+    word = "checked" if state else "unchecked"
+    return Outcome(ok=state == want, detail=f"the checkbox at {_xy(box)} is {word}")
+
+
+def check_selected(screen: Screen, box: Rect, option: str) -> Outcome:
+    for element in elements_in(screen, box.inflate(2)):
+        if normalize(element.text) == normalize(option):
+            return Outcome(ok=True, detail=f'the combo shows "{element.text}"')
+    seen = ", ".join(f'"{e.text}"' for e in elements_in(screen, box) if e.text) or "nothing"
+    return Outcome(ok=False, detail=f'the combo at {_xy(box)} shows {seen}, not "{option}"')
+
+
+def _xy(box: Rect) -> str:
+    return f"({box.left},{box.top} {box.width}x{box.height})"

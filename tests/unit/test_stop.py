@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+from desktop_agent.errors import StopRequested
+from desktop_agent.stop import StopHotkey, StopToken
+
+
+def test_stop_token_keeps_the_first_reason_and_raises():
+    token = StopToken()
+    token.raise_if_requested()
+    assert not token.requested and token.reason == ""
+    token.request("fail-safe")
+    token.request("hotkey")
+    assert token.requested and token.reason == "fail-safe"
+    with pytest.raises(StopRequested, match="fail-safe"):
+        token.raise_if_requested()
+
+
+def test_stop_token_wakes_a_waiter_from_another_thread():
+    token = StopToken()
+    thread = threading.Timer(0.05, token.request, args=("Stop button",))
+    thread.start()
+    assert token.wait(5.0)
+    thread.join()
+
+
+def test_stop_hotkey_reports_unavailable_without_a_display(monkeypatch):
+    monkeypatch.setenv("DISPLAY", "not-a-display")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    for name in [m for m in sys.modules if m == "pynput" or m.startswith("pynput.")]:
+        monkeypatch.delitem(sys.modules, name)
+    token = StopToken()
+    with StopHotkey(token) as hotkey:
+        assert not hotkey.listening
+        assert hotkey.problem
+    assert hotkey.start() is False
+    assert not token.requested

@@ -20,11 +20,21 @@ from desktop_agent.types import (KeyChord, KeyText, MouseClick, MouseDrag, Mouse
 
 # Characters pyautogui.write types without Shift on a US keymap.
 _PLAIN_CHARS = frozenset(string.ascii_lowercase + string.digits + " -=[];',./\\`\n\t")
-_XDOTOOL_KEYS = {"enter": "Return", "esc": "Escape", "escape": "Escape", "tab": "Tab",
-                 "backspace": "BackSpace", "delete": "Delete", "space": "space", "up": "Up",
-                 "down": "Down", "left": "Left", "right": "Right", "home": "Home", "end": "End",
-                 "pageup": "Prior", "pagedown": "Next", "ctrl": "ctrl", "alt": "alt", "shift": "shift",
-                 "super": "super", "insert": "Insert", "menu": "Menu"}
+# Step-language key names (steps.KNOWN_KEYS) that the backends spell differently.
+_PYAUTOGUI_KEYS = {"super": "win"}
+_XDOTOOL_KEYS = {"enter": "Return", "escape": "Escape", "tab": "Tab", "backspace": "BackSpace",
+                 "delete": "Delete", "space": "space", "up": "Up", "down": "Down", "left": "Left",
+                 "right": "Right", "home": "Home", "end": "End", "pageup": "Prior", "pagedown": "Next",
+                 "insert": "Insert", "menu": "Menu", "capslock": "Caps_Lock", "printscreen": "Print",
+                 "+": "plus", "-": "minus", "=": "equal", ".": "period", ",": "comma", "/": "slash",
+                 "\\": "backslash", ";": "semicolon", "'": "apostrophe", "`": "grave",
+                 "[": "bracketleft", "]": "bracketright"}
+
+
+def xdotool_key(name: str) -> str:
+    if len(name) > 1 and name[0] == "f" and name[1:].isdigit():
+        return name.upper()
+    return _XDOTOOL_KEYS.get(name, name)
 
 
 class DesktopActuator:
@@ -99,9 +109,9 @@ class DesktopActuator:
 
     def _chord(self, gui, keys: tuple[str, ...]) -> None:
         if len(keys) == 1 or self._xdotool is None:
-            gui.hotkey(*keys, interval=0.03)
+            gui.hotkey(*(_PYAUTOGUI_KEYS.get(k, k) for k in keys), interval=0.03)
             return
-        self._run_xdotool("key", "--delay", "30", "+".join(_XDOTOOL_KEYS.get(k, k) for k in keys))
+        self._run_xdotool("key", "--delay", "30", "+".join(xdotool_key(k) for k in keys))
 
     def _run_xdotool(self, *args: str) -> None:
         result = subprocess.run([self._xdotool, *args], capture_output=True, text=True, timeout=60)

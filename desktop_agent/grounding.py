@@ -243,6 +243,14 @@ def _reading_order(matches: list[_Match]) -> list[_Match]:
 # ---------------------------------------------------------------- relations
 def _ground_anchor(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher | None,
                    base_dir: Path) -> Target:
+    """An anchor named only by text is the text itself ("right of 'Name'" means right of the label,
+    not right of the field it labels); other roles are tried only when no such text exists."""
+    if spec.text is not None and spec.role is None:
+        try:
+            return ground(replace(spec, role=Role.TEXT), screen, match_template=match_template,
+                          base_dir=base_dir)
+        except GroundingError:
+            pass
     try:
         return ground(spec, screen, match_template=match_template, base_dir=base_dir)
     except GroundingError as error:

@@ -3,9 +3,10 @@
 Works on one window (or region) image in that image's pixel coordinates: every box is a `Rect` in pixels
 of the image given, never screen points (the perceiver maps them). OpenCV and numpy only; no model.
 
-Guaranteed: a widget is an axis-aligned rectangle outlined by a border (checkboxes: any small square) that
-is not the image frame, not a panel holding other widgets and not a part of a bigger widget; roles are
-FIELD, BUTTON, CHECKBOX or COMBO, with `source="widget"`, `text=""` and confidence in [0, 1].
+Guaranteed: a widget is an axis-aligned rectangle outlined by a border (a checkbox: a 9-20 px square with
+at least two solid sides) that is not the image frame, not a panel holding other widgets and not a part
+of a bigger widget; roles are FIELD, BUTTON, CHECKBOX or COMBO, `source="widget"`, `text=""`, confidence
+in [0, 1], and `checked` is set on checkboxes only.
 Not guaranteed: radio buttons, sliders, tabs, links and flat (borderless) buttons are not proposed; a box
 glyph drawn in text (U+2610) is indistinguishable from an unchecked checkbox. The thresholds below were
 measured on GTK 3 Adwaita (light and dark) and Tk (classic, clam) at scale 1 — the fixtures in
@@ -14,7 +15,7 @@ tests/fixtures/widgets/ — and other themes may need them retuned.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -25,15 +26,22 @@ from desktop_agent.types import Element, Rect, Role
 # inside a widget is GTK's button gradient (7).
 EDGE_CONTRAST = 18
 MIN_SIDE = 9  # checkboxes measured 11 (Tk) to 16 (GTK) px
+MIN_CONTROL_HEIGHT = 14  # fields/buttons measured 21-34 px; runs of terminal digits are 9
 MAX_HEIGHT = 72  # tallest single-line widget measured 34 px; room for scale 2
 MIN_RECT_FILL = 0.85  # share of the bounding box inside the contour: rounded GTK corners ~0.96, clam checkbox 0.89
-MAX_CHECKBOX = 24
+MAX_CHECKBOX = 20  # px; a bigger square is an icon button
 # A border differs from the widget's fill (mean of its outline); a filled label or a text selection does not.
 BORDER_CONTRAST = 10
 INK_CONTRAST = 60  # text and marks against a widget's fill
+# Checkbox sides: 3D boxes draw two sides dark (Tk's light sides differ by 17-38); glyphs run together
+# (xterm digits) show at most one solid side, a radio circle none.
+LINE_CONTRAST = 25
+LINE_SIDE = 0.9
 CHECKED_FRACTION = 0.12  # share of a checkbox interior unlike the window around it
 BASE_FILL = 4  # a field's fill is further from mid-grey than the window's (white on light grey)
 WIDE_ASPECT = 5.0  # fields measured 7-11 wide per unit height, buttons 2.5-3.5
+TEXT_INSIDE = 0.8  # share of a text box (or of a glyph-widget) inside the other one
+LABEL_LINES = 2  # how far a label may sit from its widget, in text heights
 DUPLICATE_SLACK = 2  # px per side
 SNAP_GAIN = 1.2  # a side moves only to a clearly stronger line
 CLOSED_SIDE = 0.8  # share of each side of the outline on the edge mask
@@ -49,12 +57,15 @@ class _Look:
     ink: Rect | None  # bounding box of text/marks inside, image pixels
     mark: float  # share of the interior unlike the surroundings (checkbox state)
     arrow: bool  # a small down-pointing triangle at the right end
+    line_sides: int  # sides of the outline drawn as a solid line against the window around
 
 
 def detect_widgets(image: np.ndarray) -> list[Element]:
-    """Propose widgets in one window/region image (BGR); boxes in that image's pixels, top to bottom."""
-    pixels = (image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)).astype(np.int16)
-    edges = _edge_mask(image)
+    """Propose widgets in one window/region image (BGR, BGRA or grey); boxes in that image's pixels,
+    sorted top to bottom."""
+    bgr = image[..., :3] if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    pixels = bgr.astype(np.int16)
+    edges = _edge_mask(bgr)
     found: list[Element] = []
     for box in _dedupe(_rect_candidates(edges)):
         look = _look(pixels, edges, box)
@@ -67,11 +78,8 @@ def detect_widgets(image: np.ndarray) -> list[Element]:
 
 # ---------------------------------------------------------------- rectangles
 def _edge_mask(image: np.ndarray) -> np.ndarray:
-    kernel = np.ones((3, 3), np.uint8)
-    gradient = cv2.morphologyEx(image, cv2.MORPH_GRADIENT, kernel)
-    if gradient.ndim == 3:
-        gradient = gradient.max(axis=2)
-    return (gradient >= EDGE_CONTRAST).astype(np.uint8)
+    gradient = cv2.morphologyEx(np.ascontiguousarray(image), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    return (gradient.max(axis=2) >= EDGE_CONTRAST).astype(np.uint8)
 
 
 def _rect_candidates(edges: np.ndarray) -> list[Rect]:
@@ -136,6 +144,7 @@ def _look(pixels: np.ndarray, edges: np.ndarray, box: Rect) -> _Look | None:
         ink=_mask_box(ink_mask, inner),
         mark=float(_unlike(interior, around).mean()),
         arrow=_has_arrow(ink_mask, inner),
+        line_sides=_line_sides(pixels, box, around),
     )
 
 
@@ -164,6 +173,13 @@ def _snap(pixels: np.ndarray, box: Rect) -> tuple[Rect, float]:
     return snapped, (s_left + s_right + s_top + s_bottom) / 4
 
 
+def _line_sides(pixels: np.ndarray, box: Rect, around: np.ndarray) -> int:
+    """Sides (corners left out) whose pixels nearly all differ from the window around the box."""
+    unlike = np.abs(_crop(pixels, box) - around).max(-1) >= LINE_CONTRAST
+    sides = (unlike[0, 1:-1], unlike[-1, 1:-1], unlike[1:-1, 0], unlike[1:-1, -1])
+    return sum(side.mean() >= LINE_SIDE for side in sides)
+
+
 def _crop(pixels: np.ndarray, box: Rect) -> np.ndarray:
     return pixels[box.top:box.bottom, box.left:box.right]
 
@@ -188,7 +204,9 @@ def _ring(pixels: np.ndarray, box: Rect, width: int) -> np.ndarray:
 
 
 def _median(pixels: np.ndarray) -> np.ndarray:
-    return np.median(pixels.reshape(-1, 3), axis=0) if pixels.size else np.zeros(3)
+    if not pixels.size:
+        return np.zeros(3, np.int16)
+    return np.median(pixels.reshape(-1, 3), axis=0).astype(np.int16)
 
 
 def _from_mid(color: np.ndarray) -> float:
@@ -227,16 +245,19 @@ def _has_arrow(ink_mask: np.ndarray, inner: Rect) -> bool:
 def _classify(look: _Look) -> Element | None:
     box = look.box
     if max(box.width, box.height) <= MAX_CHECKBOX and abs(box.width - box.height) <= 2:
+        if look.line_sides < 2:
+            return None  # glyphs run together, a radio button's circle
         checked = look.mark >= CHECKED_FRACTION
-        return _widget(Role.CHECKBOX, box, 0.8, checked=checked)
-    if look.border < BORDER_CONTRAST:
+        # Every real unchecked box measured has a base fill; a box glyph in a label has the window's.
+        return _widget(Role.CHECKBOX, box, 0.9 if checked or look.base_fill else 0.5, checked=checked)
+    if look.border < BORDER_CONTRAST or box.height < MIN_CONTROL_HEIGHT:
         return None
-    certainty = min(1.0, look.border / (2 * BORDER_CONTRAST))
+    certainty = min(1.0, look.border / (2 * BORDER_CONTRAST))  # the weakest real border scored 16.6
     if look.arrow:
         return _widget(Role.COMBO, box, 0.9 * certainty)
-    field_votes = sum((look.base_fill, not _centered(look), box.width >= WIDE_ASPECT * box.height))
     if look.ink is None and not look.base_fill:
         return None  # an empty frame: no caption, no field fill
+    field_votes = sum((look.base_fill, not _centered(look), box.width >= WIDE_ASPECT * box.height))
     role = Role.FIELD if field_votes >= 2 else Role.BUTTON
     agreement = max(field_votes, 3 - field_votes) / 3
     return _widget(role, box, agreement * certainty)
@@ -257,11 +278,106 @@ def _widget(role: Role, box: Rect, confidence: float, *, checked: bool | None = 
 
 
 def _drop_containers_and_parts(found: Sequence[Element]) -> list[Element]:
-    """Drop panels (boxes holding two or more other widgets) and parts (a box inside a kept widget)."""
+    """Drop panels (boxes holding two or more other widgets), parts (a box inside a kept widget) and
+    "checkboxes" touching another box (halves of a slider handle, spin arrows)."""
     containers = {id(e) for e in found
                   if sum(e.box.contains_rect(o.box.inflate(2)) for o in found if o is not e) >= 2}
     kept: list[Element] = []
     for element in sorted((e for e in found if id(e) not in containers), key=lambda e: -e.box.area):
         if not any(k.box.inflate(1).contains_rect(element.box) for k in kept):
             kept.append(element)
-    return kept
+    return [e for e in kept if e.role is not Role.CHECKBOX or not _touches_another(e, kept)]
+
+
+def _touches_another(element: Element, others: Sequence[Element]) -> bool:
+    near = element.box.inflate(2)
+    return any(o is not element and near.intersection(o.box) is not None for o in others)
+
+
+# ---------------------------------------------------------------- text
+def attach_text(widgets: Sequence[Element], texts: Sequence[Element]) -> list[Element]:
+    """Merge OCR TEXT elements (pixel boxes, same image) into the widgets: the final elements for the image.
+
+    Text inside a button, field or combo becomes its `.text` and is not returned on its own; a text line
+    crossing a widget's edge (OCR often joins "Name" and the field's value) is split there in proportion
+    to its characters. Fields and combos take `.label` from the nearest text left of them on the same
+    row, else just above; checkboxes from the nearest text to their right. Labels stay TEXT elements too.
+    A widget lying inside a line of text, past its start, is a glyph (U+2610 in a legend) and is dropped.
+    """
+    kept = [w for w in widgets if not any(_is_glyph(w.box, t.box) for t in texts)]
+    values: dict[int, list[Element]] = {id(w): [] for w in kept}
+    free: list[Element] = []
+    for text in texts:
+        free.extend(_place_text(text, kept, values))
+    out = [_with_text(w, values[id(w)], free) for w in kept]
+    return sorted(out + free, key=lambda e: (e.box.top, e.box.left))
+
+
+def _is_glyph(widget: Rect, text: Rect) -> bool:
+    inter = widget.intersection(text)
+    inside = inter is not None and inter.area >= TEXT_INSIDE * widget.area
+    return inside and widget.left - text.left > widget.width
+
+
+def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, list[Element]]) -> list[Element]:
+    """Absorb `text` into the widget it lies in, or split it at a widget edge; return what stays TEXT."""
+    for widget in widgets:
+        inter = widget.box.intersection(text.box)
+        if inter is None:
+            continue
+        if inter.area >= TEXT_INSIDE * text.box.area:
+            if widget.role is not Role.CHECKBOX:
+                values[id(widget)].append(text)
+            return []  # inside a checkbox: OCR read its mark
+        if widget.role is Role.CHECKBOX and text.box.left < widget.box.right < text.box.right:
+            return [p for p in _split(text, widget.box.right)[1:] if p is not None]  # mark, then label
+        if text.box.left < widget.box.left < text.box.right and widget.role is not Role.CHECKBOX:
+            outside, inside = _split(text, widget.box.left)
+            values[id(widget)].extend(p for p in (inside,) if p is not None)
+            return [p for p in (outside,) if p is not None]
+        if text.box.left < widget.box.right < text.box.right and widget.role is not Role.CHECKBOX:
+            inside, outside = _split(text, widget.box.right)
+            values[id(widget)].extend(p for p in (inside,) if p is not None)
+            return [p for p in (outside,) if p is not None]
+    return [text]
+
+
+def _split(text: Element, x: int) -> tuple[Element | None, Element | None]:
+    """Cut a text line at pixel column `x`, assuming characters of equal width."""
+    cut = round((x - text.box.left) / max(1, text.box.width) * len(text.text))
+    head, tail = text.text[:cut].strip(), text.text[cut:].strip()
+    left = Rect.from_corners(text.box.left, text.box.top, x, text.box.bottom)
+    right = Rect.from_corners(x, text.box.top, text.box.right, text.box.bottom)
+    return (replace(text, text=head, box=left) if head else None,
+            replace(text, text=tail, box=right) if tail else None)
+
+
+def _with_text(widget: Element, inside: Sequence[Element], free: Sequence[Element]) -> Element:
+    value = " ".join(t.text for t in sorted(inside, key=lambda t: (t.box.top, t.box.left)))
+    match widget.role:
+        case Role.BUTTON:
+            return replace(widget, text=value, label=value)
+        case Role.FIELD | Role.COMBO:
+            label = _left_label(widget.box, free) or _above_label(widget.box, free)
+            return replace(widget, text=value, label=label.text if label else "")
+        case Role.CHECKBOX:
+            label = _right_label(widget.box, free)
+            return replace(widget, label=label.text if label else "")
+    return widget
+
+
+def _left_label(box: Rect, texts: Sequence[Element]) -> Element | None:
+    row = [t for t in texts if box.top <= t.box.center.y < box.bottom and t.box.right <= box.left + 2]
+    return max(row, key=lambda t: t.box.right, default=None)
+
+
+def _above_label(box: Rect, texts: Sequence[Element]) -> Element | None:
+    above = [t for t in texts if t.box.bottom <= box.top + 2 and t.box.left < box.right
+             and t.box.right > box.left and box.top - t.box.bottom <= LABEL_LINES * t.box.height]
+    return max(above, key=lambda t: t.box.bottom, default=None)
+
+
+def _right_label(box: Rect, texts: Sequence[Element]) -> Element | None:
+    row = [t for t in texts if abs(t.box.center.y - box.center.y) <= max(box.height, t.box.height) / 2
+           and t.box.left >= box.right - 2 and t.box.left - box.right <= LABEL_LINES * t.box.height]
+    return min(row, key=lambda t: t.box.left, default=None)

@@ -38,7 +38,6 @@ CLICKS = [
     ('double click the "a.txt" icon', Click(target=T(text="a.txt", role=Role.ICON), count=2)),
     ('right-click "a.txt"', Click(target=T(text="a.txt"), button=MouseButton.RIGHT)),
     ("Right click Trash", Click(target=T(text="Trash"), button=MouseButton.RIGHT)),
-    ("type 'Don't save'", TypeText(text="Don't save")),
 ]
 
 ORDINALS_AND_RELATIONS = [
@@ -66,6 +65,7 @@ ORDINALS_AND_RELATIONS = [
     ('"Edit" inside the window titled "Notes"',
      T(text="Edit", anchor=at(Relation.INSIDE, text="Notes", role=Role.WINDOW))),
     ('"Edit" inside the region titled "Toolbar"', T(text="Edit", anchor=at(Relation.INSIDE, text="Toolbar"))),
+    ('"OK" in the "Save" dialog', T(text="OK", anchor=at(Relation.INSIDE, text="Save", role=Role.WINDOW))),
     ('Save in the "File" menu', T(text="Save", anchor=at(Relation.INSIDE, text="File", role=Role.MENU))),
     ("OK below the Cancel button", T(text="OK", anchor=at(Relation.BELOW, text="Cancel", role=B))),
     ('the 2nd field below the "Name" field in window "Form"',
@@ -100,6 +100,7 @@ ACTIONS = [
     (r'type "say \"hi\"\n\tbye"', TypeText(text='say "hi"\n\tbye')),
     (r"type 'it\'s'", TypeText(text="it's")),
     (r'type "C:\temp\x"', TypeText(text="C:\temp\\x")),
+    ("type 'Don't save'", TypeText(text="Don't save")),  # a quote closes only before a space or the end
     ("press ctrl+s", Press(keys=("ctrl", "s"))),
     ("press Ctrl+Shift+Tab", Press(keys=("ctrl", "shift", "tab"))),
     ("press Enter", Press(keys=("enter",))),
@@ -122,7 +123,8 @@ ACTIONS = [
     ('tick the "Remember me" checkbox', Check(target=T(text="Remember me", role=CB))),
     ('uncheck "Remember me"', Check(target=T(text="Remember me"), checked=False)),
     ("untick Remember me", Check(target=T(text="Remember me"), checked=False)),
-    ('select "Express" in the "Shipping" combo', Select(option="Express", target=T(text="Shipping", role=CO))),
+    ('select "Express" in the "Shipping" combo',
+     Select(option="Express", target=T(text="Shipping", role=CO))),
     ('choose "Express" from "Shipping"', Select(option="Express", target=T(text="Shipping"))),
     ('select the "Express" option from the Shipping dropdown',
      Select(option="Express", target=T(text="Shipping", role=CO))),
@@ -133,19 +135,23 @@ ACTIONS = [
     ('scroll down over "Results"', Scroll(direction=ScrollDirection.DOWN, target=T(text="Results"))),
     ('scroll up 2 times over the "Results" list',
      Scroll(direction=ScrollDirection.UP, amount=2, target=T(text="Results", role=CO))),
-    ('drag "a.txt" to the "Trash" icon', Drag(source=T(text="a.txt"), destination=T(text="Trash", role=Role.ICON))),
+    ('drag "a.txt" to the "Trash" icon',
+     Drag(source=T(text="a.txt"), destination=T(text="Trash", role=Role.ICON))),
     ('drag the "x" icon onto the field right of "Name"',
-     Drag(source=T(text="x", role=Role.ICON), destination=T(role=F, anchor=at(Relation.RIGHT_OF, text="Name")))),
+     Drag(source=T(text="x", role=Role.ICON),
+          destination=T(role=F, anchor=at(Relation.RIGHT_OF, text="Name")))),
     ('drag "x" to the right of "y" to "Trash"',
      Drag(source=T(text="x", anchor=at(Relation.RIGHT_OF, text="y")), destination=T(text="Trash"))),
     ('wait for "Saved"', WaitFor(target=T(text="Saved"))),
     ('wait for "Saved" to appear up to 5 s', WaitFor(target=T(text="Saved"), timeout_s=5.0)),
     ('wait for "Saving" to disappear', WaitFor(target=T(text="Saving"), appear=False)),
-    ('wait for "Saving" to vanish up to 30 seconds', WaitFor(target=T(text="Saving"), appear=False, timeout_s=30)),
+    ('wait for "Saving" to vanish up to 30 seconds',
+     WaitFor(target=T(text="Saving"), appear=False, timeout_s=30)),
     ('wait for the "Busy" icon to be gone within 2 min',
      WaitFor(target=T(text="Busy", role=Role.ICON), appear=False, timeout_s=120)),
     ('wait until "Saved" appears', WaitFor(target=T(text="Saved"))),
-    ('wait until "Saving" disappears up to 1.5 sec', WaitFor(target=T(text="Saving"), appear=False, timeout_s=1.5)),
+    ('wait until "Saving" disappears up to 1.5 sec',
+     WaitFor(target=T(text="Saving"), appear=False, timeout_s=1.5)),
     ('wait for "Saved" up to 500ms', WaitFor(target=T(text="Saved"), timeout_s=0.5)),
     ('wait up to 5s for "Saved"', WaitFor(target=T(text="Saved"), timeout_s=5.0)),
     ('expect "Saved"', Expect(target=T(text="Saved"))),
@@ -172,6 +178,12 @@ def test_target_phrases(phrase, target):
 @pytest.mark.parametrize(("alias", "role"), ROLE_ALIASES)
 def test_role_aliases(alias, role):
     assert parse_step(f'click the "X" {alias}').action == Click(target=T(text="X", role=role))
+
+
+def test_empty_target_phrase_is_an_error():
+    with pytest.raises(TaskSyntaxError) as info:
+        parse_target("  ")
+    assert (info.value.message, info.value.location.source) == ("empty target", "<target>")
 
 
 def test_known_keys_cover_names_aliases_and_characters():
@@ -206,7 +218,8 @@ ERRORS = [
     ("press ctrl+entr", 'unknown key "entr"', 12, 'did you mean "enter"?'),
     ("press ctrl s", 'press takes one chord, got "ctrl s"', 7, 'join the keys with "+", e.g. ctrl+s'),
     ("press ctrl+", "missing key after +", 12, "write a chord like ctrl+s"),
-    ("scroll down 5x", 'bad number "5x"', 13, 'write the number of clicks in digits: scroll down 5 in "Results"'),
+    ("scroll down 5x", 'bad number "5x"', 13,
+     'write the number of clicks in digits: scroll down 5 in "Results"'),
     ('wait for "x" up to 5q', 'bad number "5q"', 20, "write a time like: up to 5 s"),
     ("scroll dwn", "scroll needs a direction", 8, 'did you mean "down"?'),
     ('drag "a.txt"', "drag needs a destination", 13, 'write: drag "a.txt" to the "Trash" icon'),
@@ -228,6 +241,8 @@ ERRORS = [
      'write: select "Express" in the "Shipping" combo'),
     ('fill the "Name" field', 'fill needs: fill <target> with "text"', 22,
      'write: fill the "Name" field with "Ada"'),
+    ('expect "Saved" is not visible', "expect only checks that something is visible", 19,
+     'to check that it went away, write: wait for "Saving" to disappear'),
     ("", "not a step: the line is blank or a comment", 1, 'write a step such as click "OK"'),
 ]
 

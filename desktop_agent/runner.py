@@ -27,7 +27,7 @@ from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
 from desktop_agent.types import (Expect, MouseClick, Plan, RunStatus, Select, Step, StepResult, StepStatus,
                                  Target, Timings, WaitFor, action_name)
-from desktop_agent.verify import settle
+from desktop_agent.verify import settle, visibly_changed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -189,13 +189,16 @@ class Runner:
             self.guard.perform(authorization.permit, operation, windows=windows)
         clock.add("act", started)
         if isinstance(action, Select):
-            before = self._pick_option(action, grounded, authorization.permit, before, clock, looks)
+            self._pick_option(action, grounded, authorization.permit, before, clock, looks)
         started = time.perf_counter()
-        settled = settle(self.senses.capture, before, timeout_s=self.options.settle_timeout_s)
+        region = window.box if window is not None else None
+        settled = settle(self.senses.grabber.grab, before, region,
+                         timeout_s=self.options.settle_timeout_s)
         clock.add("settle", started)
         after = self._look(looks)
         started = time.perf_counter()
-        outcome = interactions.check_outcome(action, grounded, after.screen, settled.changed)
+        changed = settled.changed or visibly_changed(before, after.screen.frame)
+        outcome = interactions.check_outcome(action, grounded, after.screen, changed)
         clock.add("verify", started)
         shot = self._shoot(index, step, after, grounded.main, "after")
         return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
@@ -204,9 +207,9 @@ class Runner:
                           screenshot=shot or screenshot)
 
     def _pick_option(self, action: Select, grounded: Grounded, permit, before, clock: _Clock,
-                     looks: list[Look]):
+                     looks: list[Look]) -> None:
         """Second half of `select`: the list is open now; find the option and click it."""
-        settled = settle(self.senses.capture, before, timeout_s=self.options.settle_timeout_s)
+        settle(self.senses.grabber.grab, before, timeout_s=self.options.settle_timeout_s)
         combo = grounded.main
         spec = interactions.option_spec(action)
         deadline = time.monotonic() + self.options.find_timeout_s
@@ -223,7 +226,6 @@ class Runner:
         self.guard.perform(permit, MouseClick(point=options[0].element.box.center),
                            windows=look.screen.windows)
         clock.add("act", started)
-        return settled.frame
 
     # ------------------------------------------------------------ seeing and grounding
     def _look(self, looks: list[Look]) -> Look:

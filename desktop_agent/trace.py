@@ -80,9 +80,9 @@ class Trace:
     """One run's folder. Creates it (and events.jsonl) on construction."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder = folder.resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._events = folder / "events.jsonl"
+        self._events = self.folder / "events.jsonl"
         self._events.touch()
         self._started = dt.datetime.now().astimezone()
 

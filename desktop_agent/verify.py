@@ -1,7 +1,7 @@
 """Settle detection and per-step expectations.
 
-`settle` waits (bounded) until the screen stops changing after an action; a blinking caret does not
-count as change. `check_*` functions are pure: they compare perceived screens with what a step meant
+`settle` waits (bounded) until the affected region stops changing after an action; a blinking caret
+does not keep it from settling. `check_*` functions are pure: they compare perceived screens with what a step meant
 to do and return an `Outcome` saying whether it happened and why they think so.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from desktop_agent.screen import coords
 from desktop_agent.types import Element, Frame, Rect, Role, Screen
 
 _DIFF_LEVEL = 12
@@ -41,23 +42,31 @@ def changed_pixels(before: np.ndarray, after: np.ndarray) -> int:
     return int(np.count_nonzero(diff.max(axis=2) > _DIFF_LEVEL))
 
 
-def settle(capture: Callable[[], Frame], before: Frame, *, react_s: float = 0.25,
-           timeout_s: float = 3.0, interval_s: float = 0.03) -> Settled:
-    """Wait for the screen to react (up to `react_s`) and then hold still across two captures."""
+def settle(grab: Callable[[Rect | None], Frame], before: Frame, region: Rect | None = None, *,
+           react_s: float = 0.25, timeout_s: float = 3.0, interval_s: float = 0.03) -> Settled:
+    """Wait for `region` (default: everything `before` shows) to react to an action (up to
+    `react_s`) and then hold still across two captures (up to `timeout_s`)."""
+    base = coords.crop(before, region) if region is not None else before
+    region = base.region
     start = time.monotonic()
-    previous = capture()
-    changed = changed_pixels(before.image, previous.image) > 0
+    previous = grab(region)
+    changed = changed_pixels(base.image, previous.image) > 0
     while True:
         time.sleep(interval_s)
-        current = capture()
+        current = grab(region)
         quiet = changed_pixels(previous.image, current.image) < _CARET_PIXELS
-        changed = changed or changed_pixels(before.image, current.image) > 0
+        changed = changed or changed_pixels(base.image, current.image) > 0
         elapsed = time.monotonic() - start
         if quiet and (changed or elapsed >= react_s):
             return Settled(frame=current, changed=changed, stable=True, elapsed_ms=elapsed * 1000)
         if elapsed >= timeout_s:
             return Settled(frame=current, changed=changed, stable=False, elapsed_ms=elapsed * 1000)
         previous = current
+
+
+def visibly_changed(before: Frame, after: Frame) -> bool:
+    """More than a caret blink differs between two captures of the same region."""
+    return changed_pixels(before.image, after.image) >= _CARET_PIXELS
 
 
 def normalize(text: str) -> str:

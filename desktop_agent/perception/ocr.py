@@ -1,7 +1,7 @@
 """Text elements from the PP-OCR ONNX models shipped in the `rapidocr` wheel, run by onnxruntime.
 
-Guarantees: nothing is downloaded (the models are the wheel's files, checked against models/*.yaml by the
-tests); the engine loads lazily, once, on first use; the text-orientation classifier is off; the thread
+Guarantees: nothing is downloaded (the models are the wheel's files, resolved and sha256-checked against
+models/*.yaml by `perception.models`); the engine loads lazily, once, on first use; the text-orientation classifier is off; the thread
 count is set. Boxes are in pixels of the image given. Not guaranteed: recognising text smaller than ~8 px.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop_agent.perception import models
 from desktop_agent.types import Element, Rect, Role
 
 # Detection at native resolution (no up-scaling of small windows): 4x faster on a 280x120 dialog than
@@ -48,6 +49,8 @@ class TextReader:
                 from rapidocr import RapidOCR  # lazy: loading the models takes ~0.5 s
 
                 params = dict(_ENGINE_PARAMS)
+                params["Det.model_path"] = str(models.resolve("pp-ocrv6-det-small").path)
+                params["Rec.model_path"] = str(models.resolve("pp-ocrv6-rec-small").path)
                 params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
                 params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
                 self._engine = RapidOCR(params=params)

@@ -25,6 +25,8 @@ TextAttacher = Callable[[Sequence[Element], Sequence[Element]], list[Element]]
 _DIFF_LEVEL = 12         # per-channel change that counts as a changed pixel
 _DIFF_JOIN_PX = 12       # changed pixels closer than this form one changed region
 _REREAD_MARGIN_PX = 6
+_CARET_WIDTH_PX = 3
+_CARET_HEIGHT_PX = 60
 _FULL_REREAD_SHARE = 0.5  # re-read the whole window when more than this share of it changed
 
 
@@ -115,7 +117,9 @@ class Perceiver:
 
 
 def changed_regions(before: np.ndarray, after: np.ndarray) -> list[Rect]:
-    """Boxes (pixels) around the pixels that differ between two same-sized images."""
+    """Boxes (pixels) around the pixels that differ between two same-sized images. A change that is
+    only a thin vertical line (a text caret blinking) is not a region: typing a character changes the
+    glyph and moves the caret, which is always wider."""
     diff = cv2.absdiff(before, after)
     mask = (diff.max(axis=2) if diff.ndim == 3 else diff) > _DIFF_LEVEL
     if not mask.any():
@@ -123,8 +127,13 @@ def changed_regions(before: np.ndarray, after: np.ndarray) -> list[Rect]:
     kernel = np.ones((_DIFF_JOIN_PX, _DIFF_JOIN_PX), np.uint8)
     joined = cv2.dilate(mask.astype(np.uint8), kernel)
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(joined)
-    return [Rect(left=int(x), top=int(y), width=int(w), height=int(h))
-            for x, y, w, h, _ in stats[1:count]]
+    regions = []
+    for x, y, w, h, _ in stats[1:count]:
+        columns = np.flatnonzero(mask[y:y + h, x:x + w].any(axis=0))
+        if columns[-1] - columns[0] < _CARET_WIDTH_PX and h <= _CARET_HEIGHT_PX:
+            continue
+        regions.append(Rect(left=int(x), top=int(y), width=int(w), height=int(h)))
+    return regions
 
 
 def _grow_over_texts(changed: list[Rect], texts: list[Element], bounds: Rect) -> list[Rect]:

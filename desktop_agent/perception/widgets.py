@@ -28,17 +28,18 @@ EDGE_CONTRAST = 18
 MIN_SIDE = 9  # checkboxes measured 11 (Tk) to 16 (GTK) px
 MIN_CONTROL_HEIGHT = 14  # fields/buttons measured 21-34 px; runs of terminal digits are 9
 MAX_HEIGHT = 72  # tallest single-line widget measured 34 px; room for scale 2
-MIN_RECT_FILL = 0.85  # share of the bounding box inside the contour: rounded GTK corners ~0.96, clam checkbox 0.89
+MIN_RECT_FILL = 0.85  # share of the bounding box inside the contour: GTK's rounded ~0.96, clam checkbox 0.89
 MAX_CHECKBOX = 20  # px; a bigger square is an icon button
-# A border differs from the widget's fill (mean of its outline); a filled label or a text selection does not.
+# A border line differs from the fill and from the window (mean over the outline): real widgets measured
+# 16.6 (Adwaita-dark entry) to 68; a filled label or a text selection ~0-2.
 BORDER_CONTRAST = 10
 INK_CONTRAST = 60  # text and marks against a widget's fill
 # Checkbox sides: 3D boxes draw two sides dark (Tk's light sides differ by 17-38); glyphs run together
 # (xterm digits) show at most one solid side, a radio circle none.
 LINE_CONTRAST = 25
 LINE_SIDE = 0.9
-CHECKED_FRACTION = 0.12  # share of a checkbox interior unlike the window around it
-BASE_FILL = 4  # a field's fill is further from mid-grey than the window's (white on light grey)
+CHECKED_FRACTION = 0.2  # share of the interior unlike the window: unchecked 0.00, checked 0.43-1.0
+BASE_FILL = 4  # fill minus window, distance from mid-grey: fields measured 8-38, buttons -2.3 to 1
 WIDE_ASPECT = 5.0  # fields measured 7-11 wide per unit height, buttons 2.5-3.5
 TEXT_INSIDE = 0.8  # share of a text box (or of a glyph-widget) inside the other one
 LABEL_LINES = 2  # how far a label may sit from its widget, in text heights
@@ -79,7 +80,8 @@ def detect_widgets(image: np.ndarray) -> list[Element]:
 # ---------------------------------------------------------------- rectangles
 def _edge_mask(image: np.ndarray) -> np.ndarray:
     gradient = cv2.morphologyEx(np.ascontiguousarray(image), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    return (gradient.max(axis=2) >= EDGE_CONTRAST).astype(np.uint8)
+    blue, green, red = cv2.split(gradient)
+    return (cv2.max(cv2.max(blue, green), red) >= EDGE_CONTRAST).astype(np.uint8)
 
 
 def _rect_candidates(edges: np.ndarray) -> list[Rect]:
@@ -157,7 +159,7 @@ def _snap(pixels: np.ndarray, box: Rect) -> tuple[Rect, float]:
     height, width = pixels.shape[:2]
 
     def contrast(line: np.ndarray) -> float:
-        return float(np.minimum(np.abs(line - fill).max(-1), np.abs(line - around).max(-1)).mean())
+        return float(np.minimum(_distance(line, fill), _distance(line, around)).mean())
 
     def best(current: int, limit: int, line) -> tuple[int, float]:
         scored = [(contrast(line(p)), p) for p in (current, current - 1, current + 1) if 0 <= p < limit]
@@ -175,7 +177,7 @@ def _snap(pixels: np.ndarray, box: Rect) -> tuple[Rect, float]:
 
 def _line_sides(pixels: np.ndarray, box: Rect, around: np.ndarray) -> int:
     """Sides (corners left out) whose pixels nearly all differ from the window around the box."""
-    unlike = np.abs(_crop(pixels, box) - around).max(-1) >= LINE_CONTRAST
+    unlike = _distance(_crop(pixels, box), around) >= LINE_CONTRAST
     sides = (unlike[0, 1:-1], unlike[-1, 1:-1], unlike[1:-1, 0], unlike[1:-1, -1])
     return sum(side.mean() >= LINE_SIDE for side in sides)
 
@@ -214,7 +216,13 @@ def _from_mid(color: np.ndarray) -> float:
 
 
 def _unlike(pixels: np.ndarray, color: np.ndarray) -> np.ndarray:
-    return np.abs(pixels - color).max(axis=-1) > INK_CONTRAST
+    return _distance(pixels, color) > INK_CONTRAST
+
+
+def _distance(pixels: np.ndarray, color: np.ndarray) -> np.ndarray:
+    """Largest per-channel difference from `color` (faster than a max over the channel axis)."""
+    diff = np.abs(pixels - color)
+    return np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2])
 
 
 def _mask_box(mask: np.ndarray, origin: Rect) -> Rect | None:
@@ -326,20 +334,25 @@ def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, lis
         if inter is None:
             continue
         if inter.area >= TEXT_INSIDE * text.box.area:
-            if widget.role is not Role.CHECKBOX:
+            if widget.role is not Role.CHECKBOX:  # in a checkbox it is OCR reading the mark: dropped
                 values[id(widget)].append(text)
-            return []  # inside a checkbox: OCR read its mark
-        if widget.role is Role.CHECKBOX and text.box.left < widget.box.right < text.box.right:
-            return [p for p in _split(text, widget.box.right)[1:] if p is not None]  # mark, then label
-        if text.box.left < widget.box.left < text.box.right and widget.role is not Role.CHECKBOX:
-            outside, inside = _split(text, widget.box.left)
-            values[id(widget)].extend(p for p in (inside,) if p is not None)
-            return [p for p in (outside,) if p is not None]
-        if text.box.left < widget.box.right < text.box.right and widget.role is not Role.CHECKBOX:
-            inside, outside = _split(text, widget.box.right)
-            values[id(widget)].extend(p for p in (inside,) if p is not None)
-            return [p for p in (outside,) if p is not None]
+            return []
+        # A checkbox's caption starts right of it; a field's label may run into its left side.
+        sides = (widget.box.right,) if widget.role is Role.CHECKBOX else (widget.box.left, widget.box.right)
+        edge = next((x for x in sides if text.box.left < x < text.box.right), None)
+        if edge is None:
+            continue
+        head, tail = _split(text, edge)
+        if widget.role is Role.CHECKBOX:
+            return _present(tail)  # the head is the mark
+        inside, outside = (tail, head) if edge == widget.box.left else (head, tail)
+        values[id(widget)].extend(_present(inside))
+        return _present(outside)
     return [text]
+
+
+def _present(text: Element | None) -> list[Element]:
+    return [] if text is None else [text]
 
 
 def _split(text: Element, x: int) -> tuple[Element | None, Element | None]:

@@ -1,0 +1,56 @@
+"""The one place that resolves model files: from the manifests in `models/` to verified paths.
+
+Guarantees: a returned path is the file the manifest names, inside the installed wheel, with the
+manifest's sha256. Nothing is downloaded; a missing or altered file is an error, not a fallback.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from desktop_agent.errors import AgentError
+
+MANIFEST_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelFile:
+    name: str
+    path: Path
+    sha256: str
+    licence: str
+
+
+def manifest(name: str) -> dict:
+    path = MANIFEST_DIR / f"{name}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise AgentError(f"cannot read model manifest {path}: {exc}") from exc
+    for key in ("name", "source", "sha256", "inputs", "licence"):
+        if key not in data:
+            raise AgentError(f"model manifest {path} lacks {key!r}")
+    return data
+
+
+@functools.cache
+def resolve(name: str) -> ModelFile:
+    """The verified file of manifest `models/<name>.yaml` (hashed once per process)."""
+    data = manifest(name)
+    package_path = Path(data["source"]["path"])
+    spec = importlib.util.find_spec(package_path.parts[0])
+    if spec is None or spec.origin is None:
+        raise AgentError(f"model {data['name']}: package {package_path.parts[0]!r} is not installed")
+    path = Path(spec.origin).parent.joinpath(*package_path.parts[1:])
+    if not path.is_file():
+        raise AgentError(f"model {data['name']}: {path} is missing")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != data["sha256"]:
+        raise AgentError(f"model {data['name']}: {path} has sha256 {digest}, manifest says "
+                         f"{data['sha256']}; refusing to load it")
+    return ModelFile(name=data["name"], path=path, sha256=digest, licence=data["licence"])

@@ -240,6 +240,10 @@ class Guard:
         return False
 
     # ------------------------------------------------------------ helpers
+    def is_secret(self, request: ActionRequest) -> bool:
+        """True when the request types into a field the policy calls secret (masked on screen)."""
+        return is_secret_entry(self._policy, request)
+
     def _note_secret(self, request: ActionRequest) -> bool:
         """Remember the text of a secret entry before anything about the request is logged."""
         if is_secret_entry(self._policy, request) and isinstance(request.action, TypeText):

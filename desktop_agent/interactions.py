@@ -7,12 +7,9 @@ from dataclasses import dataclass
 
 from desktop_agent import verify
 from desktop_agent.types import (Action, Check, Click, Drag, Expect, KeyChord, KeyText, Launch,
-                                 MouseClick, MouseDrag, MouseScroll, Operation, Press, Role, Screen,
+                                 MouseClick, MouseDrag, MouseScroll, Operation, Press, Screen,
                                  Scroll, ScrollDirection, Select, StartProcess, Target, TargetSpec,
                                  TypeText, WaitFor)
-
-_SECRET_LABEL = ("password", "passphrase", "pin", "secret")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Grounded:
@@ -40,14 +37,6 @@ def target_specs(action: Action) -> tuple[TargetSpec, ...]:
 
 def has_side_effect(action: Action) -> bool:
     return not isinstance(action, (WaitFor, Expect))
-
-
-def is_secret_field(target: Target | None) -> bool:
-    element = target.element if target else None
-    if element is None or element.role is not Role.FIELD:
-        return False
-    words = f"{element.label} {element.text}".casefold()
-    return any(w in words for w in _SECRET_LABEL) or set(element.text.strip()) <= set("•*●")
 
 
 def operations(action: Action, grounded: Grounded) -> tuple[Operation, ...]:
@@ -83,12 +72,13 @@ def option_spec(action: Select) -> TargetSpec:
     return TargetSpec(text=action.option)
 
 
-def check_outcome(action: Action, grounded: Grounded, after: Screen, changed: bool) -> verify.Outcome:
-    """Did the action do what the step meant? `changed`: the screen differs from before the action."""
+def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed: bool,
+                  secret: bool = False) -> verify.Outcome:
+    """Did the action do what the step meant? `changed`: the screen differs from before the action;
+    `secret`: the text went into a masked field, so it can't be read back."""
     main = grounded.main
     match action:
         case TypeText(text=text):
-            secret = is_secret_field(main)
             if secret and not changed:
                 return verify.Outcome(ok=False, detail="the masked field did not change")
             box = main.element.box if main and main.element else (main.box if main else None)

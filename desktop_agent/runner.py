@@ -182,8 +182,8 @@ class Runner:
             return StepResult(step=step, status=status, target=grounded.main, verdict=verdict,
                               error=None if status is StepStatus.SKIPPED else verdict.reason,
                               screenshot=screenshot)
-        before = look.screen.frame if look else self.senses.capture()
-        windows = look.screen.windows if look else self.senses.windows.list_windows()
+        before = look.screen.frame if look else self.senses.grab()
+        windows = look.screen.windows if look else self.senses.list_windows()
         started = time.perf_counter()
         for operation in interactions.operations(action, grounded):
             self.guard.perform(authorization.permit, operation, windows=windows)
@@ -192,13 +192,14 @@ class Runner:
             self._pick_option(action, grounded, authorization.permit, before, clock, looks)
         started = time.perf_counter()
         region = window.box if window is not None else None
-        settled = settle(self.senses.grabber.grab, before, region,
+        settled = settle(self.senses.grab, before, region,
                          timeout_s=self.options.settle_timeout_s)
         clock.add("settle", started)
         after = self._look(looks)
         started = time.perf_counter()
         changed = settled.changed or visibly_changed(before, after.screen.frame)
-        outcome = interactions.check_outcome(action, grounded, after.screen, changed)
+        outcome = interactions.check_outcome(action, grounded, after.screen, changed=changed,
+                                             secret=self.guard.is_secret(request))
         clock.add("verify", started)
         shot = self._shoot(index, step, after, grounded.main, "after")
         return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
@@ -209,7 +210,7 @@ class Runner:
     def _pick_option(self, action: Select, grounded: Grounded, permit, before, clock: _Clock,
                      looks: list[Look]) -> None:
         """Second half of `select`: the list is open now; find the option and click it."""
-        settle(self.senses.grabber.grab, before, timeout_s=self.options.settle_timeout_s)
+        settle(self.senses.grab, before, timeout_s=self.options.settle_timeout_s)
         combo = grounded.main
         spec = interactions.option_spec(action)
         deadline = time.monotonic() + self.options.find_timeout_s

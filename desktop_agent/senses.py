@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from desktop_agent.perception.perceiver import Perceiver
 from desktop_agent.screen.capture import Grabber
 from desktop_agent.screen.windows import WindowLister
-from desktop_agent.types import Frame, Screen, Window
+from desktop_agent.types import Frame, Rect, Screen, Window
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,8 +30,11 @@ class Senses:
         self.perceiver = perceiver
         self.own_pids = own_pids
 
-    def capture(self) -> Frame:
-        return self.grabber.grab()
+    def grab(self, region: Rect | None = None) -> Frame:
+        return self.grabber.grab(region)
+
+    def list_windows(self) -> tuple[Window, ...]:
+        return self.windows.list_windows()
 
     def is_own(self, window: Window) -> bool:
         return window.pid is not None and window.pid in self.own_pids

@@ -20,3 +20,43 @@ class RecordingActuator:
 
     def screen_bounds(self) -> Rect:
         return self.bounds
+
+
+class FakeDesktop:
+    """A scripted desktop for runner tests: `screens` are shown in turn, the next one each time the
+    actuator performs an operation (pass `advance=False` to keep the screen). `look()` can be made to
+    fail with `error`."""
+
+    def __init__(self, screens, *, advance: bool = True, error: Exception | None = None) -> None:
+        self.screens = list(screens)
+        self.index = 0
+        self.advance = advance
+        self.error = error
+        self.actuator = RecordingActuator()
+        self.actuator.execute = self._react
+
+    @property
+    def screen(self):
+        return self.screens[self.index]
+
+    def _react(self, operation: Operation) -> None:
+        self.actuator.operations.append(operation)
+        if self.advance and self.index + 1 < len(self.screens):
+            self.index += 1
+
+    # the Senses interface the runner uses
+    def look(self):
+        from desktop_agent.senses import Look
+
+        if self.error is not None:
+            raise self.error
+        return Look(screen=self.screen, capture_ms=1.0, perceive_ms=2.0)
+
+    def grab(self, region: Rect | None = None):
+        from desktop_agent.screen import coords
+
+        frame = self.screen.frame
+        return coords.crop(frame, region) if region is not None else frame
+
+    def list_windows(self):
+        return self.screen.windows

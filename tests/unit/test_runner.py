@@ -1,0 +1,149 @@
+"""The runner loop with a scripted desktop: what it does, what it refuses, and that it never loops."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from fakes import FakeDesktop
+
+from desktop_agent.audit import AuditLog
+from desktop_agent.errors import CaptureError
+from desktop_agent.guard import Approval, Guard
+from desktop_agent.policy import load_policy, parse_policy
+from desktop_agent.runner import RunFinished, Runner, RunOptions, StepFinished
+from desktop_agent.steps import plan_from_steps
+from desktop_agent.stop import StopToken
+from desktop_agent.trace import Trace
+from desktop_agent.types import (Element, Frame, KeyText, MouseClick, Point, Rect, Role, RunStatus,
+                                 Screen, StepStatus, Window)
+
+WINDOW = Window(id=1, title="Orders", wm_class="Orders", box=Rect(left=100, top=100, width=400, height=300), pid=1)
+OK = Element(role=Role.BUTTON, box=Rect(left=200, top=300, width=80, height=30), text="OK", window_id=1)
+DELETE = Element(role=Role.BUTTON, box=Rect(left=300, top=300, width=80, height=30), text="Delete", window_id=1)
+NAME_LABEL = Element(role=Role.TEXT, box=Rect(left=120, top=150, width=50, height=16), text="Name", window_id=1)
+NAME_FIELD = Element(role=Role.FIELD, box=Rect(left=200, top=145, width=200, height=26), label="Name",
+                     window_id=1)
+
+
+def screen(*elements, shade=200):
+    image = np.full((600, 800, 3), 40, np.uint8)
+    image[100:400, 100:500] = shade  # the window; a different shade = a visible change
+    return Screen(frame=Frame(image=image, region=Rect(left=0, top=0, width=800, height=600)),
+                  elements=tuple(elements), windows=(WINDOW,))
+
+
+def run(desktop, steps, *, tmp_path, policy=None, approver=None, stop=None, dry_run=False):
+    stop = stop or StopToken()
+    guard = Guard(policy=policy or load_policy(None), actuator=desktop.actuator,
+                  audit=AuditLog(tmp_path / "audit.jsonl"), stop=stop, approver=approver,
+                  own_pids=frozenset({999}))
+    runner = Runner(senses=desktop, guard=guard, stop=stop, trace=Trace(tmp_path / "trace"),
+                    options=RunOptions(find_timeout_s=0.2, settle_timeout_s=0.5, dry_run=dry_run))
+    events = list(runner.run(plan_from_steps(steps)))
+    finished = events[-1]
+    assert isinstance(finished, RunFinished)
+    return finished
+
+
+def test_click_acts_at_the_grounded_point_and_verifies(tmp_path):
+    desktop = FakeDesktop([screen(OK), screen(OK, shade=180)])
+    finished = run(desktop, ['click "OK"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.SUCCEEDED
+    assert desktop.actuator.operations == [MouseClick(point=Point(x=240, y=315))]
+    assert finished.results[0].verified
+    assert (finished.trace / "report.html").is_file()
+
+
+def test_click_that_changes_nothing_is_retried_once_then_fails(tmp_path):
+    desktop = FakeDesktop([screen(OK)], advance=False)
+    finished = run(desktop, ['click "OK"', 'click "OK"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED
+    assert len(desktop.actuator.operations) == 2  # the first attempt and one retry, never more
+    result = finished.results[0]
+    assert result.attempts == 2 and "nothing on screen changed" in result.error
+    assert len(finished.results) == 1  # the run stopped at the failing step
+
+
+def test_typed_text_must_be_visible_in_the_field(tmp_path):
+    typed = replace(NAME_FIELD, text="Ada")
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD), screen(NAME_LABEL, typed, shade=190)])
+    finished = run(desktop, ['type "Ada" into the field right of "Name"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.SUCCEEDED
+    assert desktop.actuator.operations == [MouseClick(point=NAME_FIELD.box.center), KeyText(text="Ada")]
+
+
+def test_typed_text_not_seen_fails_verification(tmp_path):
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD)], advance=False)
+    finished = run(desktop, ['type "Ada" into the "Name" field'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED
+    assert 'typed "Ada"' in finished.results[0].error
+
+
+def test_missing_target_acts_on_nothing_and_lists_candidates(tmp_path):
+    desktop = FakeDesktop([screen(OK, DELETE)])
+    finished = run(desktop, ['click "Cancel"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED
+    assert desktop.actuator.operations == []
+    assert 'no element matches "Cancel"' in finished.results[0].error
+
+
+def test_ambiguous_target_acts_on_nothing(tmp_path):
+    second_ok = Element(role=Role.BUTTON, box=Rect(left=400, top=300, width=80, height=30), text="OK",
+                        window_id=1)
+    desktop = FakeDesktop([screen(OK, second_ok)])
+    finished = run(desktop, ['click "OK"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED and desktop.actuator.operations == []
+    assert "matches 2 elements" in finished.results[0].error
+
+
+def test_confirm_with_nobody_to_ask_stops(tmp_path):
+    desktop = FakeDesktop([screen(OK, DELETE), screen(OK, DELETE, shade=150)])
+    finished = run(desktop, ['click "Delete"', 'click "OK"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.STOPPED
+    assert desktop.actuator.operations == []
+    assert [r.status for r in finished.results] == [StepStatus.STOPPED]
+
+
+def test_approver_skip_skips_and_the_run_goes_on(tmp_path):
+    desktop = FakeDesktop([screen(OK, DELETE), screen(OK, DELETE, shade=150)])
+    finished = run(desktop, ['click "Delete"', 'click "OK"'], tmp_path=tmp_path,
+                   approver=lambda proposal: Approval.SKIP)
+    assert [r.status for r in finished.results] == [StepStatus.SKIPPED, StepStatus.SUCCEEDED]
+    assert desktop.actuator.operations == [MouseClick(point=OK.box.center)]
+
+
+def test_denied_action_stops_the_run_before_acting(tmp_path):
+    policy = parse_policy("version: 1\ndefault: allow\nrules:\n"
+                          "  - {decision: deny, actions: [click], target_text: 'OK', reason: not here}\n",
+                          source="test")
+    desktop = FakeDesktop([screen(OK, DELETE)])
+    finished = run(desktop, ['click "OK"', 'click "Delete"'], tmp_path=tmp_path, policy=policy)
+    assert finished.status is RunStatus.DENIED
+    assert desktop.actuator.operations == [] and len(finished.results) == 1
+
+
+@pytest.mark.parametrize("message", ["the screen capture is blank (one colour)"])
+def test_blank_capture_stops_without_acting(tmp_path, message):
+    desktop = FakeDesktop([screen(OK)], error=CaptureError(message))
+    finished = run(desktop, ['click "OK"', 'press enter'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED
+    assert message in finished.results[0].error
+    assert desktop.actuator.operations == [] and len(finished.results) == 1
+
+
+def test_dry_run_grounds_and_annotates_but_acts_on_nothing(tmp_path):
+    desktop = FakeDesktop([screen(OK, DELETE)])
+    finished = run(desktop, ['click "OK"', 'click "Delete"'], tmp_path=tmp_path, dry_run=True)
+    assert finished.status is RunStatus.SUCCEEDED
+    assert desktop.actuator.operations == []
+    assert [r.verdict.decision.value for r in finished.results] == ["allow", "confirm"]
+    assert all(r.screenshot and r.screenshot.is_file() for r in finished.results)
+
+
+def test_a_stop_request_ends_the_run_before_the_next_step(tmp_path):
+    stop = StopToken()
+    stop.request("test")
+    desktop = FakeDesktop([screen(OK)])
+    finished = run(desktop, ['click "OK"'], tmp_path=tmp_path, stop=stop)
+    assert finished.status is RunStatus.STOPPED and desktop.actuator.operations == []

@@ -104,8 +104,8 @@ def _rect_candidates(edges: np.ndarray) -> list[Rect]:
 def _plausible_size(box: Rect, image_width: int, image_height: int) -> bool:
     if min(box.width, box.height) < MIN_SIDE or box.height > MAX_HEIGHT:
         return False
-    frame = box.left <= 0 and box.top <= 0 and box.right >= image_width and box.bottom >= image_height
-    return not frame
+    # A box spanning the whole width is a bar (menu bar, toolbar, status bar) or the window frame.
+    return not (box.left <= 1 and box.right >= image_width - 1)
 
 
 def _rect_fill(contour: np.ndarray, x: int, y: int, w: int, h: int) -> float:

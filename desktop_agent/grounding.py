@@ -7,10 +7,7 @@ Not guaranteed: that the element is really interactive — roles are whatever pe
 """
 from __future__ import annotations
 
-import difflib
-import enum
 import math
-import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,6 +17,7 @@ import numpy as np
 
 from desktop_agent.errors import GroundingError
 from desktop_agent.screen.coords import image_to_screen, screen_to_image
+from desktop_agent.textmatch import Tier, key, score_text, similarity
 from desktop_agent.types import (Candidate, Element, Point, Rect, Relation, Role, Screen, Target,
                                  TargetSpec, Window)
 
@@ -30,27 +28,16 @@ raises GroundingError when the template is absent or ambiguous."""
 _INTERACTIVE = frozenset({Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO, Role.MENU, Role.TAB,
                           Role.LINK, Role.ICON})
 _TEXT_FALLBACK = frozenset({Role.MENU, Role.TAB, Role.LINK, Role.ICON})  # OCR can't tell these from text
-_FUZZY_MIN = 0.8
 _NEAR_LIMIT = 250  # points
 _EDGE_TOLERANCE = 4  # points a candidate may overlap the anchor's edge
 _LABEL_REACH = 200  # points between a text label and the unlabelled widget it names
 _MAX_LISTED = 5
 
 
-class _Tier(enum.IntEnum):
-    """How a match was made; lower is better. Only the best tier present is ever a candidate."""
-
-    EXACT = 0
-    NORMALIZED = 1
-    CONTAINS = 2
-    FUZZY = 3
-    ROLE = 4  # a role-only spec: every element of the role
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Match:
     element: Element
-    tier: _Tier
+    tier: Tier
     score: float
     via: str  # "text", "label" or "role"
     matched: str  # the string that matched
@@ -161,7 +148,7 @@ def _resolve(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher |
 def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     """All matches at any tier for the spec's text and role, plus a note when the role fell back to text."""
     if spec.text is None:
-        return [_Match(element=e, tier=_Tier.ROLE, score=1.0, via="role", matched="")
+        return [_Match(element=e, tier=Tier.ROLE, score=1.0, via="role", matched="")
                 for e in screen.elements if e.role is spec.role], ""
     hits = [m for e in screen.elements if (m := _match_element(spec.text, e)) is not None]
     if spec.role is None:
@@ -189,8 +176,8 @@ def _labels_a_hit(match: _Match, widgets: list[Element], hits: list[_Match]) -> 
 def _labelled_widget(text: Element, widgets: list[Element]) -> Element | None:
     """The widget a text element names: one whose label is that text, else the nearest unlabelled
     widget beside it in its row or just below it."""
-    key = _key(text.text)
-    named = [w for w in widgets if w.label and _key(w.label) == key]
+    name = key(text.text)
+    named = [w for w in widgets if w.label and key(w.label) == name]
     pool = named or [w for w in widgets if not w.label and _beside_or_below(text.box, w.box)]
     return min(pool, key=lambda w: _distance(text.box.center, w.box.center), default=None)
 
@@ -262,7 +249,7 @@ def _anchor_window(spec: TargetSpec, screen: Screen, match_template: TemplateMat
                    base_dir: Path) -> Window:
     """The window an "inside" anchor names: by title first, else the window holding that element."""
     if spec.text is not None:
-        titled = [(hit[0], w) for w in screen.windows if (hit := _score_text(spec.text, w.title)) is not None]
+        titled = [(hit[0], w) for w in screen.windows if (hit := score_text(spec.text, w.title)) is not None]
         if titled:
             best = min(tier for tier, _ in titled)
             windows = [w for tier, w in titled if tier == best]
@@ -335,57 +322,11 @@ def _distance(a: Point, b: Point) -> float:
     return math.hypot(a.x - b.x, a.y - b.y)
 
 
-# ---------------------------------------------------------------- text matching
-_WORD = re.compile(r"(?:[^\W_]|&(?=[^\W_]))+")  # letters/digits; a '&' mnemonic inside a word is kept
-_CONFUSABLE = str.maketrans({"I": "l", "1": "l", "|": "l", "0": "o", "O": "o"})
-
-
-def _words(text: str) -> list[tuple[str, int, int]]:
-    """Casefolded words with their character spans; punctuation and '&' mnemonics dropped."""
-    return [(m.group().replace("&", "").casefold(), m.start(), m.end()) for m in _WORD.finditer(text)]
-
-
-def _key(text: str) -> tuple[str, ...]:
-    return tuple(word for word, _, _ in _words(text))
-
-
-def _folded(text: str) -> str:
-    """Normalised text with OCR confusables merged (l/1/I, O/0, rn/m), for fuzzy comparison."""
-    return " ".join(_key(text.translate(_CONFUSABLE))).replace("rn", "m")
-
-
-def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, _folded(a), _folded(b)).ratio()
-
-
-def _score_text(query: str, text: str) -> tuple[_Tier, float, tuple[int, int] | None] | None:
-    """(tier, score, span of the phrase inside `text` for CONTAINS) or None when `text` doesn't match."""
-    if not text.strip():
-        return None
-    if " ".join(text.split()) == " ".join(query.split()):
-        return _Tier.EXACT, 1.0, None
-    wanted, words = _key(query), _words(text)
-    if not wanted:  # punctuation-only queries match exactly or not at all
-        return None
-    have = tuple(word for word, _, _ in words)
-    if wanted == have:
-        return _Tier.NORMALIZED, 0.9, None
-    n = len(wanted)
-    for i in range(len(have) - n + 1):
-        if have[i:i + n] == wanted:
-            coverage = sum(map(len, wanted)) / sum(map(len, have))
-            return _Tier.CONTAINS, 0.5 + 0.2 * coverage, (words[i][1], words[i + n - 1][2])
-    ratio = _similarity(query, text)
-    if ratio >= _FUZZY_MIN:
-        return _Tier.FUZZY, 0.5 * ratio, None
-    return None
-
-
 def _match_element(query: str, element: Element) -> _Match | None:
     """The element's best match by its text or its label."""
     options: list[_Match] = []
     for via, text in (("text", element.text), ("label", element.label)):
-        if (hit := _score_text(query, text)) is None:
+        if (hit := score_text(query, text)) is None:
             continue
         tier, score, span = hit
         found = element
@@ -452,7 +393,7 @@ def _no_match(spec: TargetSpec, screen: Screen) -> GroundingError:
     kind = spec.role.value if spec.role is not None else "element"
     named = [e for e in screen.elements if e.text or e.label]
     closest = sorted(named, reverse=True,
-                     key=lambda e: max(_similarity(query, t) for t in (e.text, e.label) if t))
+                     key=lambda e: max(similarity(query, t) for t in (e.text, e.label) if t))
     return GroundingError(f'no {kind} matches "{query}"', candidates=[_describe(e) for e in closest[:3]])
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from desktop_agent import interactions
-from desktop_agent.errors import ActionError, AgentError, CaptureError, GroundingError, StopRequested
+from desktop_agent.errors import ActionError, CaptureError, GroundingError, StopRequested
 from desktop_agent.grounding import TemplateMatcher, find_all, ground
 from desktop_agent.guard import Guard
 from desktop_agent.interactions import Grounded

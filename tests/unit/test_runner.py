@@ -11,7 +11,7 @@ from desktop_agent.audit import AuditLog
 from desktop_agent.errors import CaptureError
 from desktop_agent.guard import Approval, Guard
 from desktop_agent.policy import load_policy, parse_policy
-from desktop_agent.runner import RunFinished, Runner, RunOptions, StepFinished
+from desktop_agent.runner import RunFinished, Runner, RunOptions
 from desktop_agent.steps import plan_from_steps
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace

@@ -1,0 +1,64 @@
+"""Text comparison shared by grounding and verification: tiers of match between what a step names and
+what OCR read, tolerant of case, punctuation, '&' mnemonics and OCR confusions (l/1/I, O/0, rn/m)."""
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+
+_FUZZY_MIN = 0.8
+
+
+class Tier(enum.IntEnum):
+    """How a match was made; lower is better. Only the best tier present is ever a candidate."""
+
+    EXACT = 0
+    NORMALIZED = 1
+    CONTAINS = 2
+    FUZZY = 3
+    ROLE = 4  # a role-only spec: every element of the role
+
+
+_WORD = re.compile(r"(?:[^\W_]|&(?=[^\W_]))+")  # letters/digits; a '&' mnemonic inside a word is kept
+_CONFUSABLE = str.maketrans({"I": "l", "1": "l", "|": "l", "0": "o", "O": "o"})
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """Casefolded words with their character spans; punctuation and '&' mnemonics dropped."""
+    return [(m.group().replace("&", "").casefold(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def key(text: str) -> tuple[str, ...]:
+    return tuple(word for word, _, _ in _words(text))
+
+
+def _folded(text: str) -> str:
+    """Normalised text with OCR confusables merged (l/1/I, O/0, rn/m), for fuzzy comparison."""
+    return " ".join(key(text.translate(_CONFUSABLE))).replace("rn", "m")
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, _folded(a), _folded(b)).ratio()
+
+
+def score_text(query: str, text: str) -> tuple[Tier, float, tuple[int, int] | None] | None:
+    """(tier, score, span of the phrase inside `text` for CONTAINS) or None when `text` doesn't match."""
+    if not text.strip():
+        return None
+    if " ".join(text.split()) == " ".join(query.split()):
+        return Tier.EXACT, 1.0, None
+    wanted, words = key(query), _words(text)
+    if not wanted:  # punctuation-only queries match exactly or not at all
+        return None
+    have = tuple(word for word, _, _ in words)
+    if wanted == have:
+        return Tier.NORMALIZED, 0.9, None
+    n = len(wanted)
+    for i in range(len(have) - n + 1):
+        if have[i:i + n] == wanted:
+            coverage = sum(map(len, wanted)) / sum(map(len, have))
+            return Tier.CONTAINS, 0.5 + 0.2 * coverage, (words[i][1], words[i + n - 1][2])
+    ratio = similarity(query, text)
+    if ratio >= _FUZZY_MIN:
+        return Tier.FUZZY, 0.5 * ratio, None
+    return None

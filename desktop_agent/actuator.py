@@ -7,6 +7,7 @@ Not guaranteed: that the focused application received the keys — verification 
 """
 from __future__ import annotations
 
+import re
 import shutil
 import string
 import subprocess
@@ -20,6 +21,9 @@ from desktop_agent.types import (KeyChord, KeyText, MouseClick, MouseDrag, Mouse
 
 # Characters pyautogui.write types without Shift on a US keymap.
 _PLAIN_CHARS = frozenset(string.ascii_lowercase + string.digits + " -=[];',./\\`\n\t")
+# Latin-1 capitals (À..Þ but ×): their keysym is their code point, and when xdotool 3.2016 binds one alone
+# to a spare keycode, X case rules make the unshifted key type the small letter. Shift+keysym types them.
+_LATIN1_CAPITALS = re.compile("([\u00c0-\u00d6\u00d8-\u00de])")
 # Step-language key names (steps.KNOWN_KEYS) that the backends spell differently.
 _PYAUTOGUI_KEYS = {"super": "win"}
 _XDOTOOL_KEYS = {"enter": "Return", "escape": "Escape", "tab": "Tab", "backspace": "BackSpace",
@@ -29,6 +33,20 @@ _XDOTOOL_KEYS = {"enter": "Return", "escape": "Escape", "tab": "Tab", "backspace
                  "+": "plus", "-": "minus", "=": "equal", ".": "period", ",": "comma", "/": "slash",
                  "\\": "backslash", ";": "semicolon", "'": "apostrophe", "`": "grave",
                  "[": "bracketleft", "]": "bracketright"}
+
+
+_REMAP_DELAY_MS = 40
+
+
+def _keymap_chunks(text: str) -> list[str]:
+    """Runs of ASCII (on the keymap) and single non-ASCII characters (remapped one by one)."""
+    chunks: list[str] = []
+    for char in text:
+        if char.isascii() and chunks and chunks[-1].isascii():
+            chunks[-1] += char
+        else:
+            chunks.append(char)
+    return chunks
 
 
 def xdotool_key(name: str) -> str:
@@ -100,13 +118,21 @@ class DesktopActuator:
                 raise TypeError(f"not an operation: {operation!r}")
 
     def _type(self, gui, text: str) -> None:
-        if set(text) <= _PLAIN_CHARS:
+        if self._xdotool is None:
+            if not set(text) <= _PLAIN_CHARS:
+                raise ActionError("typing shifted or non-ASCII text needs xdotool, which is not "
+                                  "installed (installer/install.sh installs it)")
             gui.write(text, interval=self._key_delay_ms / 1000)
             return
-        if self._xdotool is None:
-            raise ActionError("typing shifted or non-ASCII text needs xdotool, which is not "
-                              "installed (installer/install.sh installs it)")
-        self._run_xdotool("type", "--delay", str(self._key_delay_ms), "--", text)
+        for chunk in _keymap_chunks(text):
+            if chunk.isascii():
+                self._run_xdotool("type", "--delay", str(self._key_delay_ms), "--", chunk)
+            else:
+                # xdotool maps a character missing from the keymap onto a spare keycode and maps it
+                # back right after; an app that looks the keycode up late reads the wrong character.
+                # One character at a time, slowly, was reliable where a fast run dropped characters.
+                self._run_xdotool("type", "--delay", str(_REMAP_DELAY_MS), "--", chunk)
+                time.sleep(_REMAP_DELAY_MS / 1000)
 
     def _chord(self, gui, keys: tuple[str, ...]) -> None:
         if len(keys) == 1 or self._xdotool is None:

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 from desktop_agent import verify
 from desktop_agent.types import (Action, Check, Click, Drag, Expect, KeyChord, KeyText, Launch,
-                                 MouseClick, MouseDrag, MouseScroll, Operation, Press, Screen,
+                                 MouseClick, MouseDrag, MouseScroll, Operation, Press, Role, Screen,
                                  Scroll, ScrollDirection, Select, StartProcess, Target, TargetSpec,
                                  TypeText, WaitFor)
+
+_EDITABLE = frozenset({Role.FIELD, Role.COMBO})
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Grounded:
@@ -35,8 +38,10 @@ def target_specs(action: Action) -> tuple[TargetSpec, ...]:
     raise TypeError(f"not an action: {action!r}")
 
 
-def has_side_effect(action: Action) -> bool:
-    return not isinstance(action, (WaitFor, Expect))
+def retry_safe(action: Action) -> bool:
+    """Doing the action once more after a failed check can't double its effect. Untargeted typing
+    goes wherever the focus is, so it is never repeated."""
+    return not (isinstance(action, TypeText) and action.target is None)
 
 
 def operations(action: Action, grounded: Grounded) -> tuple[Operation, ...]:
@@ -47,7 +52,10 @@ def operations(action: Action, grounded: Grounded) -> tuple[Operation, ...]:
         case Click(button=button, count=count):
             return (MouseClick(point=main.point, button=button, count=count),)
         case TypeText(text=text):
-            focus = () if main is None else (MouseClick(point=main.point),)
+            # Typing into a field replaces what it holds (a triple click selects it all), so a retry
+            # after a failed check can't leave the text in twice.
+            clicks = 3 if main is not None and main.element and main.element.role in _EDITABLE else 1
+            focus = () if main is None else (MouseClick(point=main.point, count=clicks),)
             return (*focus, KeyText(text=text))
         case Press(keys=keys):
             return (KeyChord(keys=keys),)

@@ -11,6 +11,7 @@ in a loop. Not guaranteed here: undoing a failed step (checkpoint/rollback is a 
 """
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -153,7 +154,8 @@ class Runner:
             except (CaptureError, ActionError) as exc:
                 result = StepResult(step=step, status=StepStatus.FAILED, error=str(exc))
             result = replace(result, attempts=attempts, timings=clock.timings(looks))
-            if result.status is not StepStatus.FAILED or attempts == 2 or not result.target:
+            if (result.status is not StepStatus.FAILED or attempts == 2 or not result.target
+                    or not interactions.retry_safe(step.action)):
                 return result
             # Verification failed after acting: ground again and try once more.
             self.trace.event("retry", index=index, reason=result.error)
@@ -168,7 +170,9 @@ class Runner:
             look, grounded = self._find(step, clock, looks)
         screenshot = self._shoot(index, step, look, grounded.main, "proposed")
         yield StepGrounded(index=index, step=step, target=grounded.main, screenshot=screenshot)
-        window = look.screen.window_at(grounded.main.point) if look and grounded.main else None
+        # Keys without a target go to whichever window has the focus: the policy must judge that one.
+        window = (look.screen.window_at(grounded.main.point) if look and grounded.main
+                  else self.senses.focused_window())
         request = ActionRequest(action=action, target=grounded.main, window=window,
                                 step_text=step.text)
         if self.options.dry_run:
@@ -192,10 +196,11 @@ class Runner:
             self._pick_option(action, grounded, authorization.permit, before, clock, looks)
         started = time.perf_counter()
         region = window.box if window is not None else None
-        settled = settle(self.senses.grab, before, region,
+        # After acting, a blank capture is something seen (the window closed), not a reason to refuse.
+        settled = settle(functools.partial(self.senses.grab, allow_blank=True), before, region,
                          timeout_s=self.options.settle_timeout_s)
         clock.add("settle", started)
-        after = self._look(looks)
+        after = self._look(looks, allow_blank=True)
         started = time.perf_counter()
         changed = settled.changed or visibly_changed(before, after.screen.frame)
         outcome = interactions.check_outcome(action, grounded, after.screen, changed=changed,
@@ -229,8 +234,8 @@ class Runner:
         clock.add("act", started)
 
     # ------------------------------------------------------------ seeing and grounding
-    def _look(self, looks: list[Look]) -> Look:
-        look = self.senses.look()
+    def _look(self, looks: list[Look], *, allow_blank: bool = False) -> Look:
+        look = self.senses.look(allow_blank=allow_blank)
         looks.append(look)
         return look
 

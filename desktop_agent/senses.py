@@ -1,7 +1,8 @@
 """Seeing the desktop: capture + window list + perception, timed, with the agent's own windows skipped.
 
 Guarantee: a `Look` never contains elements read from the agent's own windows (they are not perceived
-and they hide what lies under them), and its frame passed the blank-capture check.
+and they hide what lies under them), and its frame passed the blank-capture check unless the caller
+allowed a blank one (observing after an action that closed the last window).
 """
 from __future__ import annotations
 
@@ -30,18 +31,22 @@ class Senses:
         self.perceiver = perceiver
         self.own_pids = own_pids
 
-    def grab(self, region: Rect | None = None) -> Frame:
-        return self.grabber.grab(region)
+    def grab(self, region: Rect | None = None, *, allow_blank: bool = False) -> Frame:
+        return self.grabber.grab(region, allow_blank=allow_blank)
 
     def list_windows(self) -> tuple[Window, ...]:
         return self.windows.list_windows()
 
+    def focused_window(self) -> Window | None:
+        return self.windows.focused_window()
+
     def is_own(self, window: Window) -> bool:
         return window.pid is not None and window.pid in self.own_pids
 
-    def look(self) -> Look:
+    def look(self, *, allow_blank: bool = False) -> Look:
+        """`allow_blank`: accept a blank capture (to observe after acting, never to act on)."""
         started = time.perf_counter()
-        frame = self.grabber.grab()
+        frame = self.grabber.grab(allow_blank=allow_blank)
         windows = self.windows.list_windows()
         captured = time.perf_counter()
         skip = frozenset(w.id for w in windows if self.is_own(w))

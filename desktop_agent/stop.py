@@ -12,6 +12,7 @@ from types import TracebackType
 
 from desktop_agent.errors import StopRequested
 
+_STOP_WAIT_S = 1.0
 _STARTUP_GRACE_S = 0.2  # a listener that can't reach the display dies within this
 
 
@@ -79,7 +80,9 @@ class StopHotkey:
     def stop(self) -> None:
         if self._listener is not None:
             self._listener.stop()
-            self._listener.join()
+            _unblock_xrecord(self._listener)
+            # Bounded: if the X server never answers, the daemon thread must not hold the run open.
+            self._listener.join(_STOP_WAIT_S)
             self._listener = None
 
     def __enter__(self) -> StopHotkey:
@@ -96,3 +99,28 @@ class StopHotkey:
     def _unavailable(self, problem: str) -> bool:
         self.problem = problem
         return False
+
+
+def _unblock_xrecord(listener: object) -> None:
+    """pynput (1.8.2) on X11 disables its RECORD context on the very connection its thread is blocked
+    reading, so `join` waits for the next key or mouse event — forever on an idle desktop
+    (moses-palmer/pynput#583). Disabling the context from a connection of our own ends it now; the
+    listener's connections are its thread's alone (sharing one raced with it closing them)."""
+    context = getattr(listener, "_context", None)
+    if context is None or not hasattr(listener, "_display_record"):  # not X11, or never recorded
+        return
+    from Xlib import display as xdisplay  # only reached with pynput's X11 backend loaded
+    from Xlib.error import ConnectionClosedError, DisplayError
+
+    try:
+        connection = xdisplay.Display()
+    except DisplayError:
+        return
+    try:
+        connection.set_error_handler(lambda *_: None)  # the listener may have freed the context already
+        connection.record_disable_context(context)
+        connection.sync()
+    except ConnectionClosedError:
+        pass
+    finally:
+        connection.close()

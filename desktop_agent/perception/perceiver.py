@@ -137,23 +137,33 @@ def changed_regions(before: np.ndarray, after: np.ndarray) -> list[Rect]:
 
 
 def _grow_over_texts(changed: list[Rect], texts: list[Element], bounds: Rect) -> list[Rect]:
-    """Grow changed boxes over every old text line they touch, plus a margin; merge overlaps."""
-    areas = []
-    for rect in changed:
-        grown = rect
-        for text in texts:
-            if text.box.intersection(grown) is not None:
-                grown = grown.union(text.box)
-        areas.append(grown.inflate(_REREAD_MARGIN_PX).intersection(bounds) or grown)
+    """Grow changed boxes by a margin, then over every old text line they touch, until no edge cuts
+    a text line (a line only partly inside would be dropped and could not be read again); merge
+    overlaps the same way."""
+    areas = [_cover(rect.inflate(_REREAD_MARGIN_PX).intersection(bounds) or rect, texts)
+             for rect in changed]
     merged: list[Rect] = []
-    for area in sorted(areas, key=lambda r: (r.top, r.left)):
+    while areas:
+        area = areas.pop()
         for i, other in enumerate(merged):
             if other.inflate(1).intersection(area) is not None:
-                merged[i] = other.union(area)
+                areas.append(_cover(merged.pop(i).union(area), texts))
                 break
         else:
             merged.append(area)
-    return merged
+    return sorted(merged, key=lambda r: (r.top, r.left))
+
+
+def _cover(area: Rect, texts: list[Element]) -> Rect:
+    """`area` grown until it contains every text line it touches."""
+    while True:
+        grown = area
+        for text in texts:
+            if text.box.intersection(grown) is not None:
+                grown = grown.union(text.box)
+        if grown == area:
+            return area
+        area = grown
 
 
 def _regions(frame: Frame, windows: Sequence[Window], skip: frozenset[int]) -> list[tuple[int, Rect]]:

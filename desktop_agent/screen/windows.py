@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 from desktop_agent.errors import CaptureError
-from desktop_agent.types import Rect, Window
+from desktop_agent.types import Point, Rect, Window
 
 
 class WindowLister:
@@ -44,6 +44,29 @@ class WindowLister:
             if window is not None:
                 windows.append(window)
         return tuple(windows)
+
+    def focused_window(self) -> Window | None:
+        """The listed window that keyboard input goes to: the X input focus, or — when focus follows the
+        pointer (PointerRoot, as with no window manager) — the topmost window under the pointer."""
+        display = self._display()
+        root = display.screen().root
+        windows = self.list_windows()
+        focus = display.get_input_focus().focus
+        if isinstance(focus, int) or focus.id == root.id:  # PointerRoot or None
+            pointer = root.query_pointer()
+            point = Point(x=pointer.root_x, y=pointer.root_y)
+            return next((w for w in reversed(windows) if w.box.contains(point)), None)
+        by_id = {w.id: w for w in windows}
+        try:
+            while focus.id != root.id and focus.id not in by_id:
+                parent = focus.query_tree().parent
+                if parent.id == root.id:  # a window manager frame: its client is the listed one
+                    client = _client_of(focus, _Atoms(display))
+                    return by_id.get(client.id) if client is not None else None
+                focus = parent
+        except Exception:  # the window vanished while we looked at it
+            return None
+        return by_id.get(focus.id)
 
     def close(self) -> None:
         display = getattr(self._local, "display", None)

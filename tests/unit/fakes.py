@@ -45,14 +45,14 @@ class FakeDesktop:
             self.index += 1
 
     # the Senses interface the runner uses
-    def look(self):
+    def look(self, *, allow_blank=False):
         from desktop_agent.senses import Look
 
         if self.error is not None:
             raise self.error
         return Look(screen=self.screen, capture_ms=1.0, perceive_ms=2.0)
 
-    def grab(self, region: Rect | None = None):
+    def grab(self, region: Rect | None = None, *, allow_blank=False):
         from desktop_agent.screen import coords
 
         frame = self.screen.frame
@@ -60,3 +60,7 @@ class FakeDesktop:
 
     def list_windows(self):
         return self.screen.windows
+
+    def focused_window(self):
+        """Focus follows the topmost window."""
+        return self.screen.windows[-1] if self.screen.windows else None

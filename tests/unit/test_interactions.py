@@ -28,6 +28,12 @@ def test_targeted_operations(text, expected):
     assert ops(text, A) == expected
 
 
+def test_typing_into_a_field_selects_its_content_first():
+    field = Target(box=A.box, point=A.point, strategy="t", why="",
+                   element=Element(role=Role.FIELD, box=A.box, text="old"))
+    assert ops('type "new" into "A"', field) == (MouseClick(point=A.point, count=3), KeyText(text="new"))
+
+
 def test_untargeted_operations():
     assert ops('type "hi"') == (KeyText(text="hi"),)
     assert ops("press ctrl+s") == (KeyChord(keys=("ctrl", "s")),)

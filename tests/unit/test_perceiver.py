@@ -57,6 +57,18 @@ def test_only_the_changed_part_is_read_again_and_old_text_is_kept():
     assert {e.box.left for e in screen.elements} == {150, 300}
 
 
+def test_text_just_outside_a_change_is_kept_not_cut_in_half():
+    # A label 8 px below a changed field: within the re-read margin, so the re-read must take all of
+    # it (a crop through the middle of a line reads nothing) or leave it alone.
+    reader = FakeReader()
+    perceiver = Perceiver(reader=reader)
+    label = (150, 114, 40, 12)
+    perceiver.perceive(screen_with((150, 80, 40, 12), label), [WINDOW])
+    screen = perceiver.perceive(screen_with((150, 80, 60, 26), label), [WINDOW])
+    assert perceiver.last_stats.partial == 1
+    assert sorted((e.box.top, e.box.height) for e in screen.elements) == [(80, 26), (114, 12)]
+
+
 def test_own_windows_are_skipped_and_hide_what_is_under_them():
     own = Window(id=9, title="desktop-agent", wm_class="Agent", box=Rect(left=140, top=70, width=80, height=40))
     screen = Perceiver(reader=FakeReader()).perceive(screen_with((150, 80, 40, 12), (300, 200, 30, 12)),

@@ -70,7 +70,9 @@ def test_typed_text_must_be_visible_in_the_field(tmp_path):
     desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD), screen(NAME_LABEL, typed, shade=190)])
     finished = run(desktop, ['type "Ada" into the field right of "Name"'], tmp_path=tmp_path)
     assert finished.status is RunStatus.SUCCEEDED
-    assert desktop.actuator.operations == [MouseClick(point=NAME_FIELD.box.center), KeyText(text="Ada")]
+    # a triple click selects what the field held, so the text replaces it
+    assert desktop.actuator.operations == [MouseClick(point=NAME_FIELD.box.center, count=3),
+                                           KeyText(text="Ada")]
 
 
 def test_typed_text_not_seen_fails_verification(tmp_path):
@@ -78,6 +80,14 @@ def test_typed_text_not_seen_fails_verification(tmp_path):
     finished = run(desktop, ['type "Ada" into the "Name" field'], tmp_path=tmp_path)
     assert finished.status is RunStatus.FAILED
     assert 'typed "Ada"' in finished.results[0].error
+    assert finished.results[0].attempts == 2  # typing into a field replaces its text: safe to retry
+
+
+def test_untargeted_typing_is_never_repeated(tmp_path):
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD)], advance=False)
+    finished = run(desktop, ['type "Ada"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED
+    assert desktop.actuator.operations == [KeyText(text="Ada")]
 
 
 def test_missing_target_acts_on_nothing_and_lists_candidates(tmp_path):
@@ -121,6 +131,16 @@ def test_denied_action_stops_the_run_before_acting(tmp_path):
     finished = run(desktop, ['click "OK"', 'click "Delete"'], tmp_path=tmp_path, policy=policy)
     assert finished.status is RunStatus.DENIED
     assert desktop.actuator.operations == [] and len(finished.results) == 1
+
+
+def test_untargeted_typing_is_judged_against_the_focused_window(tmp_path):
+    terminal = Window(id=2, title="bash", wm_class="XTerm", box=Rect(left=0, top=0, width=800, height=600),
+                      pid=2)
+    desktop = FakeDesktop([replace(screen(), windows=(terminal,))])
+    finished = run(desktop, ['type "rm -rf ~/important"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.DENIED
+    assert "rm -rf" in finished.results[0].verdict.reason
+    assert desktop.actuator.operations == []
 
 
 @pytest.mark.parametrize("message", ["the screen capture is blank (one colour)"])

@@ -235,11 +235,11 @@ class Desktop:
 
     def point_at(self, point: Point) -> None:
         """Move the pointer (with no window manager, keyboard focus follows it)."""
-        xdotool(self.display, "mousemove", "--sync", str(point.x), str(point.y))
+        xdotool(self.display, "mousemove", str(point.x), str(point.y))  # --sync hangs if already there
 
     def click(self, point: Point) -> None:
         """A plain xdotool click, for setting up or checking a test outside the agent."""
-        xdotool(self.display, "mousemove", "--sync", str(point.x), str(point.y), "sleep", "0.1",
+        xdotool(self.display, "mousemove", str(point.x), str(point.y), "sleep", "0.1",
                 "click", "1")
 
     def xdotool(self, *args: str) -> str:
@@ -322,7 +322,7 @@ def desktop(xdisplay: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     if leftovers:  # an earlier test leaked them (and errored for it); don't let them spoil this one
         _kill_clients(xdisplay, leftovers)
         _wait_until_no_windows(xdisplay, 5.0)
-    xdotool(xdisplay, "mousemove", "--sync", "960", "1000")
+    xdotool(xdisplay, "mousemove", "960", "1000")  # no --sync: it hangs when already there
     threads_before = set(threading.enumerate())
     children_before = _child_processes()
     desk = Desktop(display=xdisplay, tmp_path=tmp_path, monkeypatch=monkeypatch)

@@ -1,0 +1,98 @@
+"""The person stays in control: approve-each-step in the terminal, the global stop hotkey, and targets
+given as images — checked through what the real applications printed."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import cv2
+
+from desktop_agent.screen.capture import Grabber
+from desktop_agent.types import Rect
+
+ALLOW_ALL = "version: 1\ndefault: allow\n"
+
+
+def submits(app) -> list[dict]:
+    return [e for e in app.events() if e.get("event") == "submit"]
+
+
+def test_approve_each_step_in_the_terminal(desktop):
+    app = desktop.sample_app()
+    run = desktop.agent("run", "--approve", "--json",
+                        "--step", 'type "Ada" into the field right of "Customer name"',
+                        "--step", 'check "Gift wrap"',
+                        "--step", 'click "Submit order"',
+                        stdin="a\ns\na\n")  # approve, skip, approve
+    report = run.json
+    assert [s["status"] for s in report["steps"]] == ["succeeded", "skipped", "succeeded"], run.stderr
+    assert run.stderr.count("[a]pprove, [s]kip, [q]uit?") == 3
+    assert "screenshot:" in run.stderr and "policy: confirm" in run.stderr
+    app.wait_for_output(lambda out: "submit" in out)
+    (order,) = submits(app)
+    assert order["customer"] == "Ada" and order["gift_wrap"] is False
+
+
+def test_quit_at_the_approval_prompt_stops_before_acting(desktop):
+    app = desktop.sample_app()
+    run = desktop.agent("run", "--approve", "--json", "--step", 'click "Submit order"', stdin="q\n")
+    assert run.code == 1 and run.json["status"] == "stopped"
+    app.assert_quiet()
+
+
+def test_stop_hotkey_ends_a_waiting_run(desktop):
+    desktop.sample_app()
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "desktop_agent.cli", "run", "--json", "--trace-dir",
+         str(desktop.trace_dir), "--step", 'wait for "Never shown" to appear up to 60 s'],
+        env={**os.environ, "DISPLAY": desktop.display}, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not list(desktop.trace_dir.glob("*/events.jsonl")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2.0)  # the run is now polling the screen for the awaited text
+        pressed = time.monotonic()
+        desktop.xdotool("key", "ctrl+alt+q")
+        out, err = agent.communicate(timeout=20)
+        stopped_after = time.monotonic() - pressed
+    finally:
+        agent.kill()
+        agent.wait()
+    assert agent.returncode == 1, err
+    result = json.loads(out)
+    assert result["status"] == "stopped"
+    assert "stop hotkey" in result["steps"][0]["error"]
+    assert stopped_after < 5.0
+
+
+def test_image_target_clicks_the_matching_button(desktop, tmp_path):
+    app = desktop.sample_app(at=(500, 260))
+    button = app.point(25, 368)  # top-left of "Submit order" in the form's layout
+    frame = Grabber(display=desktop.display).grab(Rect(left=button.x, top=button.y, width=140, height=28))
+    template = tmp_path / "submit.png"
+    cv2.imwrite(str(template), frame.image)
+    (tmp_path / "allow.yaml").write_text(ALLOW_ALL)
+    run = desktop.agent("run", "--json", "--policy", str(tmp_path / "allow.yaml"),
+                        "--step", f"click image:{template}")
+    assert run.code == 0, run.stderr
+    step = run.json["steps"][0]
+    assert step["strategy"] == "template"
+    left, top, _, _ = step["target"]["box"]
+    assert abs(left - button.x) <= 2 and abs(top - button.y) <= 2
+    app.wait_for_output(lambda out: "submit" in out)
+    assert len(submits(app)) == 1
+
+
+def test_typing_non_ascii_into_a_qt_field(desktop):
+    app = desktop.launch([sys.executable, "-m", "tests.apps.qt_form", "300"], title="Qt Form",
+                         name="qt-form", env={"QT_QPA_PLATFORM": "xcb"})
+    text = "Zoë O'Brien-Smith #42 (A&B) @x.y 東京"
+    run = desktop.agent("run", "--json", "--step", f'type "{text}" into the "Name" field',
+                        "--step", "press Enter")
+    assert run.code == 0, run.stderr
+    assert app.wait_exit() == 0
+    assert json.loads(app.output) == {"name": text}

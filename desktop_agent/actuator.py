@@ -127,12 +127,15 @@ class DesktopActuator:
         for chunk in _keymap_chunks(text):
             if chunk.isascii():
                 self._run_xdotool("type", "--delay", str(self._key_delay_ms), "--", chunk)
+                continue
+            # xdotool maps a character missing from the keymap onto a spare keycode and maps it
+            # back right after; an app that looks the keycode up late reads the wrong character.
+            # One character at a time, slowly, was reliable where a fast run dropped characters.
+            if _LATIN1_CAPITALS.fullmatch(chunk):
+                self._run_xdotool("key", "--delay", str(_REMAP_DELAY_MS), f"shift+U{ord(chunk):04X}")
             else:
-                # xdotool maps a character missing from the keymap onto a spare keycode and maps it
-                # back right after; an app that looks the keycode up late reads the wrong character.
-                # One character at a time, slowly, was reliable where a fast run dropped characters.
                 self._run_xdotool("type", "--delay", str(_REMAP_DELAY_MS), "--", chunk)
-                time.sleep(_REMAP_DELAY_MS / 1000)
+            time.sleep(_REMAP_DELAY_MS / 1000)
 
     def _chord(self, gui, keys: tuple[str, ...]) -> None:
         if len(keys) == 1 or self._xdotool is None:

@@ -62,8 +62,9 @@ def xdisplay() -> Iterator[str]:
 
 
 @pytest.fixture
-def spare_display() -> Iterator[str]:
-    """Another fresh Xvfb with nothing on it (a solid black screen), for this test only."""
+def spare_display(desktop: Desktop) -> Iterator[str]:
+    """Another fresh Xvfb with nothing on it (a solid black screen), for this test only. (It depends on
+    `desktop` so that it stops before `desktop` checks for leftover child processes.)"""
     with new_display() as display:
         yield display.name
 
@@ -153,7 +154,7 @@ class App:
 
 def xdotool(display: str, *args: str, timeout_s: float = 15.0) -> str:
     done = subprocess.run([require("xdotool"), *args], env={**os.environ, "DISPLAY": display},
-                          capture_output=True, text=True, timeout=timeout_s)
+                          capture_output=True, text=True, timeout=timeout_s, check=False)
     if done.returncode != 0:
         pytest.fail(f"xdotool {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
     return done.stdout
@@ -226,9 +227,9 @@ class Desktop:
         try:
             found = subprocess.run([require("xdotool"), "search", "--sync", "--onlyvisible", "--name", pattern],
                                    env={**os.environ, "DISPLAY": self.display}, capture_output=True,
-                                   text=True, timeout=WINDOW_TIMEOUT_S)
+                                   text=True, timeout=WINDOW_TIMEOUT_S, check=True)
         except subprocess.TimeoutExpired:
-            state = "exited with code {}".format(app.process.poll()) if not app.running else "is running"
+            state = f"exited with code {app.process.poll()}" if not app.running else "is running"
             pytest.fail(f'{app.name}: no window titled "{title}" within {WINDOW_TIMEOUT_S:g} s '
                         f"(the process {state}; stderr in {self.tmp_path})")
         return found.stdout.split()[0]
@@ -263,7 +264,7 @@ class Desktop:
                                *_with_trace_dir(args, self.trace_dir)],
                               env={**os.environ, "DISPLAY": display or self.display},
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s,
-                              cwd=self.tmp_path)
+                              cwd=self.tmp_path, check=False)
         return AgentRun(code=done.returncode, stdout=done.stdout, stderr=done.stderr)
 
     # ------------------------------------------------------------ teardown

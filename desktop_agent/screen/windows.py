@@ -56,6 +56,8 @@ class WindowLister:
             pointer = root.query_pointer()
             point = Point(x=pointer.root_x, y=pointer.root_y)
             return next((w for w in reversed(windows) if w.box.contains(point)), None)
+        from Xlib.error import XError
+
         by_id = {w.id: w for w in windows}
         try:
             while focus.id != root.id and focus.id not in by_id:
@@ -64,7 +66,7 @@ class WindowLister:
                     client = _client_of(focus, _Atoms(display))
                     return by_id.get(client.id) if client is not None else None
                 focus = parent
-        except Exception:  # the window vanished while we looked at it
+        except XError:  # the window vanished while we looked at it
             return None
         return by_id.get(focus.id)
 

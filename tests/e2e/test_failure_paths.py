@@ -138,7 +138,8 @@ def test_ground_finds_the_button_on_the_live_screen_and_on_a_saved_screenshot(de
 
     assert live.code == 0, live.stderr
     left, top, width, height = live.json["box"]
-    box, point = Rect(left=left, top=top, width=width, height=height), Point(*live.json["point"])
+    box = Rect(left=left, top=top, width=width, height=height)
+    point = Point(x=live.json["point"][0], y=live.json["point"][1])
     assert box.contains(point) and window.contains(point)
     assert box.contains(submit), f"{box} does not cover the Submit button at {submit}"
 

@@ -13,17 +13,16 @@ what it is given: callers redact secrets before recording (guard.Guard does).
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hashlib
 import json
-import math
 import os
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from desktop_agent.errors import AgentError
+from desktop_agent.jsonable import to_jsonable
 
 GENESIS = "0" * 64
 
@@ -52,7 +51,7 @@ class AuditLog:
     def record(self, kind: str, **fields: object) -> int:
         """Append one entry; returns its `seq`."""
         with self._lock:
-            entry = {"seq": self._seq + 1, "ts": _now(), "kind": kind, "fields": json_safe(fields),
+            entry = {"seq": self._seq + 1, "ts": _now(), "kind": kind, "fields": to_jsonable(fields),
                      "prev": self._head}
             entry["hash"] = _entry_hash(entry)
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,29 +83,6 @@ def verify_audit(path: Path, *, head: str | None = None) -> AuditCheck:
                           problem="the last entry is not the expected head: entries were removed "
                                   "from the end or rewritten")
     return AuditCheck(ok=True, entries=len(lines))
-
-
-def json_safe(value: object) -> object:
-    """`value` as plain JSON data: dataclasses become dicts tagged with "_type", enums their value, paths
-    strings, tuples/sets lists, non-finite floats strings; anything else its (clipped) repr."""
-    match value:
-        case None | bool() | int() | str():
-            return value
-        case float():
-            return value if math.isfinite(value) else str(value)
-        case enum.Enum():
-            return json_safe(value.value)
-        case PurePath():
-            return str(value)
-        case Mapping():
-            return {str(k): json_safe(v) for k, v in value.items()}
-        case list() | tuple() | set() | frozenset():
-            items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-            return [json_safe(v) for v in items]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: json_safe(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {"_type": type(value).__name__, **fields}
-    return repr(value)[:200]
 
 
 def _line_problem(line: bytes, number: int, prev: str) -> str:

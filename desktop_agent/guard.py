@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from desktop_agent.audit import AuditLog, json_safe
+from desktop_agent.audit import AuditLog
+from desktop_agent.jsonable import to_jsonable
 from desktop_agent.errors import ActionError, AgentError, StopRequested
 from desktop_agent.policy import ActionRequest, Policy, evaluate, is_secret_entry
 from desktop_agent.stop import StopToken
@@ -273,7 +274,7 @@ class Guard:
         return operation
 
     def _record(self, kind: str, **fields: object) -> None:
-        self._audit.record(kind, **_redact(json_safe(fields), self._secrets))
+        self._audit.record(kind, **_redact(to_jsonable(fields), self._secrets))
 
 
 def _redact(value: object, secrets: set[str]) -> object:

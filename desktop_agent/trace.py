@@ -11,13 +11,10 @@ screenshot that does not exist. Not guaranteed: safe use of one `Trace` from sev
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import enum
 import functools
 import html
 import json
-import math
 import os
 import re
 import urllib.parse
@@ -28,6 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from desktop_agent.jsonable import to_jsonable
 from desktop_agent.screen.coords import point_screen_to_image, screen_to_image
 from desktop_agent.types import (Frame, Point, Rect, RunStatus, StepResult, Target, Timings,
                                  action_name)
@@ -38,36 +36,6 @@ TARGET_BGR = (255, 0, 255)  # magenta: rare in real UIs, easy to spot
 CANDIDATE_BGR = (0, 170, 255)  # amber
 PNG_FAST = [cv2.IMWRITE_PNG_COMPRESSION, 2]
 TIMING_PHASES = ("capture", "perceive", "ground", "act", "settle", "verify")
-
-
-def to_jsonable(value: object) -> object:
-    """`value` as plain JSON types. Dataclasses become dicts with a "type" key, enums their value,
-    arrays a shape/dtype summary (never their pixels); anything unknown becomes its repr()."""
-    match value:
-        case None | bool() | int() | str():
-            return value
-        case float():
-            return value if math.isfinite(value) else str(value)
-        case enum.Enum():
-            return to_jsonable(value.value)
-        case Path():
-            return str(value)
-        case dt.datetime() | dt.date():
-            return value.isoformat()
-        case np.ndarray():
-            return {"type": "ndarray", "shape": list(value.shape), "dtype": str(value.dtype)}
-        case np.generic():
-            return to_jsonable(value.item())
-        case BaseException():
-            return {"type": type(value).__name__, "message": str(value)}
-        case dict():
-            return {str(k): to_jsonable(v) for k, v in value.items()}
-        case list() | tuple() | set() | frozenset():
-            return [to_jsonable(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {"type": type(value).__name__, **fields}
-    return repr(value)
 
 
 def slug(text: str, *, fallback: str = "run", limit: int = 48) -> str:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent.audit import GENESIS, AuditCheck, AuditLog, json_safe, verify_audit
+from desktop_agent.audit import GENESIS, AuditCheck, AuditLog, verify_audit
 from desktop_agent.errors import AgentError
+from desktop_agent.jsonable import to_jsonable
 from desktop_agent.types import Click, Decision, Point, TargetSpec, Verdict
 
 
@@ -36,7 +37,7 @@ def test_chain_verifies(log_path):
     assert [e["seq"] for e in entries] == [1, 2, 3, 4]
     assert entries[0]["prev"] == GENESIS
     assert all(b["prev"] == a["hash"] for a, b in zip(entries, entries[1:]))
-    assert entries[1]["fields"]["verdict"] == {"_type": "Verdict", "decision": "allow",
+    assert entries[1]["fields"]["verdict"] == {"type": "Verdict", "decision": "allow",
                                                "reason": "entry 2", "rule": ""}
 
 
@@ -102,12 +103,12 @@ class Colour(enum.Enum):
     RED = "red"
 
 
-def test_json_safe_converts_values():
+def test_to_jsonable_converts_values():
     value = {"click": Click(target=TargetSpec(point=Point(x=1, y=2))), "path": Path("/tmp/x"),
              "colour": Colour.RED, "set": {2, 1}, "nan": float("nan"), "other": object()}
-    safe = json_safe(value)
+    safe = to_jsonable(value)
     json.dumps(safe, allow_nan=False)
-    assert safe["click"]["target"]["point"] == {"_type": "Point", "x": 1, "y": 2}
+    assert safe["click"]["target"]["point"] == {"type": "Point", "x": 1, "y": 2}
     assert safe["click"]["button"] == "left"
     assert (safe["path"], safe["colour"], safe["set"], safe["nan"]) == ("/tmp/x", "red", [1, 2], "nan")
     assert safe["other"].startswith("<object")

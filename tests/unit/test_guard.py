@@ -331,7 +331,7 @@ def test_audit_log_has_every_proposal_and_operation(make, audit_path):
         [None, "approve", "skip", None]
     assert logged[-1]["fields"]["verdict"]["decision"] == "deny"
     assert logged[2]["fields"]["operation"] == {
-        "_type": "MouseClick", "point": {"_type": "Point", "x": 140, "y": 112}, "button": "left", "count": 1}
+        "type": "MouseClick", "point": {"type": "Point", "x": 140, "y": 112}, "button": "left", "count": 1}
     assert verify_audit(audit_path).ok
 
 

@@ -26,8 +26,8 @@ from desktop_agent.policy import ActionRequest
 from desktop_agent.senses import Look, Senses
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
-from desktop_agent.types import (Expect, MouseClick, Plan, RunStatus, Select, Step, StepResult, StepStatus,
-                                 Target, Timings, WaitFor, action_name)
+from desktop_agent.types import (Expect, MouseClick, Plan, RunStatus, Select, Step, StepResult,
+                                 StepStatus, Target, Timings, TypeText, WaitFor, action_name)
 from desktop_agent.verify import settle, visibly_changed
 
 
@@ -117,6 +117,8 @@ class Runner:
         self.match_template = match_template
 
     def run(self, plan: Plan) -> Iterator[Event]:
+        for step in plan.steps:  # known secrets are masked before the first line is written
+            self._mask_if_secret(ActionRequest(action=step.action, target=None, window=None))
         self.trace.event("run_started", name=plan.name, steps=[s.text for s in plan.steps],
                          dry_run=self.options.dry_run)
         yield RunStarted(name=plan.name, total=len(plan.steps), trace=self.trace.folder)
@@ -175,11 +177,16 @@ class Runner:
                   else self.senses.focused_window())
         request = ActionRequest(action=action, target=grounded.main, window=window,
                                 step_text=step.text)
+        self._mask_if_secret(request)  # the grounded field may turn out to be a password field
         if self.options.dry_run:
             verdict = self.guard.preview(request)
             return StepResult(step=step, status=StepStatus.SUCCEEDED, target=grounded.main,
                               verdict=verdict, screenshot=screenshot)
-        authorization = self.guard.authorize(request, screenshot=screenshot)
+        try:
+            authorization = self.guard.authorize(request, screenshot=screenshot)
+        except StopRequested as stop:
+            return StepResult(step=step, status=StepStatus.STOPPED, target=grounded.main,
+                              error=str(stop), screenshot=screenshot)
         verdict = authorization.verdict
         if authorization.permit is None:
             status = StepStatus.SKIPPED if authorization.approval is not None else StepStatus.DENIED
@@ -233,6 +240,10 @@ class Runner:
                            windows=look.screen.windows)
         clock.add("act", started)
 
+    def _mask_if_secret(self, request: ActionRequest) -> None:
+        if isinstance(request.action, TypeText) and self.guard.is_secret(request):
+            self.trace.mask(request.action.text)
+
     # ------------------------------------------------------------ seeing and grounding
     def _look(self, looks: list[Look], *, allow_blank: bool = False) -> Look:
         look = self.senses.look(allow_blank=allow_blank)
@@ -278,6 +289,10 @@ class Runner:
             clock.add("ground", started)
             if (target is not None) == appear:
                 return StepResult(step=step, status=StepStatus.SUCCEEDED, target=target, verified=True)
+            if self.options.dry_run:  # nothing acted, so what earlier steps would change can't show
+                return StepResult(step=step, status=StepStatus.SKIPPED, target=target,
+                                  error="dry run: not so on the current screen; earlier steps may "
+                                        "make it so in a real run")
             if time.monotonic() >= deadline:
                 what = action.target.describe()
                 message = (f"{what} did not appear within {timeout:g} s: {problem}" if appear

@@ -44,6 +44,9 @@ def slug(text: str, *, fallback: str = "run", limit: int = 48) -> str:
     return cleaned or fallback
 
 
+MASK = "•••"
+
+
 class Trace:
     """One run's folder. Creates it (and events.jsonl) on construction."""
 
@@ -53,6 +56,17 @@ class Trace:
         self._events = self.folder / "events.jsonl"
         self._events.touch()
         self._started = dt.datetime.now().astimezone()
+        self._secrets: set[str] = set()
+
+    def mask(self, secret: str) -> None:
+        """Never write `secret` again: later events and the report show it as •••."""
+        if secret:
+            self._secrets.add(secret)
+
+    def _masked(self, text: str, escape) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(escape(secret), MASK)
+        return text
 
     @classmethod
     def create(cls, root: Path, name: str) -> Trace:
@@ -73,7 +87,8 @@ class Trace:
         record = {"time": dt.datetime.now().astimezone().isoformat(timespec="milliseconds"),
                   "kind": kind, **{k: to_jsonable(v) for k, v in fields.items()}}
         with self._events.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            line = json.dumps(record, ensure_ascii=False)
+            out.write(self._masked(line, lambda t: json.dumps(t, ensure_ascii=False)[1:-1]) + "\n")
 
     def save_annotated(self, frame: Frame, *, label: str, target: Target | None,
                        candidates: Sequence[Rect] = (), name: str) -> Path:
@@ -101,7 +116,7 @@ class Trace:
                      counts=_counts(results))
         path = self.folder / "report.html"
         partial = path.with_suffix(".html.part")
-        partial.write_text(page, encoding="utf-8")
+        partial.write_text(self._masked(page, html.escape), encoding="utf-8")
         os.replace(partial, path)
         return path
 

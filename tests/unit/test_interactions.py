@@ -82,3 +82,9 @@ def test_click_must_change_something_but_press_need_not():
     assert not outcome('click "A"', screen(), changed=False).ok
     assert interactions.check_outcome(parse_step("press enter").action, Grounded(targets=()), screen(),
                                       changed=False).ok
+
+
+def test_typed_text_check_respects_case_but_not_shape_twins():
+    assert not outcome('type "Zoë Ångström" into "A"',
+                       screen(Element(role=Role.FIELD, box=A.box, text="Zoë ångström"))).ok
+    assert outcome('type "Oscar" into "A"', screen(Element(role=Role.FIELD, box=A.box, text="oscar"))).ok

@@ -167,3 +167,33 @@ def test_a_stop_request_ends_the_run_before_the_next_step(tmp_path):
     desktop = FakeDesktop([screen(OK)])
     finished = run(desktop, ['click "OK"'], tmp_path=tmp_path, stop=stop)
     assert finished.status is RunStatus.STOPPED and desktop.actuator.operations == []
+
+
+def test_secret_text_is_never_written_to_the_trace(tmp_path):
+    label = Element(role=Role.TEXT, box=Rect(left=120, top=150, width=60, height=16), text="Password",
+                    window_id=1)
+    field = Element(role=Role.FIELD, box=NAME_FIELD.box, label="Password", window_id=1)
+    desktop = FakeDesktop([screen(label, field), screen(label, replace(field, text="•••••••"), shade=150)])
+    finished = run(desktop, ['type "hunter2" into the "Password" field'], tmp_path=tmp_path,
+                   approver=lambda proposal: Approval.APPROVE)
+    assert finished.status is RunStatus.SUCCEEDED
+    assert KeyText(text="hunter2") in desktop.actuator.operations
+    written = [p for p in tmp_path.rglob("*") if p.suffix in (".jsonl", ".html")]
+    assert len(written) >= 3  # events, audit, report
+    for path in written:
+        assert "hunter2" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_step_stopped_for_confirmation_still_reports_its_target(tmp_path):
+    desktop = FakeDesktop([screen(OK, DELETE)])
+    finished = run(desktop, ['click "Delete"'], tmp_path=tmp_path)
+    result = finished.results[0]
+    assert result.status is StepStatus.STOPPED and result.target.box == DELETE.box
+
+
+def test_dry_run_skips_a_wait_that_earlier_actions_would_satisfy(tmp_path):
+    desktop = FakeDesktop([screen(OK)])
+    finished = run(desktop, ['click "OK"', 'wait for "Saved" to appear up to 5 s'], tmp_path=tmp_path,
+                   dry_run=True)
+    assert finished.status is RunStatus.SUCCEEDED
+    assert [r.status for r in finished.results] == [StepStatus.SUCCEEDED, StepStatus.SKIPPED]

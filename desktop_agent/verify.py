@@ -7,6 +7,7 @@ to do and return an `Outcome` saying whether it happened and why they think so.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,14 +69,15 @@ def visibly_changed(before: Frame, after: Frame) -> bool:
     return changed_pixels(before.image, after.image) >= _CARET_PIXELS
 
 
-# OCR can't tell these apart: letters whose capital is the small letter drawn bigger, and the
-# l/1/I/| and o/0 look-alikes. Everything else must read back exactly.
+# OCR can't tell these apart: letters whose capital is the small letter drawn bigger, the l/1/I/|
+# and o/0 look-alikes, and accents (ë/ē, Å/A). Everything else must read back exactly.
 _LOOK_ALIKE = str.maketrans("COSVWXZI1|0", "cosvwxzlllo")
 
 
 def normalize(text: str) -> str:
     """Space- and caret-insensitive form for comparing typed and read text; look-alikes folded."""
-    return "".join(text.split()).strip("|").translate(_LOOK_ALIKE)
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(bare.split()).strip("|").translate(_LOOK_ALIKE)
 
 
 def text_matches(expected: str, seen: str) -> bool:

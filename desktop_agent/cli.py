@@ -15,14 +15,14 @@ import cv2
 
 from desktop_agent import reporting
 from desktop_agent.audit import verify_audit
-from desktop_agent.compose import AgentConfig, build_perceiver, build_runner
+from desktop_agent.compose import AgentConfig, brakes, build_perceiver, build_runner
 from desktop_agent.errors import AgentError, GroundingError
 from desktop_agent.grounding import ground
 from desktop_agent.perception import templates
 from desktop_agent.policy import load_policy
 from desktop_agent.runner import RunFinished, RunOptions
 from desktop_agent.steps import load_task, parse_target, plan_from_steps
-from desktop_agent.stop import StopHotkey, StopToken
+from desktop_agent.stop import StopToken
 from desktop_agent.types import Frame, Plan, Rect, RunStatus
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -106,7 +106,7 @@ def _run(args: argparse.Namespace) -> int:
     runner = build_runner(config, stop=stop)
     log = sys.stderr if args.json else sys.stdout
     finished: RunFinished | None = None
-    with StopHotkey(stop, combo=args.stop_hotkey):
+    with brakes(stop, runner.senses, hotkey=args.stop_hotkey):
         for event in runner.run(plan):
             reporting.print_event(event, log)
             if isinstance(event, RunFinished):

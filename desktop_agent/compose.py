@@ -5,6 +5,8 @@ Nothing here runs at import; `build_agent` opens no display until the runner fir
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from desktop_agent.runner import Runner, RunOptions
 from desktop_agent.screen.capture import Grabber
 from desktop_agent.screen.windows import WindowLister
 from desktop_agent.senses import Senses
-from desktop_agent.stop import StopToken
+from desktop_agent.stop import CornerWatch, StopHotkey, StopToken
 from desktop_agent.trace import Trace
 
 
@@ -55,3 +57,11 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
                   own_pids=config.own_pids)
     return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,
                   match_template=templates.match_template)
+
+
+@contextmanager
+def brakes(stop: StopToken, senses: Senses, *, hotkey: str) -> Iterator[StopHotkey]:
+    """For the length of a run: the global stop hotkey and the fail-safe corner watch."""
+    with StopHotkey(stop, combo=hotkey) as keys, \
+            CornerWatch(stop, pointer=senses.windows.pointer, bounds=senses.grabber.bounds()):
+        yield keys

@@ -27,7 +27,7 @@ from desktop_agent.audit import AuditLog
 from desktop_agent.jsonable import to_jsonable
 from desktop_agent.errors import ActionError, AgentError, StopRequested
 from desktop_agent.policy import ActionRequest, Policy, evaluate, is_secret_entry
-from desktop_agent.stop import StopToken
+from desktop_agent.stop import StopToken, near_corner
 from desktop_agent.types import (Check, Click, Decision, Drag, KeyChord, KeyText, Launch, MouseClick,
                                  MouseDrag, MouseMove, MouseScroll, Operation, Point, Press, Rect,
                                  Scroll, Select, StartProcess, TypeText, Verdict, Window)
@@ -35,7 +35,6 @@ from desktop_agent.types import (Check, Click, Decision, Drag, KeyChord, KeyText
 _frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 REDACTED = "•••"
-FAIL_SAFE_MARGIN = 2  # points from a corner of the virtual screen
 _RATE_WINDOW_S = 60.0
 
 
@@ -203,7 +202,7 @@ class Guard:
                               f"{type(operation).__name__}")
         self._check_stop("perform", operation=self._redacted_operation(permit, operation))
         pointer = self._actuator.pointer()
-        if _near_corner(pointer, self._actuator.screen_bounds()):
+        if near_corner(pointer, self._actuator.screen_bounds()):
             self._halt(f"fail-safe: pointer in a screen corner at {pointer.x},{pointer.y}")
         for point in _points(operation, pointer):
             window = _topmost(windows, point)
@@ -289,13 +288,6 @@ def _redact(value: object, secrets: set[str]) -> object:
         case list():
             return [_redact(v, secrets) for v in value]
     return value
-
-
-def _near_corner(pointer: Point, bounds: Rect) -> bool:
-    corners = ((bounds.left, bounds.top), (bounds.right - 1, bounds.top),
-               (bounds.left, bounds.bottom - 1), (bounds.right - 1, bounds.bottom - 1))
-    return any(abs(pointer.x - x) <= FAIL_SAFE_MARGIN and abs(pointer.y - y) <= FAIL_SAFE_MARGIN
-               for x, y in corners)
 
 
 def _points(operation: Operation, pointer: Point) -> tuple[Point, ...]:

@@ -8,11 +8,14 @@ returns False and sets `problem` when it can't listen, and the run goes on with 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from types import TracebackType
 
 from desktop_agent.errors import StopRequested
+from desktop_agent.types import Point, Rect
 
 _STOP_WAIT_S = 1.0
+FAIL_SAFE_MARGIN = 2  # points from a screen corner that count as "in the corner"
 _STARTUP_GRACE_S = 0.2  # a listener that can't reach the display dies within this
 
 
@@ -45,6 +48,51 @@ class StopToken:
         if self._event.is_set():
             reason = self.reason
             raise StopRequested(f"stopped: {reason}", details={"reason": reason})
+
+
+def near_corner(pointer: Point, bounds: Rect) -> bool:
+    corners = ((bounds.left, bounds.top), (bounds.right - 1, bounds.top),
+               (bounds.left, bounds.bottom - 1), (bounds.right - 1, bounds.bottom - 1))
+    return any(abs(pointer.x - x) <= FAIL_SAFE_MARGIN and abs(pointer.y - y) <= FAIL_SAFE_MARGIN
+               for x, y in corners)
+
+
+class CornerWatch:
+    """The fail-safe between actions: polls the pointer and requests a stop the moment a person pushes
+    it into a screen corner — also while the agent waits, not only when it next acts (the guard checks
+    again before every operation). `pointer` is called on the watch thread."""
+
+    def __init__(self, token: StopToken, *, pointer: Callable[[], Point], bounds: Rect,
+                 interval_s: float = 0.05) -> None:
+        self.token = token
+        self._pointer = pointer
+        self._bounds = bounds
+        self._interval_s = interval_s
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._watch, name="fail-safe corner watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join(_STOP_WAIT_S)
+            self._thread = None
+
+    def __enter__(self) -> CornerWatch:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def _watch(self) -> None:
+        while not self._done.wait(self._interval_s):
+            if near_corner(self._pointer(), self._bounds):
+                self.token.request("fail-safe: pointer in a screen corner")
+                return
 
 
 class StopHotkey:

@@ -70,6 +70,10 @@ class WindowLister:
             return None
         return by_id.get(focus.id)
 
+    def pointer(self) -> Point:
+        reply = self._display().screen().root.query_pointer()
+        return Point(x=reply.root_x, y=reply.root_y)
+
     def close(self) -> None:
         display = getattr(self._local, "display", None)
         if display is not None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import cv2
 
@@ -43,7 +44,9 @@ def test_quit_at_the_approval_prompt_stops_before_acting(desktop):
     app.assert_quiet()
 
 
-def test_stop_hotkey_ends_a_waiting_run(desktop):
+def stop_a_waiting_run(desktop, brake: Callable[[], None]) -> tuple[int, dict, float]:
+    """Start a run that waits a minute for text that never comes, pull `brake` once it is polling;
+    returns the exit code, the --json object and the seconds from brake to exit."""
     desktop.sample_app()
     agent = subprocess.Popen(
         [sys.executable, "-m", "desktop_agent.cli", "run", "--json", "--trace-dir",
@@ -55,18 +58,29 @@ def test_stop_hotkey_ends_a_waiting_run(desktop):
         while not list(desktop.trace_dir.glob("*/events.jsonl")) and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(2.0)  # the run is now polling the screen for the awaited text
-        pressed = time.monotonic()
-        desktop.xdotool("key", "ctrl+alt+q")
+        pulled = time.monotonic()
+        brake()
         out, err = agent.communicate(timeout=20)
-        stopped_after = time.monotonic() - pressed
+        elapsed = time.monotonic() - pulled
     finally:
         agent.kill()
         agent.wait()
-    assert agent.returncode == 1, err
-    result = json.loads(out)
-    assert result["status"] == "stopped"
+    assert out, err
+    return agent.returncode, json.loads(out), elapsed
+
+
+def test_stop_hotkey_ends_a_waiting_run(desktop):
+    code, result, elapsed = stop_a_waiting_run(desktop, lambda: desktop.xdotool("key", "ctrl+alt+q"))
+    assert code == 1 and result["status"] == "stopped"
     assert "stop hotkey" in result["steps"][0]["error"]
-    assert stopped_after < 5.0
+    assert elapsed < 5.0
+
+
+def test_pointer_in_a_corner_stops_a_waiting_run(desktop):
+    code, result, elapsed = stop_a_waiting_run(desktop, lambda: desktop.xdotool("mousemove", "0", "0"))
+    assert code == 1 and result["status"] == "stopped"
+    assert "fail-safe" in result["steps"][0]["error"]
+    assert elapsed < 5.0
 
 
 def test_image_target_clicks_the_matching_button(desktop, tmp_path):
@@ -96,3 +110,4 @@ def test_typing_non_ascii_into_a_qt_field(desktop):
     assert run.code == 0, run.stderr
     assert app.wait_exit() == 0
     assert json.loads(app.output) == {"name": text}
+

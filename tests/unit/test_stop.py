@@ -39,3 +39,19 @@ def test_stop_hotkey_reports_unavailable_without_a_display(monkeypatch):
         assert hotkey.problem
     assert hotkey.start() is False
     assert not token.requested
+
+
+def test_corner_watch_stops_when_the_pointer_reaches_a_corner():
+    import time
+
+    from desktop_agent.stop import CornerWatch
+    from desktop_agent.types import Point, Rect
+
+    positions = iter([Point(x=500, y=500)] * 3 + [Point(x=1919, y=1)] * 100)
+    token = StopToken()
+    with CornerWatch(token, pointer=lambda: next(positions), bounds=Rect(left=0, top=0, width=1920,
+                                                                            height=1080), interval_s=0.01):
+        deadline = time.monotonic() + 2
+        while not token.requested and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert token.requested and "fail-safe" in token.reason

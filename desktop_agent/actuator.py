@@ -97,7 +97,7 @@ class DesktopActuator:
             case MouseClick(point=p, button=button, count=count):
                 gui.moveTo(p.x, p.y)
                 time.sleep(0.03)  # let the toolkit see the pointer enter before the press
-                gui.click(p.x, p.y, clicks=count, interval=0.05 if count > 1 else 0.0,
+                gui.click(p.x, p.y, clicks=count, interval=0.02 if count > 1 else 0.0,
                           button=button.value)
             case MouseScroll(point=p, clicks=clicks):
                 if p is not None:

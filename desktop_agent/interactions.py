@@ -44,9 +44,10 @@ def retry_safe(action: Action) -> bool:
     return not (isinstance(action, TypeText) and action.target is None)
 
 
-def operations(action: Action, grounded: Grounded) -> tuple[Operation, ...]:
+def operations(action: Action, grounded: Grounded, *, retry: bool = False) -> tuple[Operation, ...]:
     """Operations for everything but the second half of a Select (its option is grounded after the
-    combo opens; see `select_option`)."""
+    combo opens; see `option_spec`). `retry`: a first attempt failed its check, so text it may have
+    typed where OCR could not read it back is selected and replaced."""
     main = grounded.main
     match action:
         case Click(button=button, count=count):
@@ -54,7 +55,9 @@ def operations(action: Action, grounded: Grounded) -> tuple[Operation, ...]:
         case TypeText(text=text):
             # Typing into a field replaces what it holds (a triple click selects it all), so a retry
             # after a failed check can't leave the text in twice.
-            clicks = 3 if main is not None and main.element and main.element.role in _EDITABLE else 1
+            element = main.element if main is not None else None
+            editable = element is not None and element.role in _EDITABLE
+            clicks = 3 if editable and (element.text or retry) else 1
             focus = () if main is None else (MouseClick(point=main.point, count=clicks),)
             return (*focus, KeyText(text=text))
         case Press(keys=keys):

@@ -147,7 +147,7 @@ class Runner:
             attempts += 1
             clock, looks = _Clock(), []
             try:
-                result = yield from self._attempt(index, step, clock, looks)
+                result = yield from self._attempt(index, step, clock, looks, attempts)
             except _StepFailed as failure:
                 result = StepResult(step=step, status=failure.status, target=failure.target,
                                     error=failure.message)
@@ -162,7 +162,8 @@ class Runner:
             # Verification failed after acting: ground again and try once more.
             self.trace.event("retry", index=index, reason=result.error)
 
-    def _attempt(self, index: int, step: Step, clock: _Clock, looks: list[Look]) -> Iterator[Event]:
+    def _attempt(self, index: int, step: Step, clock: _Clock, looks: list[Look],
+                 attempt: int) -> Iterator[Event]:
         action = step.action
         if isinstance(action, (WaitFor, Expect)):
             return self._observe(step, clock, looks)
@@ -196,7 +197,7 @@ class Runner:
         before = look.screen.frame if look else self.senses.grab()
         windows = look.screen.windows if look else self.senses.list_windows()
         started = time.perf_counter()
-        for operation in interactions.operations(action, grounded):
+        for operation in interactions.operations(action, grounded, retry=attempt > 1):
             self.guard.perform(authorization.permit, operation, windows=windows)
         clock.add("act", started)
         if isinstance(action, Select):

@@ -2,7 +2,7 @@
 
 Perceives window by window (full-frame OCR of a mostly empty screen misses small windows) and
 incrementally: for a window seen before at the same place, only the pixels that changed are read again,
-and the text outside them is kept. Widget proposals are recomputed for every changed window (cheap).
+and the text outside them is kept. Widget proposals are recomputed on every changed window as a whole (cheap).
 Guarantee: every element returned was read from pixels of the given frame or of an identical earlier
 crop of the same window. Not guaranteed: that text scrolled within an unchanged box is re-read unless
 its pixels changed (they do, when it scrolls).
@@ -17,7 +17,7 @@ import numpy as np
 
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.screen import coords
-from desktop_agent.types import Element, Frame, Rect, Screen, Window
+from desktop_agent.types import Element, Frame, Rect, Role, Screen, Window
 
 WidgetDetector = Callable[[np.ndarray], list[Element]]
 TextAttacher = Callable[[Sequence[Element], Sequence[Element]], list[Element]]
@@ -34,8 +34,8 @@ _FULL_REREAD_SHARE = 0.5  # re-read the whole window when more than this share o
 class _WindowMemory:
     box: Rect
     image: np.ndarray
-    texts: list[Element]      # pixel coordinates of `image`
-    elements: list[Element]   # fused, pixel coordinates of `image`
+    texts: list[Element]      # OCR text, pixel coordinates of `image`
+    elements: list[Element]   # fused with widgets, same coordinates
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,36 +84,38 @@ class Perceiver:
             changed = changed_regions(memory.image, image)
             if not changed:
                 return memory.elements, "reused"
-            changed_area = sum(r.area for r in changed)
-            if changed_area <= _FULL_REREAD_SHARE * image.shape[0] * image.shape[1]:
-                texts = self._reread(memory.texts, changed, image)
-                how = "partial"
-            else:
-                texts, how = self._reader.read(image), "full"
-        else:
-            texts, how = self._reader.read(image), "full"
-        elements = self._fuse(image, texts)
-        self._memory[window_id] = _WindowMemory(box=sub.region, image=image.copy(), texts=texts,
-                                                elements=elements)
-        return elements, how
+            if sum(r.area for r in changed) <= _FULL_REREAD_SHARE * image.shape[0] * image.shape[1]:
+                return self._remember(window_id, sub, self._reread(memory, changed, image)), "partial"
+        return self._remember(window_id, sub, self._reader.read(image)), "full"
 
-    def _reread(self, old: list[Element], changed: list[Rect], image: np.ndarray) -> list[Element]:
+    def _reread(self, memory: _WindowMemory, changed: list[Rect], image: np.ndarray) -> list[Element]:
+        """Text again only where pixels changed, grown over every old line and widget they touch.
+        Each area is read with a margin of context; lines found in the margin (cut neighbours) are
+        ignored, and the old ones there are kept."""
         height, width = image.shape[:2]
         bounds = Rect(left=0, top=0, width=width, height=height)
-        areas = _grow_over_texts(changed, old, bounds)
-        kept = [t for t in old if not any(t.box.intersection(a) for a in areas)]
+        # Text inside a field is read with the whole field around it, as in a full read: a tight
+        # crop would show the field's border as a "1" or "|" glued to the text.
+        widgets = [e for e in memory.elements if e.role is not Role.TEXT]
+        areas = _grow_over(changed, [*memory.texts, *widgets])
+        texts = [t for t in memory.texts if not any(t.box.intersection(a) for a in areas)]
         for area in areas:
-            crop = image[area.top:area.bottom, area.left:area.right]
-            for text in self._reader.read(crop):
-                kept.append(replace(text, box=Rect(left=text.box.left + area.left,
-                                                    top=text.box.top + area.top,
-                                                    width=text.box.width, height=text.box.height)))
-        return kept
+            context = area.inflate(_REREAD_MARGIN_PX).intersection(bounds) or area
+            crop = image[context.top:context.bottom, context.left:context.right]
+            texts += [t for t in _offset(self._reader.read(crop), context)
+                      if area.contains(t.box.center)]
+        return texts
 
-    def _fuse(self, image: np.ndarray, texts: list[Element]) -> list[Element]:
+    def _remember(self, window_id: int, sub: Frame, texts: list[Element]) -> list[Element]:
+        """Widgets are proposed on the whole window again (cheap, and a widget's look depends on its
+        surroundings: hover, focus), then fused with the text."""
         if self._detect_widgets is None or self._attach_text is None:
-            return list(texts)
-        return self._attach_text(self._detect_widgets(image), texts)
+            elements = list(texts)
+        else:
+            elements = self._attach_text(self._detect_widgets(sub.image), texts)
+        self._memory[window_id] = _WindowMemory(box=sub.region, image=sub.image.copy(), texts=texts,
+                                                elements=elements)
+        return elements
 
 
 def changed_regions(before: np.ndarray, after: np.ndarray) -> list[Rect]:
@@ -129,41 +131,47 @@ def changed_regions(before: np.ndarray, after: np.ndarray) -> list[Rect]:
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(joined)
     regions = []
     for x, y, w, h, _ in stats[1:count]:
-        columns = np.flatnonzero(mask[y:y + h, x:x + w].any(axis=0))
+        part = mask[y:y + h, x:x + w]
+        columns, rows = np.flatnonzero(part.any(axis=0)), np.flatnonzero(part.any(axis=1))
         if columns[-1] - columns[0] < _CARET_WIDTH_PX and h <= _CARET_HEIGHT_PX:
             continue
-        regions.append(Rect(left=int(x), top=int(y), width=int(w), height=int(h)))
+        # The changed pixels' own box, not the dilated one: it must not reach into neighbours.
+        regions.append(Rect.from_corners(int(x + columns[0]), int(y + rows[0]),
+                                         int(x + columns[-1] + 1), int(y + rows[-1] + 1)))
     return regions
 
 
-def _grow_over_texts(changed: list[Rect], texts: list[Element], bounds: Rect) -> list[Rect]:
-    """Grow changed boxes by a margin, then over every old text line they touch, until no edge cuts
-    a text line (a line only partly inside would be dropped and could not be read again); merge
-    overlaps the same way."""
-    areas = [_cover(rect.inflate(_REREAD_MARGIN_PX).intersection(bounds) or rect, texts)
-             for rect in changed]
+def _grow_over(changed: list[Rect], elements: list[Element]) -> list[Rect]:
+    """Grow changed boxes over every old element they touch, until no edge cuts one (an element only
+    partly inside would be dropped and could not be found again); merge overlaps the same way."""
+    areas = [_cover(rect, elements) for rect in changed]
     merged: list[Rect] = []
     while areas:
         area = areas.pop()
         for i, other in enumerate(merged):
-            if other.inflate(1).intersection(area) is not None:
-                areas.append(_cover(merged.pop(i).union(area), texts))
+            if other.intersection(area) is not None:
+                areas.append(_cover(merged.pop(i).union(area), elements))
                 break
         else:
             merged.append(area)
     return sorted(merged, key=lambda r: (r.top, r.left))
 
 
-def _cover(area: Rect, texts: list[Element]) -> Rect:
-    """`area` grown until it contains every text line it touches."""
+def _cover(area: Rect, elements: list[Element]) -> Rect:
+    """`area` grown until it contains every element it touches."""
     while True:
         grown = area
-        for text in texts:
-            if text.box.intersection(grown) is not None:
-                grown = grown.union(text.box)
+        for element in elements:
+            if element.box.intersection(grown) is not None:
+                grown = grown.union(element.box)
         if grown == area:
             return area
         area = grown
+
+
+def _offset(elements: list[Element], area: Rect) -> list[Element]:
+    return [replace(e, box=Rect(left=e.box.left + area.left, top=e.box.top + area.top,
+                                width=e.box.width, height=e.box.height)) for e in elements]
 
 
 def _regions(frame: Frame, windows: Sequence[Window], skip: frozenset[int]) -> list[tuple[int, Rect]]:

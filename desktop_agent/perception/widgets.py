@@ -14,6 +14,8 @@ tests/fixtures/widgets/ — and other themes may need them retuned.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -342,9 +344,9 @@ def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, lis
         edge = next((x for x in sides if text.box.left < x < text.box.right), None)
         if edge is None:
             continue
-        head, tail = _split(text, edge)
         if widget.role is Role.CHECKBOX:
-            return _present(tail)  # the head is the mark
+            return _present(_caption_after_mark(text, edge))
+        head, tail = _split(text, edge)
         inside, outside = (tail, head) if edge == widget.box.left else (head, tail)
         values[id(widget)].extend(_present(inside))
         return _present(outside)
@@ -353,6 +355,19 @@ def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, lis
 
 def _present(text: Element | None) -> list[Element]:
     return [] if text is None else [text]
+
+
+# What OCR makes of a checkbox's mark at the start of its caption: a lone character ("× Match case",
+# "O Gift wrap") or symbols glued to it ("☑Newsletter").
+_MARK = re.compile(r"^(?:\S\s+|[^A-Za-z0-9\s]+\s*)")
+
+
+def _caption_after_mark(text: Element, x: int) -> Element | None:
+    """The caption of a checkbox whose OCR line starts over the box: the line without the mark, if
+    OCR read one, boxed from the checkbox's right edge."""
+    caption = _MARK.sub("", text.text, count=1) if text.box.left < x - 2 else text.text
+    box = Rect.from_corners(x, text.box.top, text.box.right, text.box.bottom)
+    return replace(text, text=caption.strip(), box=box) if caption.strip() else None
 
 
 def _split(text: Element, x: int) -> tuple[Element | None, Element | None]:

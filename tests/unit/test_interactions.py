@@ -32,6 +32,8 @@ def test_typing_into_a_field_selects_its_content_first():
     field = Target(box=A.box, point=A.point, strategy="t", why="",
                    element=Element(role=Role.FIELD, box=A.box, text="old"))
     assert ops('type "new" into "A"', field) == (MouseClick(point=A.point, count=3), KeyText(text="new"))
+    empty = Target(box=A.box, point=A.point, strategy="t", why="", element=Element(role=Role.FIELD, box=A.box))
+    assert ops('type "new" into "A"', empty) == (MouseClick(point=A.point), KeyText(text="new"))
 
 
 def test_untargeted_operations():

@@ -86,3 +86,15 @@ def test_a_blinking_caret_is_not_a_change_but_a_typed_character_is():
     typed[100:118, 200:202] = 230
     typed[100:118, 209:211] = 0
     assert len(changed_regions(caret, typed)) == 1
+
+
+def test_a_neighbour_in_the_reading_margin_is_kept_not_cut():
+    reader = FakeReader()
+    perceiver = Perceiver(reader=reader)
+    lines = ((150, 80, 60, 12), (150, 95, 60, 12))  # two lines 3 px apart
+    perceiver.perceive(screen_with(*lines), [WINDOW])
+    screen = perceiver.perceive(screen_with(*lines, (215, 95, 8, 12)), [WINDOW])  # a char typed
+    assert perceiver.last_stats.partial == 1
+    assert reader.calls[-1][0] < 30  # one line high: the line above was not pulled in
+    assert sorted((e.box.left, e.box.top, e.box.width) for e in screen.elements) == [
+        (150, 80, 60), (150, 95, 60), (215, 95, 8)]

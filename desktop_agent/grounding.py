@@ -87,8 +87,13 @@ def _ground_point(point: Point, screen: Screen) -> Target:
     region = screen.frame.region
     if not region.contains(point):
         raise GroundingError(f"point ({point.x},{point.y}) is outside the screen {_box(region)}")
-    return Target(box=Rect(left=point.x, top=point.y, width=1, height=1), point=point,
-                  strategy="point", why=f"point ({point.x},{point.y})")
+    under = [e for e in screen.elements if e.box.contains(point)]
+    element = min(under, key=lambda e: e.box.area, default=None)  # the innermost element there
+    if element is None:
+        return Target(box=Rect(left=point.x, top=point.y, width=1, height=1), point=point,
+                      strategy="point", why=f"point ({point.x},{point.y})")
+    return Target(box=element.box, point=point, strategy="point", element=element,
+                  why=f"point ({point.x},{point.y}) on {_describe(element)}")
 
 
 def _ground_image(spec: TargetSpec, image: Path, screen: Screen, match_template: TemplateMatcher | None,

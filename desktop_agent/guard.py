@@ -60,7 +60,19 @@ class Proposal:
     reason_for_asking: str
 
 
-Approver = Callable[[Proposal], Approval]
+@_frozen
+class Correction:
+    """A person's "not that one": the place they clicked on the screenshot, or the step rewritten."""
+
+    point: Point | None = None
+    step_text: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.point is None) == (self.step_text is None):
+            raise ValueError("a correction is either a point or a rewritten step")
+
+
+Approver = Callable[[Proposal], Approval | Correction]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -76,7 +88,8 @@ class Permit:
 class Authorization:
     verdict: Verdict
     approval: Approval | None
-    permit: Permit | None  # None: do not act (denied or skipped)
+    permit: Permit | None  # None: do not act (denied, skipped or corrected)
+    correction: Correction | None = None  # the person pointed at another target or rewrote the step
 
 
 class PermitError(Exception):
@@ -121,15 +134,19 @@ class Guard:
         secret = self._note_secret(request)
         self._check_stop("authorize", request=request)
         verdict = self._verdict(request)
-        approval = None
+        answer = None
         if verdict.decision is not Decision.DENY:
-            approval = self._approval(request, verdict, screenshot)
+            answer = self._approval(request, verdict, screenshot)
+        correction = answer if isinstance(answer, Correction) else None
+        approval = None if correction else answer
         permit = None
-        if verdict.decision is not Decision.DENY and approval in (None, Approval.APPROVE):
+        if verdict.decision is not Decision.DENY and correction is None \
+                and approval in (None, Approval.APPROVE):
             permit = self._issue(request, secret)
         self._record("authorization", request=request, verdict=verdict, approval=approval,
-                     permit=permit.serial if permit else None, screenshot=screenshot)
-        return Authorization(verdict=verdict, approval=approval, permit=permit)
+                     correction=correction, permit=permit.serial if permit else None,
+                     screenshot=screenshot)
+        return Authorization(verdict=verdict, approval=approval, permit=permit, correction=correction)
 
     def preview(self, request: ActionRequest) -> Verdict:
         """The verdict authorize would start from (for dry runs): nobody is asked, no permit is issued,
@@ -164,7 +181,7 @@ class Guard:
         return None
 
     def _approval(self, request: ActionRequest, verdict: Verdict,
-                  screenshot: Path | None) -> Approval | None:
+                  screenshot: Path | None) -> Approval | Correction | None:
         if verdict.decision is Decision.CONFIRM:
             why = f"the policy asks for confirmation: {verdict.reason}"
         elif self._approve_every_step:
@@ -178,8 +195,8 @@ class Guard:
                             reason_for_asking=why)
         self._record("proposal", proposal=proposal)
         approval = self._approver(proposal)
-        if not isinstance(approval, Approval):
-            raise TypeError(f"an approver must return an Approval, not {approval!r}")
+        if not isinstance(approval, (Approval, Correction)):
+            raise TypeError(f"an approver must return an Approval or a Correction, not {approval!r}")
         if approval is Approval.QUIT:
             self._halt("quit at approval", request=request, verdict=verdict)
         self._check_stop("approval", request=request)  # the brake may have been pulled meanwhile

@@ -3,7 +3,7 @@ out, and what must be true afterwards. Pure functions over typed values; the run
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from desktop_agent import verify
 from desktop_agent.types import (Action, Check, Click, Drag, Expect, KeyChord, KeyText, Launch,
@@ -36,6 +36,16 @@ def target_specs(action: Action) -> tuple[TargetSpec, ...]:
         case Press() | Launch():
             return ()
     raise TypeError(f"not an action: {action!r}")
+
+
+def retarget(action: Action, spec: TargetSpec) -> Action:
+    """The same action aimed at `spec` (for a drag: its source). ValueError for untargeted actions."""
+    match action:
+        case Drag():
+            return replace(action, source=spec)
+        case Click() | TypeText() | Check() | Select() | Scroll() | Expect() | WaitFor():
+            return replace(action, target=spec)
+    raise ValueError(f"a {type(action).__name__} step has no target to correct")
 
 
 def retry_safe(action: Action) -> bool:

@@ -18,16 +18,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from desktop_agent import interactions
-from desktop_agent.errors import ActionError, CaptureError, GroundingError, StopRequested
+from desktop_agent.errors import (ActionError, CaptureError, GroundingError, StopRequested,
+                                  TaskSyntaxError)
 from desktop_agent.grounding import TemplateMatcher, find_all, ground
-from desktop_agent.guard import Guard
+from desktop_agent.guard import Correction, Guard
 from desktop_agent.interactions import Grounded
 from desktop_agent.policy import ActionRequest
 from desktop_agent.senses import Look, Senses
+from desktop_agent.steps import parse_step
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
 from desktop_agent.types import (Expect, MouseClick, Plan, RunStatus, Select, Step, StepResult,
-                                 StepStatus, Target, Timings, TypeText, WaitFor, action_name)
+                                 StepStatus, Target, TargetSpec, Timings, TypeText, WaitFor,
+                                 action_name)
 from desktop_agent.verify import settle, visibly_changed
 
 
@@ -97,6 +100,14 @@ class _Clock:
                        settle_ms=self.ms.get("settle", 0.0), verify_ms=self.ms.get("verify", 0.0))
 
 
+class _Corrected(Exception):
+    """Internal: the person corrected the proposal; run `step` instead."""
+
+    def __init__(self, step: Step) -> None:
+        super().__init__(step.text)
+        self.step = step
+
+
 class _StepFailed(Exception):
     """Internal: ends one attempt with a status and message."""
 
@@ -148,6 +159,9 @@ class Runner:
             clock, looks = _Clock(), []
             try:
                 result = yield from self._attempt(index, step, clock, looks, attempts)
+            except _Corrected as corrected:
+                step, attempts = corrected.step, 0
+                continue
             except _StepFailed as failure:
                 result = StepResult(step=step, status=failure.status, target=failure.target,
                                     error=failure.message)
@@ -189,6 +203,8 @@ class Runner:
             return StepResult(step=step, status=StepStatus.STOPPED, target=grounded.main,
                               error=str(stop), screenshot=screenshot)
         verdict = authorization.verdict
+        if authorization.correction is not None:
+            raise _Corrected(self._corrected(index, step, grounded.main, authorization.correction))
         if authorization.permit is None:
             status = StepStatus.SKIPPED if authorization.approval is not None else StepStatus.DENIED
             return StepResult(step=step, status=status, target=grounded.main, verdict=verdict,
@@ -240,6 +256,22 @@ class Runner:
         self.guard.perform(permit, MouseClick(point=options[0].element.box.center),
                            windows=look.screen.windows)
         clock.add("act", started)
+
+    def _corrected(self, index: int, step: Step, proposed: Target | None,
+                   correction: Correction) -> Step:
+        """The step as the person corrected it; both the proposal and the correction are traced."""
+        try:
+            if correction.step_text is not None:
+                fixed = parse_step(correction.step_text, line=step.line, source="correction")
+            else:
+                point = correction.point
+                fixed = replace(step, text=f"{step.text}  [corrected to at {point.x},{point.y}]",
+                                action=interactions.retarget(step.action, TargetSpec(point=point)))
+        except (TaskSyntaxError, ValueError) as exc:
+            raise _StepFailed(StepStatus.FAILED, f"correction not usable: {exc}", proposed) from exc
+        self.trace.event("correction", index=index, step=step.text, proposed=proposed,
+                         correction=correction, corrected_step=fixed.text)
+        return fixed
 
     def _mask_if_secret(self, request: ActionRequest) -> None:
         if isinstance(request.action, TypeText) and self.guard.is_secret(request):

@@ -1,6 +1,7 @@
 """The runner loop with a scripted desktop: what it does, what it refuses, and that it never loops."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -9,7 +10,7 @@ from fakes import FakeDesktop
 
 from desktop_agent.audit import AuditLog
 from desktop_agent.errors import CaptureError
-from desktop_agent.guard import Approval, Guard
+from desktop_agent.guard import Approval, Correction, Guard
 from desktop_agent.policy import load_policy, parse_policy
 from desktop_agent.runner import RunFinished, Runner, RunOptions
 from desktop_agent.steps import plan_from_steps
@@ -33,11 +34,12 @@ def screen(*elements, shade=200):
                   elements=tuple(elements), windows=(WINDOW,))
 
 
-def run(desktop, steps, *, tmp_path, policy=None, approver=None, stop=None, dry_run=False):
+def run(desktop, steps, *, tmp_path, policy=None, approver=None, stop=None, dry_run=False,
+        approve_every_step=False):
     stop = stop or StopToken()
     guard = Guard(policy=policy or load_policy(None), actuator=desktop.actuator,
                   audit=AuditLog(tmp_path / "audit.jsonl"), stop=stop, approver=approver,
-                  own_pids=frozenset({999}))
+                  approve_every_step=approve_every_step, own_pids=frozenset({999}))
     runner = Runner(senses=desktop, guard=guard, stop=stop, trace=Trace(tmp_path / "trace"),
                     options=RunOptions(find_timeout_s=0.2, settle_timeout_s=0.5, dry_run=dry_run))
     events = list(runner.run(plan_from_steps(steps)))
@@ -199,3 +201,34 @@ def test_dry_run_skips_a_wait_that_earlier_actions_would_satisfy(tmp_path):
                    dry_run=True)
     assert finished.status is RunStatus.SUCCEEDED
     assert [r.status for r in finished.results] == [StepStatus.SUCCEEDED, StepStatus.SKIPPED]
+
+
+def test_a_correction_by_point_acts_on_the_element_the_person_picked(tmp_path):
+    answers = iter([Correction(point=DELETE.box.center), Approval.APPROVE])
+    desktop = FakeDesktop([screen(OK, DELETE), screen(OK, DELETE, shade=150)])
+    finished = run(desktop, ['click "OK"'], tmp_path=tmp_path, approver=lambda proposal: next(answers),
+                   approve_every_step=True)
+    assert finished.status is RunStatus.SUCCEEDED
+    assert desktop.actuator.operations == [MouseClick(point=DELETE.box.center)]
+    events = [json.loads(line) for line in (finished.trace / "events.jsonl").read_text().splitlines()]
+    (correction,) = [e for e in events if e["kind"] == "correction"]
+    assert correction["proposed"]["box"]["left"] == OK.box.left  # the proposal is kept...
+    assert correction["correction"]["point"] == {"type": "Point", "x": 340, "y": 315}  # ...with the fix
+
+
+def test_a_correction_by_rewritten_step_runs_the_new_step(tmp_path):
+    answers = iter([Correction(step_text='click "Delete"'), Approval.APPROVE])
+    desktop = FakeDesktop([screen(OK, DELETE), screen(OK, DELETE, shade=150)])
+    finished = run(desktop, ['click "OK"'], tmp_path=tmp_path, approver=lambda proposal: next(answers),
+                   approve_every_step=True)
+    assert finished.status is RunStatus.SUCCEEDED
+    assert finished.results[0].step.text == 'click "Delete"'
+    assert desktop.actuator.operations == [MouseClick(point=DELETE.box.center)]
+
+
+def test_an_unparsable_rewrite_fails_the_step_without_acting(tmp_path):
+    desktop = FakeDesktop([screen(OK, DELETE)])
+    finished = run(desktop, ['click "OK"'], tmp_path=tmp_path, approve_every_step=True,
+                   approver=lambda proposal: Correction(step_text='clik "Delete"'))
+    assert finished.status is RunStatus.FAILED and desktop.actuator.operations == []
+    assert "correction not usable" in finished.results[0].error

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import cv2
@@ -26,6 +27,9 @@ from desktop_agent.stop import StopToken
 from desktop_agent.types import Frame, Plan, Rect, RunStatus
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+# Other packages add subcommands here without the engine importing them: each entry point is a
+# function that gets the argparse subparsers and adds its command (its handler returns an exit code).
+COMMAND_PLUGINS = "desktop_agent.commands"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("action", choices=["verify"])
     audit.add_argument("log", type=Path)
     audit.set_defaults(handler=_audit)
+    for plugin in entry_points(group=COMMAND_PLUGINS):  # e.g. `gui`, registered by the ui package
+        plugin.load()(commands)
     return parser
 
 

@@ -28,7 +28,7 @@ from desktop_agent.senses import Look, Senses
 from desktop_agent.steps import parse_step
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
-from desktop_agent.types import (Expect, MouseClick, Plan, RunStatus, Select, Step, StepResult,
+from desktop_agent.types import (Expect, MouseClick, Plan, RunStatus, Screen, Select, Step, StepResult,
                                  StepStatus, Target, TargetSpec, Timings, TypeText, WaitFor,
                                  action_name)
 from desktop_agent.verify import settle, visibly_changed
@@ -58,10 +58,14 @@ class StepStarted:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepGrounded:
+    """The step's target, found on `screen` (None for steps that need no target); the proposal an
+    approver is about to be asked about."""
+
     index: int
     step: Step
     target: Target | None
     screenshot: Path | None
+    screen: Screen | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,7 +190,8 @@ class Runner:
         if interactions.target_specs(action):
             look, grounded = self._find(step, clock, looks)
         screenshot = self._shoot(index, step, look, grounded.main, "proposed")
-        yield StepGrounded(index=index, step=step, target=grounded.main, screenshot=screenshot)
+        yield StepGrounded(index=index, step=step, target=grounded.main, screenshot=screenshot,
+                           screen=look.screen if look else None)
         # Keys without a target go to whichever window has the focus: the policy must judge that one.
         window = (look.screen.window_at(grounded.main.point) if look and grounded.main
                   else self.senses.focused_window())

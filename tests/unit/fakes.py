@@ -27,10 +27,12 @@ class FakeDesktop:
     actuator performs an operation (pass `advance=False` to keep the screen). `look()` can be made to
     fail with `error`."""
 
-    def __init__(self, screens, *, advance: bool = True, error: Exception | None = None) -> None:
+    def __init__(self, screens, *, advance: bool = True, error: Exception | None = None,
+                 advance_on_look: bool = False) -> None:
         self.screens = list(screens)
         self.index = 0
         self.advance = advance
+        self.advance_on_look = advance_on_look  # the screen changes by itself (a wait's subject)
         self.error = error
         self.actuator = RecordingActuator()
         self.actuator.execute = self._react
@@ -50,7 +52,10 @@ class FakeDesktop:
 
         if self.error is not None:
             raise self.error
-        return Look(screen=self.screen, capture_ms=1.0, perceive_ms=2.0)
+        look = Look(screen=self.screen, capture_ms=1.0, perceive_ms=2.0)
+        if self.advance_on_look and self.index + 1 < len(self.screens):
+            self.index += 1
+        return look
 
     def grab(self, region: Rect | None = None, *, allow_blank=False):
         from desktop_agent.screen import coords

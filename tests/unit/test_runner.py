@@ -232,3 +232,18 @@ def test_an_unparsable_rewrite_fails_the_step_without_acting(tmp_path):
                    approver=lambda proposal: Correction(step_text='clik "Delete"'))
     assert finished.status is RunStatus.FAILED and desktop.actuator.operations == []
     assert "correction not usable" in finished.results[0].error
+
+
+def test_wait_for_a_target_to_vanish(tmp_path):
+    saving = Element(role=Role.TEXT, box=Rect(left=120, top=200, width=60, height=16), text="Saving",
+                     window_id=1)
+    desktop = FakeDesktop([screen(OK, saving), screen(OK, saving), screen(OK)], advance_on_look=True)
+    finished = run(desktop, ['wait for "Saving" to vanish up to 5 s'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.SUCCEEDED and desktop.index == 2
+
+
+def test_wait_that_times_out_fails_with_the_reason(tmp_path):
+    desktop = FakeDesktop([screen(OK)])
+    finished = run(desktop, ['wait for "Saved" to appear up to 0.3 s'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED
+    assert '"Saved" did not appear within 0.3 s' in finished.results[0].error

@@ -21,17 +21,17 @@ from desktop_agent import interactions
 from desktop_agent.errors import (ActionError, CaptureError, GroundingError, StopRequested,
                                   TaskSyntaxError)
 from desktop_agent.grounding import TemplateMatcher, find_all, ground
-from desktop_agent.guard import Correction, Guard
+from desktop_agent.guard import Correction, Guard, Permit
 from desktop_agent.interactions import Grounded
 from desktop_agent.policy import ActionRequest
 from desktop_agent.senses import Look, Senses
 from desktop_agent.steps import parse_step
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
-from desktop_agent.types import (Expect, MouseClick, Plan, RunStatus, Screen, Select, Step, StepResult,
-                                 StepStatus, Target, TargetSpec, Timings, TypeText, WaitFor,
-                                 action_name)
-from desktop_agent.verify import settle, visibly_changed
+from desktop_agent.types import (Expect, Frame, MouseClick, Plan, RunStatus, Screen, Select, Step,
+                                 StepResult, StepStatus, Target, TargetSpec, Timings, TypeText,
+                                 WaitFor, Window, action_name)
+from desktop_agent.verify import Outcome, settle, visibly_changed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,14 +215,27 @@ class Runner:
             return StepResult(step=step, status=status, target=grounded.main, verdict=verdict,
                               error=None if status is StepStatus.SKIPPED else verdict.reason,
                               screenshot=screenshot)
+        outcome, after = self._act(step, look, grounded, authorization.permit, window,
+                                   retry=attempt > 1, clock=clock, looks=looks)
+        shot = self._shoot(index, step, after, grounded.main, "after")
+        return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
+                          target=grounded.main, verdict=verdict, verified=outcome.ok,
+                          error=None if outcome.ok else f"verification failed: {outcome.detail}",
+                          screenshot=shot or screenshot)
+
+    def _act(self, step: Step, look: Look | None, grounded: Grounded, permit: Permit,
+             window: Window | None, *, retry: bool, clock: _Clock,
+             looks: list[Look]) -> tuple[Outcome, Look]:
+        """Perform the step's operations, wait for the screen to settle, check the expectation."""
+        action = step.action
         before = look.screen.frame if look else self.senses.grab()
         windows = look.screen.windows if look else self.senses.list_windows()
         started = time.perf_counter()
-        for operation in interactions.operations(action, grounded, retry=attempt > 1):
-            self.guard.perform(authorization.permit, operation, windows=windows)
+        for operation in interactions.operations(action, grounded, retry=retry):
+            self.guard.perform(permit, operation, windows=windows)
         clock.add("act", started)
         if isinstance(action, Select):
-            self._pick_option(action, grounded, authorization.permit, before, clock, looks)
+            self._pick_option(action, grounded, permit, before, clock, looks)
         started = time.perf_counter()
         region = window.box if window is not None else None
         # After acting, a blank capture is something seen (the window closed), not a reason to refuse.
@@ -233,16 +246,12 @@ class Runner:
         started = time.perf_counter()
         changed = settled.changed or visibly_changed(before, after.screen.frame)
         outcome = interactions.check_outcome(action, grounded, after.screen, changed=changed,
-                                             secret=self.guard.is_secret(request))
+                                             secret=permit.secret)
         clock.add("verify", started)
-        shot = self._shoot(index, step, after, grounded.main, "after")
-        return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
-                          target=grounded.main, verdict=verdict, verified=outcome.ok,
-                          error=None if outcome.ok else f"verification failed: {outcome.detail}",
-                          screenshot=shot or screenshot)
+        return outcome, after
 
-    def _pick_option(self, action: Select, grounded: Grounded, permit, before, clock: _Clock,
-                     looks: list[Look]) -> None:
+    def _pick_option(self, action: Select, grounded: Grounded, permit: Permit, before: Frame,
+                     clock: _Clock, looks: list[Look]) -> None:
         """Second half of `select`: the list is open now; find the option and click it."""
         settle(self.senses.grab, before, timeout_s=self.options.settle_timeout_s)
         combo = grounded.main
@@ -254,6 +263,7 @@ class Runner:
                        if c.element.box.iou(combo.box) < 0.5 and c.element.box.top >= combo.box.top - 400]
             if options or time.monotonic() > deadline:
                 break
+            time.sleep(0.05)
         if not options:
             raise _StepFailed(StepStatus.FAILED, f'option "{action.option}" did not appear in the '
                               f"opened list", combo)

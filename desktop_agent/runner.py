@@ -28,7 +28,7 @@ from desktop_agent.senses import Look, Senses
 from desktop_agent.steps import parse_step
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
-from desktop_agent.types import (Expect, Frame, MouseClick, Plan, RunStatus, Screen, Select, Step,
+from desktop_agent.types import (Expect, Frame, Launch, MouseClick, Plan, RunStatus, Screen, Select, Step,
                                  StepResult, StepStatus, Target, TargetSpec, Timings, TypeText,
                                  WaitFor, Window, action_name)
 from desktop_agent.verify import Outcome, settle, visibly_changed
@@ -228,7 +228,8 @@ class Runner:
              looks: list[Look]) -> tuple[Outcome, Look]:
         """Perform the step's operations, wait for the screen to settle, check the expectation."""
         action = step.action
-        before = look.screen.frame if look else self.senses.grab()
+        # Starting a program needs no sight of the screen (it may well be empty); anything else does.
+        before = look.screen.frame if look else self.senses.grab(allow_blank=isinstance(action, Launch))
         windows = look.screen.windows if look else self.senses.list_windows()
         started = time.perf_counter()
         for operation in interactions.operations(action, grounded, retry=retry):
@@ -299,19 +300,21 @@ class Runner:
         return look
 
     def _find(self, step: Step, clock: _Clock, looks: list[Look]) -> tuple[Look, Grounded]:
-        """Ground every target of the step, waiting up to `find_timeout_s` for them to appear."""
+        """Ground every target of the step, waiting up to `find_timeout_s` for them to appear (a
+        blank screen — a program still starting — counts as "not yet"; at the deadline it fails)."""
         deadline = time.monotonic() + self.options.find_timeout_s
         while True:
             self.stop.raise_if_requested()
-            look = self._look(looks)
-            started = time.perf_counter()
             try:
-                targets = tuple(self._ground(spec, look) for spec in
-                                interactions.target_specs(step.action))
-                clock.add("ground", started)
+                look = self._look(looks)
+                started = time.perf_counter()
+                try:
+                    targets = tuple(self._ground(spec, look) for spec in
+                                    interactions.target_specs(step.action))
+                finally:
+                    clock.add("ground", started)
                 return look, Grounded(targets=targets)
-            except GroundingError as exc:
-                clock.add("ground", started)
+            except (GroundingError, CaptureError) as exc:
                 if time.monotonic() >= deadline:
                     raise _StepFailed(StepStatus.FAILED, str(exc)) from exc
             time.sleep(0.1)
@@ -321,20 +324,15 @@ class Runner:
                       base_dir=self.options.base_dir)
 
     def _observe(self, step: Step, clock: _Clock, looks: list[Look]) -> StepResult:
-        """`wait for` and `expect`: poll the screen, no side effect."""
+        """`wait for` and `expect`: poll the screen, no side effect. An empty screen is a fine answer
+        to "has it vanished?" (its window closed) and never one to "has it appeared?"."""
         action = step.action
         appear = action.appear if isinstance(action, WaitFor) else True
         timeout = action.timeout_s if isinstance(action, WaitFor) else self.options.find_timeout_s
         deadline = time.monotonic() + timeout
         while True:
             self.stop.raise_if_requested()
-            look = self._look(looks)
-            started = time.perf_counter()
-            try:
-                target = self._ground(action.target, look)
-            except GroundingError as exc:
-                target, problem = None, str(exc)
-            clock.add("ground", started)
+            target, problem = self._seek(action.target, clock, looks, allow_blank=not appear)
             if (target is not None) == appear:
                 return StepResult(step=step, status=StepStatus.SUCCEEDED, target=target, verified=True)
             if self.options.dry_run:  # nothing acted, so what earlier steps would change can't show
@@ -347,6 +345,21 @@ class Runner:
                            else f"{what} was still visible after {timeout:g} s")
                 return StepResult(step=step, status=StepStatus.FAILED, target=target, error=message)
             time.sleep(0.15)
+
+    def _seek(self, spec: TargetSpec, clock: _Clock, looks: list[Look], *,
+              allow_blank: bool) -> tuple[Target | None, str]:
+        """One look for `spec`: the target, or None and why not (a blank screen is "not yet")."""
+        try:
+            look = self._look(looks, allow_blank=allow_blank)
+        except CaptureError as exc:
+            return None, str(exc)
+        started = time.perf_counter()
+        try:
+            return self._ground(spec, look), ""
+        except GroundingError as exc:
+            return None, str(exc)
+        finally:
+            clock.add("ground", started)
 
     def _shoot(self, index: int, step: Step, look: Look | None, target: Target | None,
                phase: str) -> Path | None:

@@ -58,6 +58,15 @@ class Proposal:
     verdict: Verdict
     screenshot: Path | None = None
     reason_for_asking: str
+    secret: bool = False  # the step types into a secret field: show its text masked
+
+    @property
+    def shown_step_text(self) -> str:
+        """The step as a person may see it: a secret's text replaced by •••."""
+        text = self.request.step_text
+        if self.secret and isinstance(self.request.action, TypeText):
+            text = text.replace(self.request.action.text, REDACTED)
+        return text
 
 
 @_frozen
@@ -192,7 +201,7 @@ class Guard:
             self._halt(f"{verdict.reason}: needs confirmation and nobody is there to approve it",
                        request=request, verdict=verdict)
         proposal = Proposal(request=request, verdict=verdict, screenshot=screenshot,
-                            reason_for_asking=why)
+                            reason_for_asking=why, secret=self.is_secret(request))
         self._record("proposal", proposal=proposal)
         approval = self._approver(proposal)
         if not isinstance(approval, (Approval, Correction)):

@@ -80,7 +80,7 @@ def terminal_approver(stdin: TextIO, out: TextIO) -> Approver:
 
     def ask(proposal: Proposal) -> Approval:
         request, verdict = proposal.request, proposal.verdict
-        print(f"\n  step: {request.step_text}", file=out)
+        print(f"\n  step: {proposal.shown_step_text}", file=out)
         if request.target is not None:
             target = request.target
             print(f"  target: {target.strategy} at ({target.point.x},{target.point.y}) "

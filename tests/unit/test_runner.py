@@ -247,3 +247,18 @@ def test_wait_that_times_out_fails_with_the_reason(tmp_path):
     finished = run(desktop, ['wait for "Saved" to appear up to 0.3 s'], tmp_path=tmp_path)
     assert finished.status is RunStatus.FAILED
     assert '"Saved" did not appear within 0.3 s' in finished.results[0].error
+
+
+def test_an_approver_is_shown_a_secret_step_masked(tmp_path):
+    label = Element(role=Role.TEXT, box=Rect(left=120, top=150, width=60, height=16), text="Password",
+                    window_id=1)
+    field = Element(role=Role.FIELD, box=NAME_FIELD.box, label="Password", window_id=1)
+    desktop = FakeDesktop([screen(label, field), screen(label, replace(field, text="•••"), shade=150)])
+    shown: list[str] = []
+
+    def approver(proposal):
+        shown.append(proposal.shown_step_text)
+        return Approval.APPROVE
+
+    run(desktop, ['type "hunter2" into the "Password" field'], tmp_path=tmp_path, approver=approver)
+    assert shown == ['type "•••" into the "Password" field']

@@ -1,13 +1,16 @@
-"""YAML task files: read one and locate each step in it; `steps.load_task` parses the steps.
+"""YAML task files: read one and locate each step in it; `steps.load_task` parses the steps. Write one.
 
 Guaranteed: every problem in the file raises `TaskSyntaxError` at its real line and column (from YAML
 node marks), and an unreadable file raises `AgentError`. Paths are resolved against the file's folder
-but not checked for existence.
+but not checked for existence. `dump_task` writes what `read_task` reads back field for field (steps are
+not parsed: a draft with a bad step line still saves); `save_task` replaces the file atomically.
 """
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,3 +151,61 @@ class _TaskFile:
         if path == Path():
             raise self.error(f"{what} must not be empty", node.start_mark)
         return path if path.is_absolute() else self.path.absolute().parent / path
+
+
+# ---------------------------------------------------------------- writing
+class _Dumper(yaml.SafeDumper):
+    """Indents list items under their key (`steps:` then `  - ...`), like hand-written task files."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def dump_task(*, name: str, steps: Sequence[str], params: Mapping[str, str] | None = None,
+              policy: Path | None = None, workspace: Sequence[Path] = (), base: Path | None = None) -> str:
+    """The YAML text of a task file. Blank steps are dropped; `#` comment steps are kept (quoted) and
+    skipped by the reader. Paths inside `base` (the file's folder) are written relative to it.
+    Raises ValueError for what `read_task` would refuse: an empty name, no steps, a bad parameter name."""
+    if not name.strip():
+        raise ValueError("a task needs a name")
+    items = [step for step in steps if step.strip()]
+    if all(is_blank(step) for step in items):
+        raise ValueError("a task needs at least one step")
+    for key, value in (params or {}).items():
+        if not _PARAM_NAME_RE.fullmatch(key) or not isinstance(value, str):
+            raise ValueError(f"bad parameter {key!r}: {value!r}")
+    data: dict[str, object] = {"name": name.strip(), "steps": items}
+    if params:
+        data["params"] = dict(params)
+    if policy is not None:
+        data["policy"] = _relative(policy, base)
+    if workspace:
+        data["workspace"] = [_relative(p, base) for p in workspace]
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=float("inf"),
+                     default_flow_style=False)
+
+
+def save_task(path: Path, *, name: str, steps: Sequence[str], params: Mapping[str, str] | None = None,
+              policy: Path | None = None, workspace: Sequence[Path] = ()) -> None:
+    """Write a task file atomically (a temporary file in the same folder, then a rename): readers see the
+    old file or the new one, never half of it. Keeps an existing file's permissions."""
+    text = dump_task(name=name, steps=steps, params=params, policy=policy, workspace=workspace,
+                     base=path.absolute().parent)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    fd, temp = tempfile.mkstemp(dir=path.absolute().parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _relative(path: Path, base: Path | None) -> str:
+    if base is not None and path.is_absolute() and path.is_relative_to(base) and path != base:
+        return str(path.relative_to(base))
+    return str(path)

@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench screenshots clean
 
 $(STAMP): pyproject.toml installer/install.sh
 	bash installer/install.sh
@@ -19,6 +19,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m tests.bench.run
+
+screenshots: $(STAMP)  # the app idle, asking for an approval, after a run -> build/screenshots/*.png
+	$(PY) -m ui.screenshots
 
 clean:
 	rm -rf $(VENV) traces .pytest_cache

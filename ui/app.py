@@ -1,13 +1,70 @@
-"""Entry point of the desktop app (placeholder until the GUI lands): registers `desktop-agent gui`."""
+"""The desktop app's composition root: `desktop-agent gui [TASK]` builds the QApplication, the settings
+store and the main window wired to the real engine (compose.build_runner, the global stop hotkey and the
+corner fail-safe), and returns the app's exit code.
+
+Qt is imported only when the window is built: the CLI loads this module for every command.
+"""
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop_agent import compose
+from desktop_agent.runner import Runner
+from desktop_agent.stop import StopHotkey, StopToken
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+APP_NAME = "desktop-agent"
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
     gui = commands.add_parser("gui", help="open the desktop app")
+    gui.add_argument("task", nargs="?", type=Path, help="task file to open (default: the last one)")
     gui.set_defaults(handler=_open)
 
 
-def _open(_args: argparse.Namespace) -> int:
-    raise SystemExit("the desktop app is not built yet")
+def build_runner(config: compose.AgentConfig) -> Runner:
+    return compose.build_runner(config, stop=StopToken())
+
+
+def desktop_brakes(runner: Runner, hotkey: str) -> AbstractContextManager[StopHotkey | None]:
+    return compose.brakes(runner.stop, runner.senses, hotkey=hotkey)
+
+
+def build_main_window(store: QSettings) -> MainWindow:
+    """The main window on the real engine; `store` is the QSettings it reads and writes."""
+    from ui.main_window import MainWindow
+
+    return MainWindow(factory=build_runner, brakes=desktop_brakes, store=store)
+
+
+def _open(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    store = QSettings()
+    window = build_main_window(store)
+    last = store.value("task/last", "")
+    task = args.task or (Path(last) if last and Path(last).is_file() else None)
+    if task is not None:
+        window.open_task(task)
+    geometry = store.value("window/geometry")
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    window.show()
+    # Ctrl+C in the terminal closes the window like the close button: a run is stopped, not cut off.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    wake = QTimer(interval=200, timeout=lambda: None)  # lets Python run its signal handlers
+    wake.start()
+    return app.exec()

@@ -1,0 +1,370 @@
+"""The main window: the task and policy on the left, what the agent sees and proposes in the middle, the
+run's steps on the right; Run / Pause / Stop in the toolbar, the Run menu, the tray menu and on
+application-wide shortcuts.
+
+Runners come from an injected factory (`compose.build_runner` in the app, a scripted desktop in tests);
+`RunControl` runs them in a worker thread and feeds the widgets. Guaranteed: closing the window during a
+run stops the run and waits for its thread. The window never raises itself to ask: it would cover the
+application the agent is about to act on (a tray message and the taskbar alert point at it instead).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+                               QMenu, QMessageBox, QSizePolicy, QSplitter, QStyle, QSystemTrayIcon,
+                               QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget)
+
+from desktop_agent.errors import AgentError, TaskSyntaxError
+from desktop_agent.guard import Proposal
+from ui.approval_panel import ApprovalPanel
+from ui.editor import TaskEditor
+from ui.live_view import LiveView
+from ui.policy_view import PolicyView
+from ui.run_control import BrakesFactory, RunControl, RunnerFactory
+from ui.settings import Mode, SettingsDialog, hotkey_label, load_settings, save_settings
+from ui.style import STATE_COLOURS, STYLE, app_icon
+from ui.timeline import Timeline
+
+class MainWindow(QMainWindow):
+    def __init__(self, *, factory: RunnerFactory, brakes: BrakesFactory, store: QSettings,
+                 tray: bool | None = None) -> None:
+        """`tray`: whether to use a system tray icon (default: when the platform has a tray)."""
+        super().__init__()
+        self._store = store
+        self.settings = load_settings(store)
+        self.editor, self.policy_view = TaskEditor(), PolicyView()
+        self.live_view, self.approval, self.timeline = LiveView(), ApprovalPanel(), Timeline()
+        self.control = RunControl(factory=factory, brakes=brakes, live_view=self.live_view,
+                                  approval=self.approval, timeline=self.timeline, parent=self)
+        self.setWindowIcon(app_icon())
+        self.setStyleSheet(STYLE)
+        self._build_actions()
+        self._build_layout()
+        self._build_status()
+        self._tray = self._build_tray() if (QSystemTrayIcon.isSystemTrayAvailable() if tray is None
+                                            else tray) else None
+        self._tray_note.setVisible(self._tray is None)
+        self._show_hotkey()
+        self._connect()
+        self.policy_view.load(self.settings.policy_file)
+        self.mode = self.settings.mode
+        self._set_running(False)
+        self._set_state("idle", "Idle")
+        self._update_title()
+        self.resize(self._default_size())
+
+    @property
+    def mode(self) -> Mode:
+        return self._mode_box.currentData()
+
+    @mode.setter
+    def mode(self, mode: Mode) -> None:
+        self._mode_box.setCurrentIndex(list(Mode).index(mode))
+
+    def start_run(self) -> bool:
+        """Run the task in the current mode with the applied policy; False (the reason on the status
+        bar) when it can't start."""
+        if self.control.running:
+            return False
+        try:
+            plan = self.editor.plan()
+        except TaskSyntaxError as exc:
+            return self._refuse(f"The task has a problem: {exc.message} (line {exc.location.line})")
+        if plan.policy is not None and plan.policy != self.policy_view.path:
+            self.policy_view.load(plan.policy)  # the task's own policy, as on the command line
+            if self.policy_view.path != plan.policy:
+                self._tabs.setCurrentWidget(self.policy_view)
+                return self._refuse(f"The task's policy {plan.policy} can't be used")
+        try:
+            self.control.start(plan, mode=self.mode, policy=self.policy_view.policy(),
+                               trace_root=self.settings.trace_root, hotkey=self.settings.hotkey,
+                               base_dir=self.editor.path.parent if self.editor.path else Path.cwd())
+        except (AgentError, OSError) as exc:
+            return self._refuse(f"Cannot start the run: {exc}")
+        return True
+
+    # ------------------------------------------------------------ run signals
+    @Slot(object)
+    def _on_approval(self, proposal: Proposal) -> None:
+        QApplication.alert(self)
+        if self._tray is not None:
+            self._tray.showMessage("Desktop Agent is waiting for you", proposal.request.step_text,
+                                   QSystemTrayIcon.MessageIcon.Information, 4000)
+
+    @Slot(str)
+    def _on_crash(self, message: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, "Run failed", "The run ended with an error.",
+                          QMessageBox.StandardButton.Close, self)
+        box.setDetailedText(message)
+        box.open()
+
+    # ------------------------------------------------------------ window
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_discard_edits():
+            event.ignore()
+            return
+        self.control.close()
+        self._store.setValue("window/geometry", self.saveGeometry())
+        if self._tray is not None:
+            self._tray.hide()
+        super().closeEvent(event)
+
+    def _refuse(self, message: str) -> bool:
+        self.statusBar().showMessage(message, 10000)
+        return False
+
+    @Slot(bool)
+    def _set_running(self, running: bool) -> None:
+        self._run.setEnabled(not running and self.editor.valid)
+        self._pause.setEnabled(running)
+        self._stop.setEnabled(running)
+        if not running:
+            self._pause.setChecked(False)
+        self._mode_box.setEnabled(not running)
+        for action in (self._open, self._save, self._save_as, self._settings_action):
+            action.setEnabled(not running)
+        self.editor.set_read_only(running)
+        self.policy_view.set_read_only(running)
+        self._acting.setVisible(running)
+        self._approval_frame.setVisible(running and not self.mode.dry_run)  # a dry run asks nothing
+        if running:
+            self._show_hotkey()  # a problem reported by the last run's brakes is that run's
+        if self._tray is not None:
+            self._tray.setVisible(running)
+
+    @Slot(str, str)
+    def _set_state(self, kind: str, text: str) -> None:
+        colour = STATE_COLOURS[kind]
+        self._state.setText(text)
+        self._state.setStyleSheet(f"color: white; background: {colour}; border-radius: 9px; "
+                                  "padding: 2px 10px; font-weight: 600;")
+
+    def _update_title(self) -> None:
+        path = self.editor.path
+        name = path.name if path else "Untitled task"
+        self.setWindowTitle(f"{name}{' *' if self.editor.modified else ''} — Desktop Agent")
+
+    def _default_size(self) -> QSize:
+        available = self.screen().availableGeometry().size() if self.screen() else QSize(1600, 1000)
+        return QSize(min(1480, int(available.width() * 0.92)), min(920, int(available.height() * 0.9)))
+
+    # ------------------------------------------------------------ files and settings
+    def open_task(self, path: Path) -> None:
+        self.editor.open_file(path)
+        self._store.setValue("task/last", str(path.resolve()))
+        self._update_title()
+
+    def _may_discard_edits(self) -> bool:
+        """True when there are no unsaved edits to the task, or the person saved or dropped them."""
+        if not self.editor.modified:
+            return True
+        answer = QMessageBox.question(self, "Unsaved task", "Save the changes to the task?",
+                                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                                      | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            self._save_task()
+            return not self.editor.modified
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _ask_open(self) -> None:
+        if not self._may_discard_edits():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open task", str(self.editor.path or Path.cwd()),
+                                              "Task (*.yaml *.yml)")
+        if path:
+            self.open_task(Path(path))
+
+    def _save_task(self, ask: bool = False) -> None:
+        path = self.editor.path
+        if ask or path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save task", str(path or Path.cwd()),
+                                                    "Task (*.yaml *.yml)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        try:
+            saved = self.editor.save_file(path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Save task", f"Could not save: {exc}")
+            return
+        self._store.setValue("task/last", str(saved.resolve()))
+        self._update_title()
+
+    def _edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        old, self.settings = self.settings, dialog.settings()
+        save_settings(self._store, self.settings)
+        if self.settings.policy_file != old.policy_file:
+            self.policy_view.load(self.settings.policy_file)
+        self._show_hotkey()
+
+    def _show_hotkey(self) -> None:
+        hotkey = hotkey_label(self.settings.hotkey)
+        self._hotkey_label.setText(f"Stop: Shift+F5 · {hotkey} anywhere · pointer into a corner")
+        if self._tray is not None:
+            self._tray.setToolTip(f"Desktop Agent is acting — {hotkey} stops it")
+
+    # ------------------------------------------------------------ building
+    def _action(self, text: str, slot, keys: tuple = (), icon: QStyle.StandardPixmap | None = None,
+                tip: str = "", checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        shortcut = f" ({action.shortcut().toString()})" if keys else ""
+        action.setToolTip(f"{tip or text}{shortcut}")
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        pix = QStyle.StandardPixmap
+        self._open = self._action("Open…", self._ask_open, (QKeySequence.StandardKey.Open,),
+                                  pix.SP_DialogOpenButton, "Open a task file")
+        self._save = self._action("Save", lambda: self._save_task(), (QKeySequence.StandardKey.Save,),
+                                  pix.SP_DialogSaveButton, "Save the task")
+        self._save_as = self._action("Save as…", lambda: self._save_task(ask=True),
+                                     (QKeySequence.StandardKey.SaveAs,))
+        self._run = self._action("Run", lambda: self.start_run(), ("F5", "Ctrl+R"), pix.SP_MediaPlay,
+                                 "Run the task in the chosen mode")
+        self._pause = self._action("Pause", self.control.pause, ("F6",), pix.SP_MediaPause,
+                                   "Hold the run after the current step", checkable=True)
+        self._stop = self._action("Stop", self.control.stop, ("Shift+F5",), pix.SP_MediaStop,
+                                  "Stop the run now")
+        self._overlay = self._action("Overlay", self.live_view.set_overlay_visible, ("Ctrl+L",),
+                                     tip="Outline what perception found", checkable=True)
+        self._overlay.setChecked(True)
+        self._zoom_in = self._action("Zoom in", self.live_view.zoom_in, (QKeySequence.StandardKey.ZoomIn,))
+        self._zoom_out = self._action("Zoom out", self.live_view.zoom_out,
+                                      (QKeySequence.StandardKey.ZoomOut,))
+        self._fit = self._action("Fit", self.live_view.fit, ("Ctrl+0",), tip="Fit the screen in the view")
+        self._settings_action = self._action("Settings…", self._edit_settings, ("Ctrl+,",))
+        quit_app = self._action("Quit", self.close, (QKeySequence.StandardKey.Quit,))
+        self._mode_box = QComboBox()
+        for mode in Mode:
+            self._mode_box.addItem(mode.label, mode)
+            self._mode_box.setItemData(self._mode_box.count() - 1, mode.hint, Qt.ItemDataRole.ToolTipRole)
+        self._mode_box.setToolTip("How the next run treats its steps")
+        menus = self.menuBar()
+        for title, actions in (("&File", (self._open, self._save, self._save_as, None,
+                                          self._settings_action, None, quit_app)),
+                               ("&Run", (self._run, self._pause, self._stop)),
+                               ("&View", (self._overlay, None, self._zoom_in, self._zoom_out, self._fit))):
+            menu = menus.addMenu(title)
+            for action in actions:
+                menu.addSeparator() if action is None else menu.addAction(action)
+        toolbar = QToolBar("Run")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self._open)
+        toolbar.addAction(self._save)
+        toolbar.addSeparator()
+        toolbar.addWidget(_muted("Mode "))
+        toolbar.addWidget(self._mode_box)
+        toolbar.addSeparator()
+        for action, name in ((self._run, "run"), (self._pause, "pause"), (self._stop, "stop")):
+            toolbar.addAction(action)
+            toolbar.widgetForAction(action).setObjectName(name)
+        self.addToolBar(toolbar)
+
+    def _build_layout(self) -> None:
+        self._tabs = QTabWidget()
+        self._tabs.setDocumentMode(True)
+        self._tabs.addTab(self.editor, "Task")
+        self._tabs.addTab(self.policy_view, "Policy")
+        header = QHBoxLayout()
+        header.setContentsMargins(12, 8, 8, 6)
+        header.setSpacing(10)
+        title = QLabel("Screen")
+        title.setObjectName("paneTitle")
+        title.setToolTip("What the agent saw for the current step; its target is outlined in magenta")
+        self._caption = _muted("nothing yet")
+        self._caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        header.addWidget(title)
+        header.addWidget(self._caption, 1)
+        for action in (self._overlay, self._zoom_out, self._zoom_in, self._fit):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setAutoRaise(True)
+            header.addWidget(button)
+        screen = QWidget()
+        column = QVBoxLayout(screen)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addLayout(header)
+        column.addWidget(self.live_view, 1)
+        self._approval_frame = QWidget()
+        self._approval_frame.setObjectName("approvalFrame")
+        self._approval_frame.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        frame = QVBoxLayout(self._approval_frame)
+        frame.setContentsMargins(0, 0, 0, 0)
+        frame.addWidget(self.approval)
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(screen)
+        centre.addWidget(self._approval_frame)
+        centre.setStretchFactor(0, 1)
+        centre.setChildrenCollapsible(False)
+        centre.setSizes([520, 340])
+        main = QSplitter(Qt.Orientation.Horizontal)
+        for pane in (self._tabs, centre, self.timeline):
+            main.addWidget(pane)
+        main.setStretchFactor(1, 1)
+        main.setChildrenCollapsible(False)
+        main.setSizes([500, 540, 400])
+        self.setCentralWidget(main)
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self._acting = QLabel("● The agent is acting")
+        self._acting.setStyleSheet("color: #cf222e; font-weight: 600;")
+        self._hotkey_label = _muted("")
+        self._tray_note = _muted("No system tray")
+        self._tray_note.setToolTip("There is no system tray: only this window shows when the agent acts")
+        self._state = QLabel()
+        for widget in (self._acting, self._hotkey_label, self._tray_note, self._state):
+            bar.addPermanentWidget(widget)
+
+    def _build_tray(self) -> QSystemTrayIcon:
+        tray = QSystemTrayIcon(app_icon(acting=True), self)
+        menu = QMenu(self)
+        menu.addAction("Show window", self.showNormal)
+        menu.addAction(self._pause)
+        menu.addAction(self._stop)
+        tray.setContextMenu(menu)
+        return tray
+
+    def _connect(self) -> None:
+        control = self.control
+        control.stateChanged.connect(self._set_state)
+        control.runningChanged.connect(self._set_running)
+        control.approvalRequested.connect(self._on_approval)
+        control.brakesProblem.connect(lambda problem: self._hotkey_label.setText(
+            f"Stop hotkey unavailable: {problem}"))
+        control.crashed.connect(self._on_crash)
+        control.screenShown.connect(self._caption.setText)
+        self.timeline.stepSelected.connect(self._show_step)
+        self.editor.validityChanged.connect(
+            lambda valid: self._run.setEnabled(valid and not self.control.running))
+        self.editor.modifiedChanged.connect(lambda _: self._update_title())
+
+    @Slot(int)
+    def _show_step(self, index: int) -> None:
+        """After a run, a step's saved screenshot in the big view (during a run it follows the run)."""
+        view = self.timeline.details(index)
+        shot = view.after or view.before if view else None
+        if shot is not None and not self.control.running:
+            self.live_view.show_image(shot)
+            self._caption.setText(f"step {index + 1}, {'after' if view.after else 'as proposed'}")
+
+
+def _muted(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("muted")
+    return label

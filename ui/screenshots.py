@@ -1,0 +1,88 @@
+"""`make screenshots`: pictures of the main window — idle, waiting for an approval, after a run — written
+to build/screenshots/ as PNGs.
+
+Everything in them is real: the bundled sample app on a fresh Xvfb, the demo task run on it by the
+engine in "Approve each step" mode, each approval given through the approval panel's button. The window
+itself is rendered offscreen (QT_QPA_PLATFORM=offscreen), so it is not on the display the agent sees.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QListWidget, QPushButton
+
+from desktop_agent.demo.display import start_virtual_display
+from desktop_agent.guard import Proposal
+from ui.app import build_main_window
+from ui.settings import Mode, Settings, save_settings
+
+TASK = Path(__file__).resolve().parents[1] / "desktop_agent" / "demo" / "order_task.yaml"
+OUT = Path("build/screenshots")
+SIZE = (1440, 900)
+SHOW_AT = 'click "Submit order"'  # the approval pictured: the step the shipped policy confirms
+DETAILS_OF = 4  # the step whose details are open in the last picture (0-based)
+PAUSE_MS = 400  # let a new state paint before it is pictured
+
+
+def main() -> int:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    OUT.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as cleanup:
+        work = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
+        display = cleanup.enter_context(start_virtual_display())
+        os.environ["DISPLAY"] = display.name
+        sample = subprocess.Popen([sys.executable, "-m", "desktop_agent.demo.sample_app", "--geometry",
+                                   "+420+200", "--save-path", str(work / "order.json")],
+                                  stdout=subprocess.DEVNULL)
+        cleanup.callback(sample.wait)
+        cleanup.callback(sample.terminate)
+        app = QApplication(sys.argv[:1])
+        store = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+        save_settings(store, Settings(mode=Mode.APPROVE, trace_root=work / "traces"))
+        window = build_main_window(store)
+        window.open_task(TASK)
+        window.resize(*SIZE)
+        window.show()
+
+        pictured: list[Path] = []
+
+        def picture(name: str) -> None:
+            path = OUT / f"{name}.png"
+            window.grab().save(str(path))
+            pictured.append(path)
+            print(path)
+
+        def approve() -> None:
+            window.approval.findChild(QPushButton, "approve").click()
+
+        def asked(proposal: Proposal) -> None:
+            if proposal.request.step_text == SHOW_AT:
+                QTimer.singleShot(PAUSE_MS, lambda: (picture("2-approval"), approve()))
+            else:
+                QTimer.singleShot(100, approve)
+
+        def finished(_result: object) -> None:
+            window.timeline.findChild(QListWidget).setCurrentRow(DETAILS_OF)
+            QTimer.singleShot(PAUSE_MS, lambda: (picture("3-after-run"), window.close()))
+
+        def start() -> None:
+            picture("1-idle")
+            if not window.start_run():
+                print(window.statusBar().currentMessage(), file=sys.stderr)
+                window.close()
+
+        window.control.approvalRequested.connect(asked)
+        window.control.runFinished.connect(finished)
+        QTimer.singleShot(1500, start)  # the sample app maps and paints meanwhile
+        app.exec()
+    return 0 if len(pictured) == 3 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -54,7 +54,7 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
     actuator = DesktopActuator(bounds=senses.grabber.bounds, launch_output=trace.folder / "launched.log")
     guard = Guard(policy=config.policy, actuator=actuator, audit=AuditLog(trace.folder / "audit.jsonl"),
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
-                  own_pids=config.own_pids)
+                  own_pids=config.own_pids, keyboard_focus=senses.focused_window)
     return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,
                   match_template=templates.match_template)
 

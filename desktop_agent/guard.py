@@ -111,6 +111,7 @@ class Guard:
                  approver: Approver | None = None, approve_every_step: bool = False,
                  own_pids: frozenset[int] | None = None,
                  own_title_pattern: str | None = r"(?i)\bdesktop[- ]agent\b",
+                 keyboard_focus: Callable[[], Window | None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         """`own_pids` defaults to this process. `approve_every_step` needs an approver."""
         if approve_every_step and approver is None:
@@ -124,6 +125,7 @@ class Guard:
         self._own_pids = frozenset({os.getpid()}) if own_pids is None else own_pids
         self._own_title = re.compile(own_title_pattern) if own_title_pattern else None
         self._clock = clock
+        self._keyboard_focus = keyboard_focus  # the window keys would reach now, if the platform tells
         self._steps = 0
         self._permit_times: deque[float] = deque()
         self._serial = 0
@@ -231,12 +233,10 @@ class Guard:
         if near_corner(pointer, self._actuator.screen_bounds()):
             self._halt(f"fail-safe: pointer in a screen corner at {pointer.x},{pointer.y}")
         for point in _points(operation, pointer):
-            window = _topmost(windows, point)
-            if window is not None and self._is_own(window):
-                message = (f'refusing to act on the agent\'s own window "{window.title}" '
-                           f"at {point.x},{point.y}")
-                self._record("refused", permit=permit.serial, reason=message)
-                raise ActionError(message, details={"window": window.title})
+            self._refuse_own(permit, _topmost(windows, point), f"at {point.x},{point.y}")
+        if isinstance(operation, (KeyText, KeyChord)) and self._keyboard_focus is not None:
+            # Keys go wherever the focus is *now*: an approval click may have moved it to our window.
+            self._refuse_own(permit, self._keyboard_focus(), "(it has the keyboard focus)")
         self._record("operation", permit=permit.serial,
                      operation=self._redacted_operation(permit, operation))
         try:
@@ -244,6 +244,12 @@ class Guard:
         except AgentError as exc:
             self._record("operation-failed", permit=permit.serial, error=str(exc))
             raise
+
+    def _refuse_own(self, permit: Permit, window: Window | None, where: str) -> None:
+        if window is not None and self._is_own(window):
+            message = f'refusing to act on the agent\'s own window "{window.title}" {where}'
+            self._record("refused", permit=permit.serial, reason=message)
+            raise ActionError(message, details={"window": window.title})
 
     def _covers(self, permit: Permit, operation: Operation) -> bool:
         """Whether `operation` is part of doing the permitted action. A launch permit covers only its

@@ -96,7 +96,7 @@ def _rect_candidates(edges: np.ndarray) -> list[Rect]:
     for contour, (_, _, _, parent) in zip(contours, hierarchy[0] if hierarchy is not None else ()):
         x, y, w, h = cv2.boundingRect(contour)
         grow = 1 if parent >= 0 else -1
-        box = Rect(left=x - grow, top=y - grow, width=w + 2 * grow, height=h + 2 * grow)
+        box = Rect.from_corners(x - grow, y - grow, x + w + grow, y + h + grow)  # empty if 1 px thin
         if not _plausible_size(box, width, height) or _rect_fill(contour, x, y, w, h) < MIN_RECT_FILL:
             continue
         (holes if parent >= 0 else outers).append(box)

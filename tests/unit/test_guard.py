@@ -196,6 +196,19 @@ def test_operation_landing_on_own_window_is_refused(make, actuator):
     assert actuator.operations == []
 
 
+def test_keys_are_refused_when_the_focus_moved_to_our_own_window(make, actuator):
+    focus = [GEDIT]
+    guard = make(keyboard_focus=lambda: focus[0])
+    request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT,
+                            step_text='type "hello"')
+    permit = guard.authorize(request).permit
+    guard.perform(permit, KeyText(text="hello"))
+    focus[0] = AGENT  # e.g. the person clicked Approve in the agent's window
+    with pytest.raises(ActionError, match="keyboard focus"):
+        guard.perform(permit, KeyText(text="hello"))
+    assert actuator.operations == [KeyText(text="hello")]
+
+
 def test_own_window_covered_by_another_window_does_not_block(make, actuator):
     guard = make()
     permit = guard.authorize(click()).permit

@@ -206,3 +206,10 @@ def test_a_checkbox_inside_a_line_of_text_is_a_glyph() -> None:
                   source="widget")
     out = attach_text([box], [_text("done \u2611 yes", 10, 9, 100)])
     assert [e.role for e in out] == [Role.TEXT]
+
+
+def test_a_one_pixel_thin_region_is_not_a_crash():
+    image = np.full((400, 1, 3), 240, np.uint8)
+    image[100:200] = 20
+    assert detect_widgets(image) == []
+    assert detect_widgets(np.ascontiguousarray(image.transpose(1, 0, 2))) == []

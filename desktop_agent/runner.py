@@ -24,6 +24,7 @@ from desktop_agent.grounding import TemplateMatcher, find_all, ground
 from desktop_agent.guard import Correction, Guard, Permit
 from desktop_agent.interactions import Grounded
 from desktop_agent.policy import ActionRequest
+from desktop_agent.screen import coords
 from desktop_agent.senses import Look, Senses
 from desktop_agent.steps import parse_step
 from desktop_agent.stop import StopToken
@@ -84,6 +85,7 @@ class RunFinished:
 
 Event = RunStarted | StepStarted | StepGrounded | StepFinished | RunFinished
 
+_SHOT_MARGIN = 24  # points of context around the target's window in step screenshots
 _RUN_STATUS = {StepStatus.FAILED: RunStatus.FAILED, StepStatus.DENIED: RunStatus.DENIED,
                StepStatus.STOPPED: RunStatus.STOPPED}
 
@@ -363,8 +365,14 @@ class Runner:
 
     def _shoot(self, index: int, step: Step, look: Look | None, target: Target | None,
                phase: str) -> Path | None:
+        """An annotated screenshot of the window the target is in (the whole screen when there is
+        no target or no window), so that the target is readable in the report and the GUI."""
         if look is None:
             return None
+        frame = look.screen.frame
+        window = look.screen.window_at(target.point) if target is not None else None
+        if window is not None:
+            frame = coords.crop(frame, window.box.inflate(_SHOT_MARGIN).union(target.box))
         label = f"{index + 1}. {step.text}  [{action_name(step.action)}, {phase}]"
-        return self.trace.save_annotated(look.screen.frame, label=label, target=target,
+        return self.trace.save_annotated(frame, label=label, target=target,
                                          name=f"step{index + 1:03d}-{phase}")

@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from desktop_agent.actions import (KeyChord, KeyText, MouseClick, MouseDrag, MouseMove, MouseScroll,
+                                   Operation, StartProcess)
 from desktop_agent.errors import ActionError, StopRequested
-from desktop_agent.types import (KeyChord, KeyText, MouseClick, MouseDrag, MouseMove, MouseScroll,
-                                 Operation, Point, Rect, StartProcess)
+from desktop_agent.types import Point, Rect
 
 # Characters pyautogui.write types without Shift on a US keymap.
 _PLAIN_CHARS = frozenset(string.ascii_lowercase + string.digits + " -=[];',./\\`\n\t")

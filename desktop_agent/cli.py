@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 
 from desktop_agent import reporting
+from desktop_agent.actions import Plan
 from desktop_agent.audit import verify_audit
 from desktop_agent.compose import AgentConfig, brakes, build_perceiver, build_runner
 from desktop_agent.errors import AgentError, GroundingError
@@ -24,7 +25,7 @@ from desktop_agent.policy import load_policy
 from desktop_agent.runner import RunFinished, RunOptions
 from desktop_agent.steps import load_task, parse_target, plan_from_steps
 from desktop_agent.stop import StopToken
-from desktop_agent.types import Frame, Plan, Rect, RunStatus
+from desktop_agent.types import Frame, Rect, RunStatus
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 # Other packages add subcommands here without the engine importing them: each entry point is a

@@ -23,14 +23,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+from desktop_agent.actions import (Check, Click, Drag, KeyChord, KeyText, Launch, MouseClick,
+                                   MouseDrag, MouseMove, MouseScroll, Operation, Press, Scroll,
+                                   Select, StartProcess, TypeText)
 from desktop_agent.audit import AuditLog
-from desktop_agent.jsonable import to_jsonable
 from desktop_agent.errors import ActionError, AgentError, StopRequested
+from desktop_agent.jsonable import to_jsonable
 from desktop_agent.policy import ActionRequest, Policy, evaluate, is_secret_entry
 from desktop_agent.stop import StopToken, near_corner
-from desktop_agent.types import (Check, Click, Decision, Drag, KeyChord, KeyText, Launch, MouseClick,
-                                 MouseDrag, MouseMove, MouseScroll, Operation, Point, Press, Rect,
-                                 Scroll, Select, StartProcess, TypeText, Verdict, Window)
+from desktop_agent.types import Decision, Point, Rect, Verdict, Window
 
 _frozen = dataclass(frozen=True, slots=True, kw_only=True)
 

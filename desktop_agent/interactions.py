@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from desktop_agent import verify
-from desktop_agent.types import (Action, Check, Click, Drag, Expect, KeyChord, KeyText, Launch,
-                                 MouseClick, MouseDrag, MouseScroll, Operation, Press, Role, Screen,
-                                 Scroll, ScrollDirection, Select, StartProcess, Target, TargetSpec,
-                                 TypeText, WaitFor)
+from desktop_agent.actions import (Action, Check, Click, Drag, Expect, KeyChord, KeyText, Launch,
+                                   MouseClick, MouseDrag, MouseScroll, Operation, Press, Scroll,
+                                   ScrollDirection, Select, StartProcess, TypeText, WaitFor)
+from desktop_agent.types import Role, Screen, Target, TargetSpec
 
 _EDITABLE = frozenset({Role.FIELD, Role.COMBO})
 

@@ -12,7 +12,7 @@ Pure: `evaluate` does no I/O; only `load_policy` reads a file. The schema (YAML,
     rules:                      # first rule whose conditions all match decides; no conditions = any request
       - decision: confirm       # required
         reason: "..."           # required, shown to the person and written to the audit log
-        actions: [type]         # names from types.action_name(); omitted = every action
+        actions: [type]         # names from actions.action_name(); omitted = every action
         target_role: field      # types.Role value of the grounded element
         target_text: '<regex>'  # searched in the element's text and label and in the text the step named
         window_title: '<regex>' # searched in Window.title
@@ -36,10 +36,10 @@ from pathlib import Path
 
 import yaml
 
+from desktop_agent.actions import (Action, Check, Click, Drag, Expect, Launch, Press, Scroll,
+                                   Select, TypeText, WaitFor, action_name)
 from desktop_agent.errors import PolicyError
-from desktop_agent.types import (Action, Check, Click, Decision, Drag, Element, Expect, Launch, Press,
-                                 Role, Scroll, Select, Target, TargetSpec, TypeText, Verdict, WaitFor,
-                                 Window, action_name)
+from desktop_agent.types import Decision, Element, Role, Target, TargetSpec, Verdict, Window
 
 _frozen = dataclass(frozen=True, slots=True, kw_only=True)
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from desktop_agent import interactions
+from desktop_agent.actions import (Expect, Launch, MouseClick, Plan, Select, Step, TypeText,
+                                   WaitFor, action_name)
 from desktop_agent.errors import (ActionError, CaptureError, GroundingError, StopRequested,
                                   TaskSyntaxError)
 from desktop_agent.grounding import TemplateMatcher, find_all, ground
@@ -29,9 +31,8 @@ from desktop_agent.senses import Look, Senses
 from desktop_agent.steps import parse_step
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
-from desktop_agent.types import (Expect, Frame, Launch, MouseClick, Plan, RunStatus, Screen, Select, Step,
-                                 StepResult, StepStatus, Target, TargetSpec, Timings, TypeText,
-                                 WaitFor, Window, action_name)
+from desktop_agent.types import (Frame, RunStatus, Screen, StepResult, StepStatus, Target,
+                                 TargetSpec, Timings, Window)
 from desktop_agent.verify import Outcome, settle, visibly_changed
 
 

@@ -17,11 +17,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from desktop_agent import task_file
+from desktop_agent.actions import (Action, Check, Click, Drag, Expect, Launch, MouseButton, Plan,
+                                   Press, Scroll, ScrollDirection, Select, Step, TypeText, WaitFor)
 from desktop_agent.errors import SourceLocation, TaskSyntaxError
 from desktop_agent.phrases import (Line, Token, did_you_mean, drop_articles, is_blank, make, phrase_table,
                                    read_target, substitute, tokenize, words)
-from desktop_agent.types import (Action, Check, Click, Drag, Expect, Launch, MouseButton, Plan, Press,
-                                 Scroll, ScrollDirection, Select, Step, TargetSpec, TypeText, WaitFor)
+from desktop_agent.types import TargetSpec
 
 # ---------------------------------------------------------------- vocabulary
 _KEY_NAMES = ("ctrl", "alt", "shift", "super", "enter", "tab", "escape", "backspace", "delete", "insert",

@@ -25,10 +25,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from desktop_agent.actions import action_name
 from desktop_agent.jsonable import to_jsonable
 from desktop_agent.screen.coords import point_screen_to_image, screen_to_image
-from desktop_agent.types import (Frame, Point, Rect, RunStatus, StepResult, Target, Timings,
-                                 action_name)
+from desktop_agent.types import Frame, Point, Rect, RunStatus, StepResult, Target, Timings
 
 MAX_SHOT_WIDTH = 1600
 CAPTION_PX = 32

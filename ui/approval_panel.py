@@ -13,10 +13,11 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEd
                                QPushButton, QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop_agent import interactions
+from desktop_agent.actions import Action, action_name
 from desktop_agent.errors import TaskSyntaxError
 from desktop_agent.guard import Approval, Correction, Proposal
 from desktop_agent.steps import parse_step
-from desktop_agent.types import Action, Decision, Point, TargetSpec, action_name
+from desktop_agent.types import Decision, Point, TargetSpec
 
 VERDICT_COLOURS = {Decision.ALLOW: "#1a7f37", Decision.CONFIRM: "#9a6700", Decision.DENY: "#cf222e"}
 _KEYS = "Enter approves · Esc stops the run"

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
                                QVBoxLayout, QWidget)
 
 from desktop_agent import task_file
+from desktop_agent.actions import Plan
 from desktop_agent.errors import AgentError, TaskSyntaxError
 from desktop_agent.phrases import is_blank
 from desktop_agent.steps import parse_step
-from desktop_agent.types import Plan
 from ui.code_edit import ERROR, CodeEdit, mark_token
 from ui.step_check import Check, check_lines, describe
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal, Slot
 
+from desktop_agent.actions import Plan
 from desktop_agent.compose import AgentConfig
 from desktop_agent.guard import Approval, Correction, Proposal
 from desktop_agent.policy import Policy
@@ -23,7 +24,7 @@ from desktop_agent.runner import (RunFinished, Runner, RunOptions, RunStarted, S
                                   StepGrounded, StepStarted)
 from desktop_agent.screen import coords
 from desktop_agent.stop import StopHotkey
-from desktop_agent.types import Plan, Screen, StepResult, Target
+from desktop_agent.types import Screen, StepResult, Target
 from ui.approval_panel import ApprovalPanel
 from ui.live_view import LiveView
 from ui.settings import Mode

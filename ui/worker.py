@@ -17,11 +17,11 @@ from contextlib import AbstractContextManager
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from desktop_agent.actions import Plan
 from desktop_agent.errors import AgentError
 from desktop_agent.guard import Approval, Correction, Proposal
 from desktop_agent.runner import Runner, RunStarted, StepFinished
 from desktop_agent.stop import StopHotkey
-from desktop_agent.types import Plan
 
 # For the length of a run: whatever stops it from outside (the global hotkey, the corner fail-safe).
 # Entered and left in the worker thread; yields the hotkey listener, or None when there is none.

@@ -11,7 +11,8 @@ from fake_engine import DELETE, OK, FakeRuns
 from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtWidgets import QPushButton
 
-from desktop_agent.types import MouseClick, RunStatus, StepStatus
+from desktop_agent.actions import MouseClick
+from desktop_agent.types import RunStatus, StepStatus
 from ui.main_window import MainWindow
 from ui.settings import (Mode, Settings, SettingsDialog, hotkey_label, hotkey_problem, load_settings,
                          save_settings)

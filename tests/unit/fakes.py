@@ -1,7 +1,8 @@
 """Small fakes for unit tests."""
 from __future__ import annotations
 
-from desktop_agent.types import Operation, Point, Rect
+from desktop_agent.actions import Operation
+from desktop_agent.types import Point, Rect
 
 
 class RecordingActuator:

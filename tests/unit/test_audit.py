@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from desktop_agent.actions import Click
 from desktop_agent.audit import GENESIS, AuditCheck, AuditLog, verify_audit
 from desktop_agent.errors import AgentError
 from desktop_agent.jsonable import to_jsonable
-from desktop_agent.types import Click, Decision, Point, TargetSpec, Verdict
+from desktop_agent.types import Decision, Point, TargetSpec, Verdict
 
 
 @pytest.fixture

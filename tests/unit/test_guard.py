@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from desktop_agent.actions import (Click, KeyChord, KeyText, Launch, MouseClick, MouseDrag,
+                                   MouseMove, MouseScroll, Press, StartProcess, TypeText)
 from desktop_agent.audit import AuditLog, verify_audit
 from desktop_agent.errors import ActionError, StopRequested
 from desktop_agent.guard import Approval, Guard, Permit, PermitError, Proposal
 from desktop_agent.policy import ActionRequest, load_policy, parse_policy
 from desktop_agent.stop import StopToken
-from desktop_agent.types import (Click, Decision, Element, KeyChord, KeyText, Launch, MouseClick,
-                                 MouseDrag, MouseMove, MouseScroll, Point, Press, Rect, Role,
-                                 StartProcess, Target, TargetSpec, TypeText, Window)
+from desktop_agent.types import Decision, Element, Point, Rect, Role, Target, TargetSpec, Window
 from fakes import RecordingActuator
 
 SCREEN = Rect(left=0, top=0, width=1920, height=1080)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from fakes import FakeDesktop
 
+from desktop_agent.actions import KeyText, MouseClick
 from desktop_agent.audit import AuditLog
 from desktop_agent.errors import CaptureError
 from desktop_agent.guard import Approval, Correction, Guard
@@ -16,8 +17,8 @@ from desktop_agent.runner import RunFinished, Runner, RunOptions
 from desktop_agent.steps import plan_from_steps
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
-from desktop_agent.types import (Element, Frame, KeyText, MouseClick, Point, Rect, Role, RunStatus,
-                                 Screen, StepStatus, Window)
+from desktop_agent.types import (Element, Frame, Point, Rect, Role, RunStatus, Screen, StepStatus,
+                                 Window)
 
 WINDOW = Window(id=1, title="Orders", wm_class="Orders", box=Rect(left=100, top=100, width=400, height=300), pid=1)
 OK = Element(role=Role.BUTTON, box=Rect(left=200, top=300, width=80, height=30), text="OK", window_id=1)

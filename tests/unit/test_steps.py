@@ -2,12 +2,12 @@ from pathlib import Path
 
 import pytest
 
+from desktop_agent.actions import (Check, Click, Drag, Expect, Launch, MouseButton, Press, Scroll,
+                                   ScrollDirection, Select, Step, TypeText, WaitFor)
 from desktop_agent.errors import AgentError, TaskSyntaxError
 from desktop_agent.steps import (KNOWN_KEYS, load_task, parse_step, parse_steps, parse_target,
                                  plan_from_steps)
-from desktop_agent.types import (Anchor, Check, Click, Drag, Expect, Launch, MouseButton, Point, Press,
-                                 Relation, Role, Scroll, ScrollDirection, Select, Step, TargetSpec,
-                                 TypeText, WaitFor)
+from desktop_agent.types import Anchor, Point, Relation, Role, TargetSpec
 
 T = TargetSpec
 B, F, CB, CO = Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO

@@ -8,10 +8,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from desktop_agent.actions import Click, Step
 from desktop_agent.jsonable import to_jsonable
 from desktop_agent.trace import CANDIDATE_BGR, TARGET_BGR, Trace
-from desktop_agent.types import (Click, Decision, Frame, Point, Rect, Role, RunStatus, Step,
-                                 StepResult, StepStatus, Target, TargetSpec, Timings, Verdict)
+from desktop_agent.types import (Decision, Frame, Point, Rect, Role, RunStatus, StepResult,
+                                 StepStatus, Target, TargetSpec, Timings, Verdict)
 
 GREY = (90, 90, 90)
 

@@ -39,11 +39,17 @@ _XDOTOOL_KEYS = {"enter": "Return", "escape": "Escape", "tab": "Tab", "backspace
 _REMAP_DELAY_MS = 40
 
 
+# ASCII is typed in runs of at most this many characters, with a stop check between runs: at the
+# key delay below a run takes ~100 ms, so a stop lands within 200 ms even in the middle of typing.
+_RUN_CHARS = 12
+
+
 def _keymap_chunks(text: str) -> list[str]:
-    """Runs of ASCII (on the keymap) and single non-ASCII characters (remapped one by one)."""
+    """Runs of ASCII (on the keymap, at most `_RUN_CHARS` long) and single non-ASCII characters
+    (remapped one by one)."""
     chunks: list[str] = []
     for char in text:
-        if char.isascii() and chunks and chunks[-1].isascii():
+        if char.isascii() and chunks and chunks[-1].isascii() and len(chunks[-1]) < _RUN_CHARS:
             chunks[-1] += char
         else:
             chunks.append(char)
@@ -58,8 +64,12 @@ def xdotool_key(name: str) -> str:
 
 class DesktopActuator:
     def __init__(self, *, bounds: Callable[[], Rect], pause_s: float = 0.01,
-                 key_delay_ms: int = 8, launch_output: Path | None = None) -> None:
+                 key_delay_ms: int = 8, launch_output: Path | None = None,
+                 interrupt: Callable[[], None] = lambda: None) -> None:
+        """`interrupt` raises StopRequested when a stop was asked for; it is called between the
+        runs of a long text, so typing stops part-way."""
         self._bounds = bounds
+        self._interrupt = interrupt
         self._pause_s = pause_s
         self._key_delay_ms = key_delay_ms
         self._launch_output = launch_output
@@ -126,6 +136,7 @@ class DesktopActuator:
             gui.write(text, interval=self._key_delay_ms / 1000)
             return
         for chunk in _keymap_chunks(text):
+            self._interrupt()
             if chunk.isascii():
                 self._run_xdotool("type", "--delay", str(self._key_delay_ms), "--", chunk)
                 continue

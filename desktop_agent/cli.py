@@ -1,4 +1,4 @@
-"""`desktop-agent` command line: run a task, ground a target, verify an audit log.
+"""`desktop-agent` command line: run a task, ground a target, verify an audit log, roll a workspace back.
 
 Exit codes: 0 succeeded; 1 the run failed, was stopped or denied; 2 bad input (task, policy, arguments)
 — in that case nothing was executed.
@@ -17,9 +17,12 @@ import cv2
 from desktop_agent import reporting
 from desktop_agent.actions import Plan
 from desktop_agent.audit import verify_audit
+from desktop_agent.checkpoint import WorkspaceStore
+from desktop_agent.checkpoint import describe as describe_restore
 from desktop_agent.compose import AgentConfig, brakes, build_perceiver, build_runner
 from desktop_agent.errors import AgentError, GroundingError
 from desktop_agent.grounding import ground
+from desktop_agent.ledger import Ledger, RunRecord, default_path
 from desktop_agent.perception import templates
 from desktop_agent.policy import load_policy
 from desktop_agent.runner import RunFinished, RunOptions
@@ -74,6 +77,20 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("action", choices=["verify"])
     audit.add_argument("log", type=Path)
     audit.set_defaults(handler=_audit)
+
+    runs = commands.add_parser("runs", help="list recent runs from the run ledger")
+    runs.add_argument("--trace-dir", type=Path, default=Path("traces"), help="where run folders go")
+    runs.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+    runs.add_argument("--json", action="store_true")
+    runs.set_defaults(handler=_runs)
+
+    rollback = commands.add_parser("rollback", help="put a run's workspace back as it was before a step")
+    rollback.add_argument("run", help="a run folder, or its name under --trace-dir")
+    rollback.add_argument("--to", type=int, metavar="STEP",
+                          help="the checkpoint taken before step STEP (default: before the run)")
+    rollback.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    rollback.add_argument("--trace-dir", type=Path, default=Path("traces"), help="where run folders are")
+    rollback.set_defaults(handler=_rollback)
     for plugin in entry_points(group=COMMAND_PLUGINS):  # e.g. `gui`, registered by the ui package
         plugin.load()(commands)
     return parser
@@ -158,6 +175,45 @@ def _audit(args: argparse.Namespace) -> int:
     print(f"{args.log}: {'ok' if check.ok else 'BROKEN'}, {check.entries} entries"
           + (f" — {check.problem}" if check.problem else ""))
     return EXIT_OK if check.ok else EXIT_FAILED
+
+
+def _runs(args: argparse.Namespace) -> int:
+    """Recent runs, newest first; for an interrupted run, the action whose effect is unknown."""
+    path = default_path(args.trace_dir)
+    rows: list[dict[str, object]] = []
+    if path.exists():  # listing never creates a ledger
+        with Ledger.open(path) as ledger:
+            rows = [_run_row(ledger, run) for run in ledger.runs(limit=args.limit)]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print(f"no runs recorded in {path}")
+    for row in rows:
+        print(f"{row['id']}  {row['status']}  {row['steps_acted']} step(s) acted  {row['name']}")
+        for action in row["unknown"]:
+            print(f"    outcome unknown: step {action['step_index']} \"{action['step_text']}\" — "
+                  f"{json.dumps(action['operation'], ensure_ascii=False)}")
+    return EXIT_OK
+
+
+def _run_row(ledger: Ledger, run: RunRecord) -> dict[str, object]:
+    unknown = ledger.unknown_outcomes(run.id) if run.interrupted else []
+    return {"id": run.id, "name": run.name, "trace": str(run.trace_folder), "started_at": run.started_at,
+            "finished_at": run.finished_at, "status": run.status or "interrupted",
+            "steps_acted": run.steps_acted,
+            "unknown": [{"seq": a.seq, "step_index": a.step_index, "step_text": a.step_text,
+                         "operation": a.operation} for a in unknown]}
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    folder = Path(args.run) if Path(args.run).is_dir() else args.trace_dir / args.run
+    if not folder.is_dir():
+        raise AgentError(f"no run folder {args.run} (nor {folder})")
+    store = WorkspaceStore(folder / "workspace")
+    report = store.restore(store.before_step(args.to), dry_run=args.dry_run)
+    print(describe_restore(report))
+    return EXIT_OK if report.complete else EXIT_FAILED
 
 
 if __name__ == "__main__":

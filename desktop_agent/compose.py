@@ -13,6 +13,7 @@ from pathlib import Path
 from desktop_agent.actuator import DesktopActuator
 from desktop_agent.audit import AuditLog
 from desktop_agent.guard import Approver, Guard
+from desktop_agent.ledger import Ledger, default_path
 from desktop_agent.perception import templates, widgets
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.perceiver import Perceiver
@@ -35,6 +36,7 @@ class AgentConfig:
     approve_every_step: bool = False
     display: str | None = None
     own_pids: frozenset[int] = frozenset({os.getpid()})
+    ledger_path: Path | None = None  # default: <trace_root>/ledger.sqlite3
 
 
 def build_perceiver(reader: TextReader | None = None) -> Perceiver:
@@ -50,11 +52,20 @@ def build_senses(*, display: str | None = None, own_pids: frozenset[int] = froze
 
 def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None = None) -> Runner:
     senses = senses or build_senses(display=config.display, own_pids=config.own_pids)
+    # Opened before the trace folder exists, so a foreign ledger file stops the run with nothing made.
+    # A dry run acts on nothing, so it has nothing to account for after a crash.
+    ledger = None if config.options.dry_run else Ledger.open(
+        config.ledger_path or default_path(config.trace_root))
     trace = Trace.create(config.trace_root, config.run_name)
-    actuator = DesktopActuator(bounds=senses.grabber.bounds, launch_output=trace.folder / "launched.log")
+    actuator = DesktopActuator(bounds=senses.grabber.bounds, launch_output=trace.folder / "launched.log",
+                               interrupt=stop.raise_if_requested)
+    journal = None
+    if ledger is not None:
+        ledger.start_run(trace.folder.name, config.run_name, trace.folder)
+        journal = ledger.journal(trace.folder.name)
     guard = Guard(policy=config.policy, actuator=actuator, audit=AuditLog(trace.folder / "audit.jsonl"),
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
-                  own_pids=config.own_pids, keyboard_focus=senses.focused_window)
+                  own_pids=config.own_pids, keyboard_focus=senses.focused_window, journal=journal)
     return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,
                   match_template=templates.match_template)
 

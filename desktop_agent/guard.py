@@ -47,6 +47,17 @@ class Actuator(Protocol):
     def screen_bounds(self) -> Rect: ...  # the virtual screen, for the fail-safe corners
 
 
+class Journal(Protocol):
+    """Told of every operation the guard executes (ledger.RunJournal): `before` returns once the intent
+    is durable and its token goes to `after` with "done" or "failed: ...". Both get redacted data."""
+
+    def before(self, *, step_index: int | None, step_text: str, operation: object) -> object: ...
+
+    def after(self, token: object, outcome: str) -> None: ...
+
+    def finish(self, status: str) -> None: ...
+
+
 class Approval(enum.Enum):
     APPROVE = "approve"
     SKIP = "skip"
@@ -113,8 +124,9 @@ class Guard:
                  own_pids: frozenset[int] | None = None,
                  own_title_pattern: str | None = r"(?i)\bdesktop[- ]agent\b",
                  keyboard_focus: Callable[[], Window | None] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        """`own_pids` defaults to this process. `approve_every_step` needs an approver."""
+                 clock: Callable[[], float] = time.monotonic, journal: Journal | None = None) -> None:
+        """`own_pids` defaults to this process. `approve_every_step` needs an approver. `journal` (the
+        run ledger) records an intent before and an outcome after every executed operation."""
         if approve_every_step and approver is None:
             raise ValueError("approve_every_step needs an approver")
         self._policy = policy
@@ -132,11 +144,15 @@ class Guard:
         self._serial = 0
         self._permit: Permit | None = None
         self._secrets: set[str] = set()
+        self._journal = journal
+        self._step_index: int | None = None
 
     # ------------------------------------------------------------ authorize
-    def start_step(self) -> None:
-        """Count a step for `limits.max_steps`; authorize denies every action once the count passes it."""
+    def start_step(self, index: int | None = None) -> None:
+        """Count a step for `limits.max_steps`; authorize denies every action once the count passes it.
+        `index` (the step's place in the plan) goes to the journal with the step's operations."""
         self._steps += 1
+        self._step_index = index
         self._record("step", number=self._steps)
 
     def authorize(self, request: ActionRequest, *, screenshot: Path | None = None) -> Authorization:
@@ -238,13 +254,28 @@ class Guard:
         if isinstance(operation, (KeyText, KeyChord)) and self._keyboard_focus is not None:
             # Keys go wherever the focus is *now*: an approval click may have moved it to our window.
             self._refuse_own(permit, self._keyboard_focus(), "(it has the keyboard focus)")
-        self._record("operation", permit=permit.serial,
-                     operation=self._redacted_operation(permit, operation))
+        shown = self._redacted_operation(permit, operation)
+        self._record("operation", permit=permit.serial, operation=shown)
+        token = None
+        if self._journal is not None:  # the intent is durable before the side effect starts
+            token = self._journal.before(step_index=self._step_index,
+                                         step_text=_redact(permit.request.step_text, self._secrets),
+                                         operation=_redact(to_jsonable(shown), self._secrets))
         try:
             self._actuator.execute(operation)
-        except AgentError as exc:
-            self._record("operation-failed", permit=permit.serial, error=str(exc))
+        except Exception as exc:
+            if isinstance(exc, AgentError):
+                self._record("operation-failed", permit=permit.serial, error=str(exc))
+            if self._journal is not None:
+                self._journal.after(token, _redact(f"failed: {exc}", self._secrets))
             raise
+        if self._journal is not None:
+            self._journal.after(token, "done")
+
+    def finish_run(self, status: str) -> None:
+        """Tell the journal the run ended with `status` (a RunStatus value)."""
+        if self._journal is not None:
+            self._journal.finish(status)
 
     def _refuse_own(self, permit: Permit, window: Window | None, where: str) -> None:
         if window is not None and self._is_own(window):

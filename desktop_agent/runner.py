@@ -7,7 +7,8 @@ effect. World-caused failures become step results; programming errors propagate.
 Guarantees: no side effect happens before the whole plan has been parsed (the caller passes a parsed
 Plan); no action is taken on a screen that was not captured and perceived for that step; every side
 effect goes through `Guard.perform`; a failed verification is retried once after grounding again, never
-in a loop. Not guaranteed here: undoing a failed step (checkpoint/rollback is a separate layer).
+in a loop; with `plan.workspace`, a checkpoint of those paths is taken before every acting step
+(`<trace>/workspace/`, restored by `desktop-agent rollback`). Not guaranteed here: undoing a failed step.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from desktop_agent import interactions
 from desktop_agent.actions import (Expect, Launch, MouseClick, Plan, Select, Step, TypeText,
                                    WaitFor, action_name)
+from desktop_agent.checkpoint import WorkspaceStore
 from desktop_agent.errors import (ActionError, CaptureError, GroundingError, StopRequested,
                                   TaskSyntaxError)
 from desktop_agent.grounding import TemplateMatcher, find_all, ground
@@ -147,6 +149,7 @@ class Runner:
                 status = RunStatus.STOPPED
                 break
             yield StepStarted(index=index, step=step)
+            self._checkpoint(plan, index, step)
             result = yield from self._run_step(index, step)
             results.append(result)
             self.trace.event("step_finished", index=index, result=result)
@@ -156,7 +159,16 @@ class Runner:
                 break
         report = self.trace.write_report(title=plan.name, status=status, results=results)
         self.trace.event("run_finished", status=status, report=report)
+        self.guard.finish_run(status.value)
         yield RunFinished(status=status, results=tuple(results), trace=self.trace.folder, report=report)
+
+    def _checkpoint(self, plan: Plan, index: int, step: Step) -> None:
+        """Before a step that may change something, keep a copy of the workspace (see checkpoint.py)."""
+        if plan.workspace and not self.options.dry_run and not isinstance(step.action, (WaitFor, Expect)):
+            store = WorkspaceStore(self.trace.folder / "workspace")
+            taken = store.snapshot(plan.workspace, label=f"step{index + 1:03d}")
+            self.trace.event("checkpoint", index=index, id=taken.id, files=len(taken.entries),
+                             skipped=[s.path for s in taken.skipped])
 
     # ------------------------------------------------------------ one step
     def _run_step(self, index: int, step: Step) -> Iterator[Event]:
@@ -188,7 +200,7 @@ class Runner:
         action = step.action
         if isinstance(action, (WaitFor, Expect)):
             return self._observe(step, clock, looks)
-        self.guard.start_step()
+        self.guard.start_step(index)
         look, grounded = (None, Grounded(targets=()))
         if interactions.target_specs(action):
             look, grounded = self._find(step, clock, looks)

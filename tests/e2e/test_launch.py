@@ -21,7 +21,7 @@ def test_launch_fill_submit_and_quit_through_the_menu(desktop, tmp_path):
         "--step", 'click "Quit"',
         "--step", 'wait for "Submit order" to vanish up to 5 s')
     assert run.code == 0, run.stderr
-    (trace,) = desktop.trace_dir.iterdir()
+    (trace,) = [p for p in desktop.trace_dir.iterdir() if p.is_dir()]  # next to ledger.sqlite3
     events = [json.loads(line) for line in (trace / "launched.log").read_text().splitlines()]
     assert [e["event"] for e in events] == ["submit"]
     assert events[0]["customer"] == "Ada"

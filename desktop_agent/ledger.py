@@ -1,0 +1,279 @@
+"""The run ledger: one SQLite file (by default `<trace root>/ledger.sqlite3`) that says, after a crash,
+which runs never finished and which action's effect is unknown.
+
+For every operation the guard executes, an *intent* row is committed before the side effect and its
+*outcome* ("done" or "failed: ...") after it. An intent without an outcome is an action that may or may
+not have happened. The file is in WAL mode with `synchronous=FULL`, so a committed row survives the
+process being killed (and, as far as the disk honours fsync, power loss). Mode 0600.
+
+Guaranteed: `intent` returns only once its row is durable; a file with a foreign or newer schema is
+refused with an AgentError naming it, never reset or migrated. The ledger stores what it is given:
+callers redact secrets first (guard.Guard passes the same redacted forms it writes to the audit log).
+Not guaranteed: telling a crashed run from one still running in another process — both are
+"interrupted" until they finish. Safe to share between threads (one lock serialises the connection).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+from desktop_agent.errors import ActionError, AgentError
+from desktop_agent.jsonable import to_jsonable
+
+SCHEMA_VERSION = 1
+FILE_NAME = "ledger.sqlite3"
+DONE = "done"
+
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    trace_folder TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT
+);
+CREATE TABLE IF NOT EXISTS actions (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,
+    step_index INTEGER,
+    step_text TEXT NOT NULL,
+    operation_json TEXT NOT NULL,
+    intent_at TEXT NOT NULL,
+    outcome_at TEXT,
+    outcome TEXT,
+    PRIMARY KEY (run_id, seq)
+);
+"""
+_TABLES = {"schema_version", "runs", "actions"}
+
+
+@_frozen
+class RunRecord:
+    id: str
+    name: str
+    trace_folder: Path
+    started_at: str  # UTC, ISO 8601
+    finished_at: str | None
+    status: str | None  # a RunStatus value; None: the run never finished
+    steps_acted: int  # distinct steps with at least one intent
+
+    @property
+    def interrupted(self) -> bool:
+        return self.finished_at is None
+
+
+@_frozen
+class ActionRecord:
+    run_id: str
+    seq: int  # 1-based, per run, in the order the operations were attempted
+    step_index: int | None  # 0-based index in the plan
+    step_text: str
+    operation_json: str
+    intent_at: str
+    outcome_at: str | None
+    outcome: str | None  # "done" | "failed: ..."; None: the effect is unknown
+
+    @property
+    def operation(self) -> Any:
+        return json.loads(self.operation_json)
+
+
+class Ledger:
+    """An open ledger file. Use `Ledger.open`."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger:
+        """Open (creating, mode 0600) the ledger at `path`. An existing file must be a ledger of this
+        schema version; anything else raises AgentError and the file is left as it was."""
+        path = Path(path)
+        existed = path.exists()
+        if not existed:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        except sqlite3.Error as exc:
+            raise AgentError(f"cannot open run ledger {path}: {exc}", details={"path": str(path)}) from exc
+        try:
+            fresh = _check_schema(db, path)
+            if existed:
+                os.chmod(path, 0o600)
+            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise AgentError(f"run ledger {path}: cannot switch to WAL mode (got {mode})",
+                                 details={"path": str(path)})
+            db.execute("PRAGMA synchronous=FULL")
+            if fresh:
+                db.execute("BEGIN IMMEDIATE")  # another process may be creating it too
+                _create(db)
+                db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            db.close()
+            raise AgentError(f"cannot open run ledger {path}: {exc}", details={"path": str(path)}) from exc
+        except BaseException:
+            db.close()
+            raise
+        return cls(path, db)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ writing
+    def start_run(self, run_id: str, name: str, trace_folder: Path) -> None:
+        self._write("INSERT INTO runs (id, name, trace_folder, started_at) VALUES (?, ?, ?, ?)",
+                    (run_id, name, str(trace_folder), _now()))
+
+    def intent(self, run_id: str, step_index: int | None, step_text: str, operation: object) -> int:
+        """Commit that `operation` is about to be executed; returns its `seq`. `operation` is stored as
+        JSON (via to_jsonable) exactly as given — redact it first."""
+        payload = json.dumps(to_jsonable(operation), ensure_ascii=False, sort_keys=True)
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM actions WHERE run_id = ?",
+                                           (run_id,)).fetchone()[0]
+                    self._db.execute(
+                        "INSERT INTO actions (run_id, seq, step_index, step_text, operation_json, intent_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?)", (run_id, seq, step_index, step_text, payload, _now()))
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise self._write_error(exc) from exc
+        return int(seq)
+
+    def outcome(self, run_id: str, seq: int, outcome: str) -> None:
+        """Commit the outcome of action `seq`: "done" or "failed: <why>"."""
+        self._write("UPDATE actions SET outcome = ?, outcome_at = ? WHERE run_id = ? AND seq = ?",
+                    (outcome, _now(), run_id, seq))
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        self._write("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, _now(), run_id))
+
+    def journal(self, run_id: str) -> RunJournal:
+        """The guard's hook for run `run_id` (which must have been started)."""
+        return RunJournal(self, run_id)
+
+    def _write(self, sql: str, params: tuple[object, ...]) -> None:
+        with self._lock:
+            try:
+                self._db.execute(sql, params)  # autocommit: durable when execute returns
+            except sqlite3.Error as exc:
+                raise self._write_error(exc) from exc
+
+    def _write_error(self, exc: sqlite3.Error) -> ActionError:
+        # An ActionError: the runner fails the step, and nothing is executed without its intent row.
+        return ActionError(f"run ledger {self.path}: {exc}", details={"path": str(self.path)})
+
+    # ------------------------------------------------------------ reading
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """The most recently started runs, newest first."""
+        return self._runs("ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?", (limit,))
+
+    def interrupted(self) -> list[RunRecord]:
+        """Runs that started and never finished, newest first."""
+        return self._runs("WHERE r.finished_at IS NULL ORDER BY r.started_at DESC, r.rowid DESC", ())
+
+    def unknown_outcomes(self, run_id: str) -> list[ActionRecord]:
+        """Actions of `run_id` with an intent and no outcome: their effect is unknown."""
+        return self._actions(run_id, "AND outcome IS NULL")
+
+    def actions(self, run_id: str) -> list[ActionRecord]:
+        """Every action of `run_id`, in order."""
+        return self._actions(run_id, "")
+
+    def _actions(self, run_id: str, condition: str) -> list[ActionRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT run_id, seq, step_index, step_text, operation_json, intent_at, outcome_at, outcome"
+                f" FROM actions WHERE run_id = ? {condition} ORDER BY seq", (run_id,)).fetchall()
+        return [ActionRecord(run_id=r[0], seq=r[1], step_index=r[2], step_text=r[3], operation_json=r[4],
+                             intent_at=r[5], outcome_at=r[6], outcome=r[7]) for r in rows]
+
+    def _runs(self, tail: str, params: tuple[object, ...]) -> list[RunRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT r.id, r.name, r.trace_folder, r.started_at, r.finished_at, r.status,"
+                " (SELECT COUNT(DISTINCT a.step_index) FROM actions a WHERE a.run_id = r.id)"
+                f" FROM runs r {tail}", params).fetchall()
+        return [RunRecord(id=r[0], name=r[1], trace_folder=Path(r[2]), started_at=r[3], finished_at=r[4],
+                          status=r[5], steps_acted=r[6]) for r in rows]
+
+
+class RunJournal:
+    """One run's view of the ledger, in the shape guard.Journal expects."""
+
+    def __init__(self, ledger: Ledger, run_id: str) -> None:
+        self.ledger = ledger
+        self.run_id = run_id
+
+    def before(self, *, step_index: int | None, step_text: str, operation: object) -> int:
+        return self.ledger.intent(self.run_id, step_index, step_text, operation)
+
+    def after(self, token: int, outcome: str) -> None:
+        self.ledger.outcome(self.run_id, token, outcome)
+
+    def finish(self, status: str) -> None:
+        self.ledger.finish_run(self.run_id, status)
+
+
+def default_path(trace_root: Path) -> Path:
+    return Path(trace_root) / FILE_NAME
+
+
+def _check_schema(db: sqlite3.Connection, path: Path) -> bool:
+    """True when the file is empty (a new ledger); raises unless it is a ledger of SCHEMA_VERSION.
+    Only reads."""
+    details = {"path": str(path)}
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return True
+        if "schema_version" not in tables:
+            raise AgentError(f"{path} is not a desktop-agent run ledger (tables: "
+                             f"{', '.join(sorted(tables))}); refusing to use it", details=details)
+        versions = [row[0] for row in db.execute("SELECT version FROM schema_version")]
+    except sqlite3.DatabaseError as exc:
+        raise AgentError(f"{path} is not a desktop-agent run ledger: {exc}", details=details) from exc
+    if versions != [SCHEMA_VERSION]:
+        raise AgentError(f"run ledger {path} has schema version {versions or 'none'}; this desktop-agent "
+                         f"reads version {SCHEMA_VERSION}. Refusing to use or change it",
+                         details={**details, "versions": versions})
+    if not _TABLES <= tables:
+        raise AgentError(f"run ledger {path} is missing tables {sorted(_TABLES - tables)}", details=details)
+    return False
+
+
+def _create(db: sqlite3.Connection) -> None:
+    for statement in filter(str.strip, _SCHEMA.split(";")):
+        db.execute(statement)
+    if db.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 0:
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

@@ -91,10 +91,6 @@ class Checkpoint:
     skipped: tuple[Skipped, ...]
     manifest: Path
 
-    @property
-    def stored_bytes(self) -> int:
-        return sum(e.size for e in self.entries)
-
 
 @_frozen
 class RestoreReport:

@@ -56,9 +56,6 @@ class TextReader:
                 self._engine = RapidOCR(params=params)
             return self._engine
 
-    def warm_up(self) -> None:
-        self._ocr()
-
     def read(self, image: np.ndarray) -> list[Element]:
         """TEXT elements of `image` (BGR), one per line or per separated item of a line."""
         if image.size == 0 or min(image.shape[:2]) < 8:

@@ -55,9 +55,6 @@ class Perceiver:
         self._memory: dict[int, _WindowMemory] = {}
         self.last_stats = PerceptionStats(windows=0, reused=0, partial=0, full=0)
 
-    def forget(self) -> None:
-        self._memory.clear()
-
     def perceive(self, frame: Frame, windows: Sequence[Window], *,
                  skip: frozenset[int] = frozenset()) -> Screen:
         """Elements of every window except those in `skip`, which still hide what lies under them."""

@@ -18,13 +18,13 @@ from desktop_agent import reporting
 from desktop_agent.actions import Plan
 from desktop_agent.audit import verify_audit
 from desktop_agent.checkpoint import WorkspaceStore
-from desktop_agent.checkpoint import describe as describe_restore
 from desktop_agent.compose import AgentConfig, brakes, build_perceiver, build_runner
 from desktop_agent.errors import AgentError, GroundingError
 from desktop_agent.grounding import ground
 from desktop_agent.ledger import Ledger, RunRecord, default_path
 from desktop_agent.perception import templates
 from desktop_agent.policy import load_policy
+from desktop_agent.restore import describe as describe_restore, restore
 from desktop_agent.runner import RunFinished, RunOptions
 from desktop_agent.steps import load_task, parse_target, plan_from_steps
 from desktop_agent.stop import StopToken
@@ -211,7 +211,7 @@ def _rollback(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise AgentError(f"no run folder {args.run} (nor {folder})")
     store = WorkspaceStore(folder / "workspace")
-    report = store.restore(store.before_step(args.to), dry_run=args.dry_run)
+    report = restore(store, store.before_step(args.to), dry_run=args.dry_run)
     print(describe_restore(report))
     return EXIT_OK if report.complete else EXIT_FAILED
 

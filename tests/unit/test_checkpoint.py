@@ -13,8 +13,10 @@ from fakes import FakeDesktop
 from test_runner import OK, screen
 
 from desktop_agent import checkpoint as checkpoint_module
+from desktop_agent import restore as restore_module
 from desktop_agent.audit import AuditLog
 from desktop_agent.checkpoint import CheckpointError, WorkspaceStore
+from desktop_agent.restore import restore
 from desktop_agent.cli import main
 from desktop_agent.guard import Guard
 from desktop_agent.policy import load_policy
@@ -79,7 +81,7 @@ def test_restore_puts_the_tree_back_byte_identical_with_modes(tmp_path):
     mess_up(ws)
     assert tree(ws) != before
 
-    report = store.restore(taken)
+    report = restore(store, taken)
 
     assert tree(ws) == before
     assert report.complete and report.not_restorable == ()
@@ -89,7 +91,7 @@ def test_restore_puts_the_tree_back_byte_identical_with_modes(tmp_path):
             ws / "orders" / "2026" / "b.csv"} <= set(report.restored)
     assert ws / "orders" in report.unchanged
     assert report.bytes_restored >= len(b"order a\n") + 256 * 300
-    assert store.restore(taken).restored == ()  # restoring again: nothing left to do
+    assert restore(store, taken).restored == ()  # restoring again: nothing left to do
 
 
 def test_restore_keeps_a_copy_of_what_it_replaces(tmp_path):
@@ -99,9 +101,9 @@ def test_restore_keeps_a_copy_of_what_it_replaces(tmp_path):
     mess_up(ws)
     messed = tree(ws)
 
-    report = store.restore(taken)
+    report = restore(store, taken)
     undo = next(c for c in store.checkpoints() if c.id == report.undo)
-    store.restore(undo)
+    restore(store, undo)
 
     assert tree(ws) == messed  # the rollback itself lost nothing
 
@@ -157,7 +159,7 @@ def test_files_over_the_size_cap_are_listed_and_reported_not_restorable(tmp_path
 
     (ws / "big").write_bytes(b"changed")
     (ws / "small").write_bytes(b"changed")
-    report = store.restore(taken)
+    report = restore(store, taken)
     assert not report.complete
     assert [p.path for p in report.not_restorable] == [ws / "big"]
     assert (ws / "big").read_bytes() == b"changed"  # left alone, never deleted
@@ -178,9 +180,9 @@ def test_restore_refuses_to_follow_a_symlink_out_of_the_workspace(tmp_path):
     # "orders" becomes a link to a folder outside: restoring must not write through it.
     os.rename(ws / "orders", tmp_path / "orders-aside")
     (ws / "orders").symlink_to(outside)
-    dry = store.restore(taken, dry_run=True)
+    dry = restore(store, taken, dry_run=True)
     assert dry.not_restorable == ()
-    report = store.restore(taken)
+    report = restore(store, taken)
 
     assert tree(outside) == outside_before
     assert (outside / "a.txt").read_bytes() == b"precious, not part of the workspace"
@@ -198,14 +200,14 @@ def test_a_directory_that_stays_a_symlink_is_never_written_through(tmp_path, mon
     taken = store.snapshot([ws], label="step001")
     os.rename(ws / "orders", tmp_path / "orders-aside")
     (ws / "orders").symlink_to(outside)
-    put = checkpoint_module._Plan._put
+    put = restore_module._Plan._put
 
     def put_but_leave_the_link(plan, entry):  # as if replacing the link with a directory failed
         if entry.path != ws / "orders":
             put(plan, entry)
 
-    monkeypatch.setattr(checkpoint_module._Plan, "_put", put_but_leave_the_link)
-    report = store.restore(taken)
+    monkeypatch.setattr(restore_module._Plan, "_put", put_but_leave_the_link)
+    report = restore(store, taken)
 
     assert tree(outside) == outside_before
     refused = {s.path: s.reason for s in report.not_restorable}
@@ -235,7 +237,7 @@ def test_restore_refuses_paths_outside_the_workspace_and_a_moved_workspace(tmp_p
                     entries=tuple(replace(e, path=tmp_path / "link" / e.path.relative_to(tmp_path))
                                   for e in taken.entries))
     (tmp_path / "link").symlink_to(elsewhere)
-    report = store.restore(moved)
+    report = restore(store, moved)
     assert not report.complete and "refused" in report.not_restorable[0].reason
     assert tree(elsewhere) == elsewhere_before
     assert (elsewhere / "ws" / "mine").read_bytes() == b"someone else's"
@@ -249,7 +251,7 @@ def test_dry_run_reports_and_changes_nothing(tmp_path):
     mess_up(ws)
     messed = tree(ws)
 
-    report = store.restore(taken, dry_run=True)
+    report = restore(store, taken, dry_run=True)
 
     assert tree(ws) == messed
     assert report.dry_run and report.undo is None
@@ -264,7 +266,7 @@ def test_a_workspace_path_that_did_not_exist_is_removed_again(tmp_path):
     (target / "sub").mkdir(parents=True)
     (target / "sub" / "f").write_text("made by the task")
 
-    report = store.restore(taken)
+    report = restore(store, taken)
     assert not target.exists() and report.complete and target in report.removed
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import time
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -21,7 +23,9 @@ from desktop_agent.checkpoint import WorkspaceStore
 from desktop_agent.compose import AgentConfig, brakes, build_perceiver, build_runner
 from desktop_agent.errors import AgentError, GroundingError
 from desktop_agent.grounding import ground
+from desktop_agent.jsonable import to_jsonable
 from desktop_agent.ledger import Ledger, RunRecord, default_path
+from desktop_agent.memory import MemoryStore, TaskRecord, default_path as default_memory_path
 from desktop_agent.perception import templates
 from desktop_agent.policy import load_policy
 from desktop_agent.restore import describe as describe_restore, restore
@@ -65,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--find-timeout", type=float, default=3.0, metavar="S",
                      help="seconds to wait for a target to appear (default 3)")
     run.add_argument("--stop-hotkey", default="<ctrl>+<alt>+q", help="global stop hotkey (pynput)")
+    run.add_argument("--no-memory", action="store_true", help="do not record this run in the local memory")
+    run.add_argument("--memory-db", type=Path, help="memory file (default: the user data dir)")
     run.set_defaults(handler=_run)
 
     ground_cmd = commands.add_parser("ground", help="resolve one target and act on nothing")
@@ -91,6 +97,19 @@ def _parser() -> argparse.ArgumentParser:
     rollback.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     rollback.add_argument("--trace-dir", type=Path, default=Path("traces"), help="where run folders are")
     rollback.set_defaults(handler=_rollback)
+    memory = commands.add_parser("memory", help="search, list, show or forget remembered tasks")
+    memory_commands = memory.add_subparsers(dest="memory_command", required=True)
+    for name, helptext in (("search", "tasks matching words, best first"), ("list", "every task"),
+                           ("show", "one task with its runs"), ("forget", "remove a task and its runs")):
+        sub = memory_commands.add_parser(name, help=helptext)
+        if name == "search":
+            sub.add_argument("query")
+            sub.add_argument("--limit", type=int, default=10)
+        elif name in ("show", "forget"):
+            sub.add_argument("id", type=int)
+        sub.add_argument("--json", action="store_true")
+        sub.add_argument("--db", type=Path, help="memory file (default: the user data dir)")
+        sub.set_defaults(handler=_memory)
     for plugin in entry_points(group=COMMAND_PLUGINS):  # e.g. `gui`, registered by the ui package
         plugin.load()(commands)
     return parser
@@ -130,14 +149,89 @@ def _run(args: argparse.Namespace) -> int:
     runner = build_runner(config, stop=stop)
     log = sys.stderr if args.json else sys.stdout
     finished: RunFinished | None = None
+    started = time.monotonic()
     with brakes(stop, runner.senses, hotkey=args.stop_hotkey):
         for event in runner.run(plan):
             reporting.print_event(event, log)
             if isinstance(event, RunFinished):
                 finished = event
+    _remember(args, plan, policy.secret_fields, finished, started)  # hook: record the run in memory
     if args.json:
         print(json.dumps(reporting.run_json(finished), indent=2))
     return EXIT_OK if finished.status is RunStatus.SUCCEEDED else EXIT_FAILED
+
+
+def _remember(args: argparse.Namespace, plan: Plan, secret_fields: re.Pattern[str], finished: RunFinished,
+              started: float) -> None:
+    """Record a finished (not dry) run in the local memory; a memory problem only warns."""
+    if args.dry_run or args.no_memory:
+        return
+    try:
+        with MemoryStore.open(args.memory_db or default_memory_path()) as memory:
+            memory.record_run(plan.name, [step.text for step in plan.steps], finished.results,
+                              status=finished.status, trace_folder=finished.trace,
+                              duration_ms=(time.monotonic() - started) * 1000, secret_fields=secret_fields)
+    except AgentError as exc:
+        print(f"desktop-agent: run not remembered: {exc}", file=sys.stderr)
+
+
+def _memory(args: argparse.Namespace) -> int:
+    """`memory search|list|show|forget` on `--db` (default: the user data dir)."""
+    path = args.db or default_memory_path()
+    if not path.exists():  # reading never creates a memory file
+        if args.memory_command in ("search", "list"):
+            return _print_tasks(args, [], [])
+        raise AgentError(f"no memory file {path}")
+    with MemoryStore.open(path) as memory:
+        match args.memory_command:
+            case "search":
+                matches = memory.search(args.query, limit=args.limit)
+                return _print_tasks(args, [m.task for m in matches], [m.snippet for m in matches])
+            case "list":
+                return _print_tasks(args, memory.tasks(), [])
+            case "show":
+                detail = memory.task(args.id)
+                row = {**_task_row(detail.task), "runs": [to_jsonable(r) for r in detail.runs],
+                       "last_steps": [to_jsonable(s) for s in detail.last_steps]}
+                if args.json:
+                    print(json.dumps(row, indent=2, ensure_ascii=False))
+                    return EXIT_OK
+                _print_tasks(args, [detail.task], [])
+                for step in detail.task.steps:
+                    print(f"    {step}")
+                for run in detail.runs:
+                    print(f"  run {run.id}  {run.status}  {run.duration_ms / 1000:.1f} s  {run.trace_folder}")
+                return EXIT_OK
+            case "forget":
+                removed = memory.forget(args.id)
+                if args.json:
+                    print(json.dumps({"forgotten": args.id, "runs_removed": removed}))
+                else:
+                    print(f"forgot task {args.id} and {removed} run(s)")
+                return EXIT_OK
+    raise AssertionError(args.memory_command)
+
+
+def _task_row(task: TaskRecord) -> dict[str, object]:
+    return {"id": task.id, "name": task.name, "steps": list(task.steps), "created_at": task.created_at,
+            "last_run_at": task.last_run_at, "runs": task.runs, "succeeded": task.succeeded,
+            "success_rate": task.success_rate}
+
+
+def _print_tasks(args: argparse.Namespace, tasks: Sequence[TaskRecord], snippets: Sequence[str]) -> int:
+    rows = [_task_row(task) for task in tasks]
+    for row, snippet in zip(rows, snippets, strict=False):
+        row["snippet"] = snippet
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print("no tasks remembered")
+    for row in rows:
+        rate = "-" if row["success_rate"] is None else f"{row['success_rate']:.0%}"
+        print(f"{row['id']:>4}  {row['name']}  {row['runs']} run(s), {rate} succeeded"
+              + (f"  — {row['snippet']}" if row.get("snippet") else ""))
+    return EXIT_OK
 
 
 def _ground(args: argparse.Namespace) -> int:

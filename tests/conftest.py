@@ -54,6 +54,20 @@ def new_display() -> VirtualDisplay:
         pytest.fail(f"cannot start Xvfb: {exc}", pytrace=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Runs remember themselves in the user's data folder: in tests that is a temporary one (also for
+    the agent processes the tests start), never the real ~/.local/share."""
+    folder = tmp_path_factory.mktemp("xdg-data")
+    previous = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["XDG_DATA_HOME"]
+    else:
+        os.environ["XDG_DATA_HOME"] = previous
+
+
 @pytest.fixture(scope="session")
 def xdisplay() -> Iterator[str]:
     """A fresh Xvfb 1920x1080 for the whole session; yields its name (":N")."""

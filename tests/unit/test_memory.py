@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from desktop_agent import cli
+from desktop_agent.errors import AgentError
+from desktop_agent.ledger import Ledger
+from desktop_agent.memory import SCHEMA_VERSION, MemoryStore, default_path, fts_query
+from desktop_agent.steps import plan_from_steps
+from desktop_agent.types import (Decision, Element, Point, Rect, Role, RunStatus, StepResult, StepStatus,
+                                 Target, Timings, Verdict)
+
+ORDER = ['type "Ada Lovelace" into the field right of "Customer name"', 'click "Submit order"']
+LOGIN = ['type "ada" into the "User" field', 'type "hunter2-zebra" into the field right of "Password"',
+         'click "Log in"']
+
+
+def results(texts: list[str], *, status: StepStatus = StepStatus.SUCCEEDED,
+            label: str = "") -> list[StepResult]:
+    box = Rect(left=10, top=10, width=100, height=20)
+    element = Element(role=Role.FIELD, box=box, label=label)
+    return [StepResult(step=step, status=status, verdict=Verdict(decision=Decision.ALLOW, reason="ok"),
+                       target=Target(box=box, point=Point(x=60, y=20), strategy="text", why="test",
+                                     element=element),
+                       timings=Timings(act_ms=12.0), error=None if status is StepStatus.SUCCEEDED else "boom")
+            for step in plan_from_steps(texts).steps]
+
+
+@pytest.fixture
+def memory(tmp_path: Path):
+    with MemoryStore.open(tmp_path / "memory.sqlite3") as opened:
+        yield opened
+
+
+def record(memory: MemoryStore, name: str, texts: list[str], folder: Path, **kwargs) -> str:
+    status = kwargs.pop("run_status", RunStatus.SUCCEEDED)
+    return memory.record_run(name, texts, results(texts, **kwargs), status=status, trace_folder=folder,
+                             duration_ms=1500)
+
+
+def test_new_file_schema_pragmas_and_mode(tmp_path):
+    path = tmp_path / "sub" / "memory.sqlite3"
+    MemoryStore.open(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert [r[0] for r in db.execute("SELECT version FROM schema_version")] == [SCHEMA_VERSION] == [1]
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    assert {"tasks", "runs", "steps", "tasks_fts"} <= names
+    db.close()
+    with MemoryStore.open(path) as again:  # reopening an existing memory works and keeps it
+        assert again.tasks() == []
+        assert again._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_default_path_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_path() == tmp_path / "desktop-agent" / "memory.sqlite3"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/dir")
+    assert default_path() == Path.home() / ".local" / "share" / "desktop-agent" / "memory.sqlite3"
+
+
+def test_two_runs_of_one_task(memory, tmp_path):
+    record(memory, "Fill in the order", ORDER, tmp_path / "run-1")
+    record(memory, "Fill in the order", ORDER, tmp_path / "run-2", status=StepStatus.FAILED,
+           run_status=RunStatus.FAILED)
+    [task] = memory.tasks()
+    assert (task.name, task.steps, task.runs, task.succeeded, task.success_rate) == (
+        "Fill in the order", tuple(ORDER), 2, 1, 0.5)
+    detail = memory.task(task.id)
+    assert [r.id for r in detail.runs] == ["run-2", "run-1"]
+    assert [(s.step_index, s.action, s.status, s.error, s.verdict, s.total_ms)
+            for s in detail.last_steps] == [
+        (0, "type", "failed", "boom", "allow", 12.0), (1, "click", "failed", "boom", "allow", 12.0)]
+    assert detail.last_steps[0].target_text == 'field right of "Customer name"'
+    record(memory, "Fill in the order", ORDER[:1], tmp_path / "run-3")  # other steps: another task
+    assert len(memory.tasks()) == 2
+
+
+def test_search_ranks_and_escapes(memory, tmp_path):
+    record(memory, "Fill in the order form", ORDER, tmp_path / "a")
+    record(memory, "Log in", LOGIN, tmp_path / "b")
+    record(memory, "Order lunch", ['click "Pizza"'], tmp_path / "c")
+    matches = memory.search("order form")
+    assert matches[0].task.name == "Fill in the order form"
+    assert {m.task.name for m in matches} == {"Fill in the order form", "Order lunch"}
+    assert matches[0].score > matches[1].score
+    assert "[" in matches[0].snippet
+    assert [m.task.name for m in memory.search("Pizza")] == ["Order lunch"]
+    for hostile in ['"order AND (', 'NEAR(order', 'order*', '^"', "name:order", ")(", ""]:
+        memory.search(hostile)  # never an FTS5 syntax error
+    assert {m.task.name for m in memory.search('"order AND (')} == {"Fill in the order form", "Order lunch"}
+    assert memory.search("*") == []
+    assert fts_query('a "b" (c') == '"a" OR "b" OR "c"'
+
+
+def test_forget_removes_task_runs_steps_and_index(memory, tmp_path):
+    record(memory, "Fill in the order form", ORDER, tmp_path / "a")
+    record(memory, "Fill in the order form", ORDER, tmp_path / "b")
+    record(memory, "Log in", LOGIN, tmp_path / "c")
+    order = memory.search("order")[0].task.id
+    assert memory.forget(order) == 2
+    counts = [memory._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+              for table in ("tasks", "runs", "steps")]
+    assert counts == [1, 1, 3]
+    assert memory.search("order") == []
+    with pytest.raises(AgentError, match="no task"):
+        memory.forget(order)
+    with pytest.raises(AgentError, match="no task"):
+        memory.task(order)
+
+
+def test_secret_typed_into_password_field_never_stored(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    with MemoryStore.open(path) as memory:
+        memory.record_run("Log in", LOGIN, results(LOGIN), status=RunStatus.SUCCEEDED,
+                          trace_folder=tmp_path / "r", duration_ms=10)
+        # a field the step names neutrally but whose on-screen label is secret-like
+        steps = ['type "s3cret-pin-77" into the field right of "Code"']
+        memory.record_run("Unlock", steps, results(steps, label="PIN"), status=RunStatus.SUCCEEDED,
+                          trace_folder=tmp_path / "s", duration_ms=10)
+        [login] = [t for t in memory.tasks() if t.name == "Log in"]
+        assert login.steps[1] == 'type "•••" into the field right of "Password"'
+        assert login.steps[0] == LOGIN[0]  # non-secret typing is kept as written
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("memory.sqlite3*"))
+    for secret in ("hunter2-zebra", "s3cret-pin-77"):
+        assert secret.encode() not in blob
+    assert b"Ada" not in blob and b"ada" in blob
+
+
+def test_newer_schema_refused_untouched(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    MemoryStore.open(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE schema_version SET version = 99")
+    db.commit()
+    db.execute("PRAGMA journal_mode=DELETE")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(AgentError) as info:
+        MemoryStore.open(path)
+    assert str(path) in str(info.value) and "99" in str(info.value) and "move it aside" in str(info.value)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["ledger", "other", "garbage"])
+def test_foreign_file_refused_untouched(tmp_path, kind):
+    path = tmp_path / "memory.sqlite3"
+    if kind == "ledger":  # also has a schema_version table at version 1
+        Ledger.open(path).close()
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA journal_mode=DELETE")
+        db.close()
+    elif kind == "other":
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE notes (x)")
+        db.commit()
+        db.close()
+    else:
+        path.write_bytes(b"not a database at all" * 100)
+    before = path.read_bytes()
+    with pytest.raises(AgentError, match="not a desktop-agent memory") as info:
+        MemoryStore.open(path)
+    assert str(path) in str(info.value)
+    assert path.read_bytes() == before
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str]:
+    code = cli.main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_cli_memory_commands(tmp_path, capsys):
+    db = str(tmp_path / "m.sqlite3")
+    assert run_cli(capsys, "memory", "list", "--db", db) == (0, "no tasks remembered\n")
+    assert not Path(db).exists()  # listing never creates a memory
+    with MemoryStore.open(Path(db)) as memory:
+        record(memory, "Fill in the order form", ORDER, tmp_path / "run-1")
+        record(memory, "Log in", LOGIN, tmp_path / "run-2")
+    code, out = run_cli(capsys, "memory", "search", "order form", "--db", db, "--json")
+    found = json.loads(out)
+    assert code == 0 and found[0]["name"] == "Fill in the order form" and found[0]["success_rate"] == 1.0
+    task_id = found[0]["id"]
+    code, out = run_cli(capsys, "memory", "search", '"order AND (', "--db", db)
+    assert code == 0 and "Fill in the order form" in out
+    code, out = run_cli(capsys, "memory", "list", "--db", db, "--json")
+    assert {row["name"] for row in json.loads(out)} == {"Fill in the order form", "Log in"}
+    code, out = run_cli(capsys, "memory", "show", str(task_id), "--db", db, "--json")
+    shown = json.loads(out)
+    assert shown["runs"][0]["id"] == "run-1" and len(shown["last_steps"]) == 2
+    code, out = run_cli(capsys, "memory", "show", str(task_id), "--db", db)
+    assert "run-1" in out and ORDER[1] in out
+    assert run_cli(capsys, "memory", "forget", str(task_id), "--db", db)[0] == 0
+    assert run_cli(capsys, "memory", "show", str(task_id), "--db", db)[0] == cli.EXIT_BAD_INPUT
+    code, out = run_cli(capsys, "memory", "list", "--db", db, "--json")
+    assert [row["name"] for row in json.loads(out)] == ["Log in"]
+
+
+def test_cli_run_records_in_memory(tmp_path, monkeypatch, capsys):
+    """The `run` hook records a finished run; --no-memory and --dry-run record nothing."""
+    from desktop_agent.runner import RunFinished
+
+    class FakeRunner:
+        senses = None
+
+        def run(self, plan):
+            texts = [step.text for step in plan.steps]
+            yield RunFinished(status=RunStatus.SUCCEEDED, results=tuple(results(texts)),
+                              trace=tmp_path / "traces" / "20260101-run", report=tmp_path / "report.html")
+
+    monkeypatch.setattr(cli, "build_runner", lambda config, stop: FakeRunner())
+    monkeypatch.setattr(cli, "brakes", lambda *a, **k: _null())
+    monkeypatch.setattr(cli.sys, "stdin", io.StringIO())
+    db = tmp_path / "m.sqlite3"
+    base = ["run", "--step", 'click "Submit order"', "--trace-dir", str(tmp_path / "traces"),
+            "--memory-db", str(db)]
+    assert cli.main([*base, "--no-memory"]) == 0
+    assert not db.exists()
+    assert cli.main(base) == 0
+    with MemoryStore.open(db) as memory:
+        [task] = memory.tasks()
+        assert task.steps == ('click "Submit order"',)
+        assert [r.id for r in memory.task(task.id).runs] == ["20260101-run"]
+    capsys.readouterr()
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import time
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -144,35 +142,20 @@ def _run(args: argparse.Namespace) -> int:
     base_dir = args.task.parent if args.task else Path.cwd()
     config = AgentConfig(policy=policy, trace_root=args.trace_dir, run_name=plan.name,
                          approver=approver, approve_every_step=args.approve,
+                         remember=not args.no_memory, memory_path=args.memory_db,
                          options=RunOptions(dry_run=args.dry_run, find_timeout_s=args.find_timeout,
                                             base_dir=base_dir))
     runner = build_runner(config, stop=stop)
     log = sys.stderr if args.json else sys.stdout
     finished: RunFinished | None = None
-    started = time.monotonic()
     with brakes(stop, runner.senses, hotkey=args.stop_hotkey):
         for event in runner.run(plan):
             reporting.print_event(event, log)
             if isinstance(event, RunFinished):
                 finished = event
-    _remember(args, plan, policy.secret_fields, finished, started)  # hook: record the run in memory
     if args.json:
         print(json.dumps(reporting.run_json(finished), indent=2))
     return EXIT_OK if finished.status is RunStatus.SUCCEEDED else EXIT_FAILED
-
-
-def _remember(args: argparse.Namespace, plan: Plan, secret_fields: re.Pattern[str], finished: RunFinished,
-              started: float) -> None:
-    """Record a finished (not dry) run in the local memory; a memory problem only warns."""
-    if args.dry_run or args.no_memory:
-        return
-    try:
-        with MemoryStore.open(args.memory_db or default_memory_path()) as memory:
-            memory.record_run(plan.name, [step.text for step in plan.steps], finished.results,
-                              status=finished.status, trace_folder=finished.trace,
-                              duration_ms=(time.monotonic() - started) * 1000, secret_fields=secret_fields)
-    except AgentError as exc:
-        print(f"desktop-agent: run not remembered: {exc}", file=sys.stderr)
 
 
 def _memory(args: argparse.Namespace) -> int:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from desktop_agent.actuator import DesktopActuator
 from desktop_agent.audit import AuditLog
+from desktop_agent.errors import AgentError
 from desktop_agent.guard import Approver, Guard
 from desktop_agent.ledger import Ledger, default_path
+from desktop_agent.memory import MemoryStore
 from desktop_agent.perception import templates, widgets
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.perceiver import Perceiver
@@ -37,6 +39,8 @@ class AgentConfig:
     display: str | None = None
     own_pids: frozenset[int] = frozenset({os.getpid()})
     ledger_path: Path | None = None  # default: <trace_root>/ledger.sqlite3
+    remember: bool = True            # record finished (not dry) runs in the local memory
+    memory_path: Path | None = None  # default: memory.default_path() (the user data folder)
 
 
 def build_perceiver(reader: TextReader | None = None) -> Perceiver:
@@ -67,7 +71,18 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
                   own_pids=config.own_pids, keyboard_focus=senses.focused_window, journal=journal)
     return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,
-                  match_template=templates.match_template)
+                  match_template=templates.match_template, memory=_memory(config, trace))
+
+
+def _memory(config: AgentConfig, trace: Trace) -> MemoryStore | None:
+    """The memory a run is recorded in; an unusable memory file is traced, not a reason not to run."""
+    if not config.remember or config.options.dry_run:
+        return None
+    try:
+        return MemoryStore.open(config.memory_path)
+    except AgentError as exc:
+        trace.event("memory_unavailable", error=str(exc))
+        return None
 
 
 @contextmanager

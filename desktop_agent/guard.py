@@ -304,6 +304,11 @@ class Guard:
         return False
 
     # ------------------------------------------------------------ helpers
+    @property
+    def secret_fields(self) -> re.Pattern[str]:
+        """The policy's pattern of field names whose typed text is secret."""
+        return self._policy.secret_fields
+
     def is_secret(self, request: ActionRequest) -> bool:
         """True when the request types into a field the policy calls secret (masked on screen)."""
         return is_secret_entry(self._policy, request)

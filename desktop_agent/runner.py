@@ -22,11 +22,12 @@ from desktop_agent import interactions
 from desktop_agent.actions import (Expect, Launch, MouseClick, Plan, Select, Step, TypeText,
                                    WaitFor, action_name)
 from desktop_agent.checkpoint import WorkspaceStore
-from desktop_agent.errors import (ActionError, CaptureError, GroundingError, StopRequested,
-                                  TaskSyntaxError)
+from desktop_agent.errors import (ActionError, AgentError, CaptureError, GroundingError,
+                                  StopRequested, TaskSyntaxError)
 from desktop_agent.grounding import TemplateMatcher, find_all, ground
 from desktop_agent.guard import Correction, Guard, Permit
 from desktop_agent.interactions import Grounded
+from desktop_agent.memory import MemoryStore
 from desktop_agent.policy import ActionRequest
 from desktop_agent.screen import coords
 from desktop_agent.senses import Look, Senses
@@ -128,7 +129,11 @@ class _StepFailed(Exception):
 class Runner:
     def __init__(self, *, senses: Senses, guard: Guard, stop: StopToken, trace: Trace,
                  options: RunOptions = RunOptions(),
-                 match_template: TemplateMatcher | None = None) -> None:
+                 match_template: TemplateMatcher | None = None,
+                 memory: MemoryStore | None = None) -> None:
+        """`memory`: where a finished run is remembered (none in dry runs; a memory problem is traced
+        and never changes the run's outcome)."""
+        self.memory = memory
         self.senses = senses
         self.guard = guard
         self.stop = stop
@@ -142,6 +147,7 @@ class Runner:
         self.trace.event("run_started", name=plan.name, steps=[s.text for s in plan.steps],
                          dry_run=self.options.dry_run)
         yield RunStarted(name=plan.name, total=len(plan.steps), trace=self.trace.folder)
+        started = time.monotonic()
         results: list[StepResult] = []
         status = RunStatus.SUCCEEDED
         for index, step in enumerate(plan.steps):
@@ -157,6 +163,7 @@ class Runner:
             if result.status in _RUN_STATUS:
                 status = _RUN_STATUS[result.status]
                 break
+        self._remember(plan, status, results, time.monotonic() - started)
         report = self.trace.write_report(title=plan.name, status=status, results=results)
         self.trace.event("run_finished", status=status, report=report)
         self.guard.finish_run(status.value)
@@ -303,6 +310,18 @@ class Runner:
         self.trace.event("correction", index=index, step=step.text, proposed=proposed,
                          correction=correction, corrected_step=fixed.text)
         return fixed
+
+    def _remember(self, plan: Plan, status: RunStatus, results: list[StepResult],
+                  elapsed_s: float) -> None:
+        if self.memory is None or self.options.dry_run:
+            return
+        try:
+            self.memory.record_run(plan.name, [step.text for step in plan.steps], results,
+                                   status=status, trace_folder=self.trace.folder,
+                                   duration_ms=elapsed_s * 1000,
+                                   secret_fields=self.guard.secret_fields)
+        except AgentError as exc:
+            self.trace.event("memory_failed", error=str(exc))
 
     def _mask_if_secret(self, request: ActionRequest) -> None:
         if isinstance(request.action, TypeText) and self.guard.is_secret(request):

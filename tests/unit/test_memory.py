@@ -202,31 +202,32 @@ def test_cli_memory_commands(tmp_path, capsys):
     assert [row["name"] for row in json.loads(out)] == ["Log in"]
 
 
-def test_cli_run_records_in_memory(tmp_path, monkeypatch, capsys):
-    """The `run` hook records a finished run; --no-memory and --dry-run record nothing."""
+def test_cli_run_passes_the_memory_choice_to_the_engine(tmp_path, monkeypatch, capsys):
+    """`run` remembers by default (in --memory-db when given); --no-memory turns it off."""
     from desktop_agent.runner import RunFinished
+
+    configs = []
 
     class FakeRunner:
         senses = None
 
         def run(self, plan):
-            texts = [step.text for step in plan.steps]
-            yield RunFinished(status=RunStatus.SUCCEEDED, results=tuple(results(texts)),
+            yield RunFinished(status=RunStatus.SUCCEEDED, results=(),
                               trace=tmp_path / "traces" / "20260101-run", report=tmp_path / "report.html")
 
-    monkeypatch.setattr(cli, "build_runner", lambda config, stop: FakeRunner())
+    def build(config, stop):
+        configs.append(config)
+        return FakeRunner()
+
+    monkeypatch.setattr(cli, "build_runner", build)
     monkeypatch.setattr(cli, "brakes", lambda *a, **k: _null())
     monkeypatch.setattr(cli.sys, "stdin", io.StringIO())
     db = tmp_path / "m.sqlite3"
     base = ["run", "--step", 'click "Submit order"', "--trace-dir", str(tmp_path / "traces"),
             "--memory-db", str(db)]
     assert cli.main([*base, "--no-memory"]) == 0
-    assert not db.exists()
     assert cli.main(base) == 0
-    with MemoryStore.open(db) as memory:
-        [task] = memory.tasks()
-        assert task.steps == ('click "Submit order"',)
-        assert [r.id for r in memory.task(task.id).runs] == ["20260101-run"]
+    assert [(c.remember, c.memory_path) for c in configs] == [(False, db), (True, db)]
     capsys.readouterr()
 
 

@@ -263,3 +263,22 @@ def test_an_approver_is_shown_a_secret_step_masked(tmp_path):
 
     run(desktop, ['type "hunter2" into the "Password" field'], tmp_path=tmp_path, approver=approver)
     assert shown == ['type "•••" into the "Password" field']
+
+
+def test_a_finished_run_is_remembered_and_a_dry_run_is_not(tmp_path):
+    from desktop_agent.memory import MemoryStore
+
+    with MemoryStore.open(tmp_path / "memory.sqlite3") as memory:
+        for dry_run in (False, True):
+            desktop = FakeDesktop([screen(OK), screen(OK, shade=150)])
+            stop = StopToken()
+            guard = Guard(policy=load_policy(None), actuator=desktop.actuator,
+                          audit=AuditLog(tmp_path / f"audit-{dry_run}.jsonl"), stop=stop,
+                          own_pids=frozenset({999}))
+            runner = Runner(senses=desktop, guard=guard, stop=stop,
+                            trace=Trace(tmp_path / f"trace-{dry_run}"), memory=memory,
+                            options=RunOptions(find_timeout_s=0.2, settle_timeout_s=0.5, dry_run=dry_run))
+            list(runner.run(plan_from_steps(['click "OK"'])))
+        [task] = memory.tasks()
+        assert task.steps == ('click "OK"',)
+        assert [r.id for r in memory.task(task.id).runs] == ["trace-False"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any, Self
 
 from desktop_agent.errors import ActionError, AgentError
 from desktop_agent.jsonable import to_jsonable
+from desktop_agent.private_db import open_private_db
 
 SCHEMA_VERSION = 1
 FILE_NAME = "ledger.sqlite3"
@@ -101,33 +101,8 @@ class Ledger:
         """Open (creating, mode 0600) the ledger at `path`. An existing file must be a ledger of this
         schema version; anything else raises AgentError and the file is left as it was."""
         path = Path(path)
-        existed = path.exists()
-        if not existed:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-        try:
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
-        except sqlite3.Error as exc:
-            raise AgentError(f"cannot open run ledger {path}: {exc}", details={"path": str(path)}) from exc
-        try:
-            fresh = _check_schema(db, path)
-            if existed:
-                os.chmod(path, 0o600)
-            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise AgentError(f"run ledger {path}: cannot switch to WAL mode (got {mode})",
-                                 details={"path": str(path)})
-            db.execute("PRAGMA synchronous=FULL")
-            if fresh:
-                db.execute("BEGIN IMMEDIATE")  # another process may be creating it too
-                _create(db)
-                db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            db.close()
-            raise AgentError(f"cannot open run ledger {path}: {exc}", details={"path": str(path)}) from exc
-        except BaseException:
-            db.close()
-            raise
+        db = open_private_db(path, what="run ledger", check=lambda db: _check_schema(db, path),
+                             setup=_create_if_fresh, pragmas=("synchronous=FULL",))
         return cls(path, db)
 
     def close(self) -> None:
@@ -266,6 +241,13 @@ def _check_schema(db: sqlite3.Connection, path: Path) -> bool:
     if not _TABLES <= tables:
         raise AgentError(f"run ledger {path} is missing tables {sorted(_TABLES - tables)}", details=details)
     return False
+
+
+def _create_if_fresh(db: sqlite3.Connection, fresh: bool) -> None:
+    if fresh:
+        db.execute("BEGIN IMMEDIATE")  # another process may be creating it too
+        _create(db)
+        db.execute("COMMIT")
 
 
 def _create(db: sqlite3.Connection) -> None:

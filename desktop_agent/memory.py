@@ -31,6 +31,7 @@ from typing import Self
 from desktop_agent.actions import (Action, Check, Click, Drag, Expect, Scroll, Select, TypeText,
                                    WaitFor, action_name)
 from desktop_agent.errors import AgentError
+from desktop_agent.private_db import open_private_db
 from desktop_agent.types import RunStatus, StepResult, StepStatus, TargetSpec
 
 FILE_NAME = "memory.sqlite3"
@@ -168,32 +169,9 @@ class MemoryStore:
         must be a memory of this or an older schema version (older ones are migrated); anything else
         raises AgentError and the file is left as it was."""
         path = Path(path) if path is not None else default_path()
-        existed = path.exists()
-        if not existed:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-        try:
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
-        except sqlite3.Error as exc:
-            raise AgentError(f"cannot open memory {path}: {exc}", details={"path": str(path)}) from exc
-        try:
-            version = _check_schema(db, path)
-            if existed:
-                os.chmod(path, 0o600)
-            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise AgentError(f"memory {path}: cannot switch to WAL mode (got {mode})",
-                                 details={"path": str(path)})
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            if version < SCHEMA_VERSION:
-                _migrate(db, path)
-        except sqlite3.Error as exc:
-            db.close()
-            raise AgentError(f"cannot open memory {path}: {exc}", details={"path": str(path)}) from exc
-        except BaseException:
-            db.close()
-            raise
+        db = open_private_db(path, what="memory", check=lambda db: _check_schema(db, path),
+                             setup=_migrate_if_older, pragmas=("synchronous=NORMAL", "foreign_keys=ON"),
+                             parent_mode=0o700)
         return cls(path, db)
 
     def close(self) -> None:
@@ -412,7 +390,12 @@ def _check_schema(db: sqlite3.Connection, path: Path) -> int:
     return versions[0]
 
 
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
+def _migrate_if_older(db: sqlite3.Connection, version: int) -> None:
+    if version < SCHEMA_VERSION:
+        _migrate(db)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
     """Apply the missing migrations in one transaction (another process may be migrating too)."""
     db.execute("BEGIN IMMEDIATE")
     try:

@@ -17,14 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from desktop_agent.errors import ActionError, AgentError
 from desktop_agent.jsonable import to_jsonable
-from desktop_agent.private_db import open_private_db
+from desktop_agent.private_db import PrivateDb, open_private_db
 
 SCHEMA_VERSION = 1
 FILE_NAME = "ledger.sqlite3"
@@ -88,13 +87,8 @@ class ActionRecord:
         return json.loads(self.operation_json)
 
 
-class Ledger:
+class Ledger(PrivateDb):
     """An open ledger file. Use `Ledger.open`."""
-
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
-        self.path = path
-        self._db = connection
-        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
@@ -104,16 +98,6 @@ class Ledger:
         db = open_private_db(path, what="run ledger", check=lambda db: _check_schema(db, path),
                              setup=_create_if_fresh, pragmas=("synchronous=FULL",))
         return cls(path, db)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------ writing
     def start_run(self, run_id: str, name: str, trace_folder: Path) -> None:

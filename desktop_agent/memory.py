@@ -22,16 +22,14 @@ import datetime as dt
 import os
 import re
 import sqlite3
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
 
 from desktop_agent.actions import (Action, Check, Click, Drag, Expect, Scroll, Select, TypeText,
                                    WaitFor, action_name)
 from desktop_agent.errors import AgentError
-from desktop_agent.private_db import open_private_db
+from desktop_agent.private_db import PrivateDb, open_private_db
 from desktop_agent.types import RunStatus, StepResult, StepStatus, TargetSpec
 
 FILE_NAME = "memory.sqlite3"
@@ -155,13 +153,8 @@ class TaskDetail:
         return self.task.success_rate
 
 
-class MemoryStore:
+class MemoryStore(PrivateDb):
     """An open memory file. Use `MemoryStore.open`."""
-
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
-        self.path = path
-        self._db = connection
-        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path | None = None) -> MemoryStore:
@@ -173,16 +166,6 @@ class MemoryStore:
                              setup=_migrate_if_older, pragmas=("synchronous=NORMAL", "foreign_keys=ON"),
                              parent_mode=0o700)
         return cls(path, db)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------ writing
     def record_run(self, name: str, steps: Sequence[str], results: Sequence[StepResult], *,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from desktop_agent.errors import AgentError
 
@@ -49,3 +50,23 @@ def open_private_db(path: Path, *, what: str, check: Callable[[sqlite3.Connectio
         db.close()
         raise
     return db
+
+
+class PrivateDb:
+    """Base of the agent's SQLite stores: one connection, one lock around it, closed by `close`
+    or at the end of a `with` block."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from desktop_agent import cli
-from desktop_agent.demo.display import VirtualDisplay, start_virtual_display
+from desktop_agent.demo.display import VirtualDisplay, end_process, start_virtual_display
 from desktop_agent.errors import AgentError
 from desktop_agent.screen.windows import WindowLister
 from desktop_agent.types import Point, Rect
@@ -155,13 +155,7 @@ class App:
         return Point(x=box.left + dx, y=box.top + dy)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end_process(self.process)
         self._reader.join(5)
         self.process.stdout.close()
 

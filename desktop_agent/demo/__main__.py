@@ -17,7 +17,7 @@ from pathlib import Path
 
 from desktop_agent import reporting
 from desktop_agent.compose import AgentConfig, build_runner
-from desktop_agent.demo.display import start_virtual_display
+from desktop_agent.demo.display import end_process, start_virtual_display
 from desktop_agent.guard import Approval, Proposal
 from desktop_agent.policy import load_policy
 from desktop_agent.runner import RunFinished, RunOptions
@@ -56,7 +56,7 @@ def main() -> int:
             os.environ["DISPLAY"] = display.name
             print(f"started a virtual display {display.name} (Xvfb 1920x1080)")
         app, app_output = launch_sample_app()
-        cleanup.callback(app.terminate)
+        cleanup.callback(end_process, app)
         time.sleep(1.0)  # the runner also waits for its first target; this just avoids a noisy retry
         plan = load_task(TASK)
         config = AgentConfig(policy=load_policy(plan.policy), trace_root=Path("traces"),

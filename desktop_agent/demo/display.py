@@ -10,19 +10,24 @@ from dataclasses import dataclass
 from desktop_agent.errors import AgentError
 
 
+def end_process(process: subprocess.Popen, timeout_s: float = 5.0) -> None:
+    """Terminate `process` if it still runs, and kill it if it hasn't ended after `timeout_s`."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @dataclass(slots=True)
 class VirtualDisplay:
     name: str
     process: subprocess.Popen
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end_process(self.process)
 
     def __enter__(self) -> VirtualDisplay:
         return self

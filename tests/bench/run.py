@@ -20,7 +20,7 @@ from tempfile import TemporaryDirectory
 
 from desktop_agent.compose import AgentConfig, build_runner, build_senses
 from desktop_agent.demo.__main__ import launch_sample_app
-from desktop_agent.demo.display import display_env, start_virtual_display
+from desktop_agent.demo.display import display_env, end_process, start_virtual_display
 from desktop_agent.policy import load_policy
 from desktop_agent.runner import RunOptions, StepFinished, StepStarted
 from desktop_agent.steps import plan_from_steps
@@ -102,9 +102,8 @@ def main() -> int:
                     ours["step"].append(step_ms)
             single_capture = _time_captures(senses)
         finally:
-            app.terminate()
-            for process in others:
-                process.terminate()
+            for process in (app, *others):
+                end_process(process)
     baseline = {p: list(ours[p]) for p in PHASES}
     baseline["perceive"] = baseline_perceive
     baseline["step"] = [sum(baseline[p][i] for p in PHASES) for i in range(len(baseline_perceive))]

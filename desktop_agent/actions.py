@@ -161,6 +161,7 @@ class Plan:
     policy: Path | None = None
     workspace: tuple[Path, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
+    assets: Path | None = None  # a recording's fallback locators (see locators.py)
 
 
 # ---------------------------------------------------------------- operations

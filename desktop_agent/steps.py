@@ -319,4 +319,4 @@ def load_task(path: Path, *, params: Mapping[str, str] | None = None) -> Plan:
     AgentError."""
     task = task_file.read_task(path, params=params)
     return Plan(name=task.name, steps=tuple(_parse(line) for line in task.steps), policy=task.policy,
-                workspace=task.workspace, params=task.params)
+                workspace=task.workspace, params=task.params, assets=task.assets)

@@ -19,7 +19,7 @@ import yaml
 from desktop_agent.errors import AgentError, SourceLocation, TaskSyntaxError
 from desktop_agent.phrases import Line, did_you_mean, is_blank
 
-_TASK_KEYS = ("name", "steps", "policy", "workspace", "params")
+_TASK_KEYS = ("name", "steps", "policy", "workspace", "params", "assets")
 _STR_TAG, _NULL_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
 _PARAM_NAME_RE = re.compile(r"[A-Za-z_][\w-]*")
 
@@ -33,11 +33,12 @@ class TaskSource:
     policy: Path | None = None
     workspace: tuple[Path, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
+    assets: Path | None = None  # a recording's folder of fallback locators (see locators.py)
 
 
 def read_task(path: Path, *, params: Mapping[str, str] | None = None) -> TaskSource:
-    """Read `name`, `steps` (required), `policy`, `workspace`, `params` (optional); `params` given here
-    override the file's."""
+    """Read `name`, `steps` (required), `policy`, `workspace`, `params`, `assets` (optional); `params`
+    given here override the file's."""
     try:
         content = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -49,7 +50,8 @@ def read_task(path: Path, *, params: Mapping[str, str] | None = None) -> TaskSou
     return TaskSource(name=task.name(fields["name"]), steps=task.steps(fields["steps"], merged),
                       policy=task.path_of(fields["policy"], '"policy"') if "policy" in fields else None,
                       workspace=task.paths(fields["workspace"]) if "workspace" in fields else (),
-                      params=merged)
+                      params=merged,
+                      assets=task.path_of(fields["assets"], '"assets"') if "assets" in fields else None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,7 +164,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 def dump_task(*, name: str, steps: Sequence[str], params: Mapping[str, str] | None = None,
-              policy: Path | None = None, workspace: Sequence[Path] = (), base: Path | None = None) -> str:
+              policy: Path | None = None, workspace: Sequence[Path] = (), assets: Path | None = None,
+              base: Path | None = None) -> str:
     """The YAML text of a task file. Blank steps are dropped; `#` comment steps are kept (quoted) and
     skipped by the reader. Paths inside `base` (the file's folder) are written relative to it.
     Raises ValueError for what `read_task` would refuse: an empty name, no steps, a bad parameter name."""
@@ -181,16 +184,18 @@ def dump_task(*, name: str, steps: Sequence[str], params: Mapping[str, str] | No
         data["policy"] = _relative(policy, base)
     if workspace:
         data["workspace"] = [_relative(p, base) for p in workspace]
+    if assets is not None:
+        data["assets"] = _relative(assets, base)
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=float("inf"),
                      default_flow_style=False)
 
 
 def save_task(path: Path, *, name: str, steps: Sequence[str], params: Mapping[str, str] | None = None,
-              policy: Path | None = None, workspace: Sequence[Path] = ()) -> None:
+              policy: Path | None = None, workspace: Sequence[Path] = (), assets: Path | None = None) -> None:
     """Write a task file atomically (a temporary file in the same folder, then a rename): readers see the
     old file or the new one, never half of it. Keeps an existing file's permissions."""
     text = dump_task(name=name, steps=steps, params=params, policy=policy, workspace=workspace,
-                     base=path.absolute().parent)
+                     assets=assets, base=path.absolute().parent)
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     fd, temp = tempfile.mkstemp(dir=path.absolute().parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

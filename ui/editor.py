@@ -39,6 +39,7 @@ class TaskEditor(QWidget):
         self._path: Path | None = None
         self._policy: Path | None = None
         self._workspace: tuple[Path, ...] = ()
+        self._assets: Path | None = None
         self._values: dict[str, str] = {}
         self._load_error = ""
         self._valid: bool | None = None
@@ -54,7 +55,7 @@ class TaskEditor(QWidget):
     def set_task(self, *, name: str, steps: Sequence[str], params: Mapping[str, str] | None = None) -> None:
         """Start a new, unsaved task (no path, no policy or workspace); not marked modified."""
         self._fill(name=name, steps=steps, params=params or {})
-        self._path, self._policy, self._workspace = None, None, ()
+        self._path, self._policy, self._workspace, self._assets = None, None, (), None
         self._refresh()
 
     def open_file(self, path: Path) -> None:
@@ -70,7 +71,7 @@ class TaskEditor(QWidget):
             self._refresh()
             return
         self._fill(name=task.name, steps=steps, params=task.params)
-        self._path, self._policy, self._workspace = path, task.policy, task.workspace
+        self._path, self._policy, self._workspace, self._assets = path, task.policy, task.workspace, task.assets
         self._refresh()
 
     def save_file(self, path: Path | None = None) -> Path:
@@ -83,7 +84,7 @@ class TaskEditor(QWidget):
         if not self._name.text().strip():
             self._name.setText(target.stem)
         task_file.save_task(target, name=self._name.text(), steps=self._lines(), params=self._filled(),
-                            policy=self._policy, workspace=self._workspace)
+                            policy=self._policy, workspace=self._workspace, assets=self._assets)
         self._path, self._saved = target, self._snapshot()
         self._edited()
         return target
@@ -97,7 +98,8 @@ class TaskEditor(QWidget):
         steps = tuple(parse_step(text, line=n, source=self._source(), params=values)
                       for n, text in enumerate(self._lines(), start=1) if not is_blank(text))
         name = self._name.text().strip() or (self._path.stem if self._path else "untitled")
-        return Plan(name=name, steps=steps, policy=self._policy, workspace=self._workspace, params=values)
+        return Plan(name=name, steps=steps, policy=self._policy, workspace=self._workspace, params=values,
+                    assets=self._assets)
 
     def errors(self) -> list[TaskSyntaxError]:
         """Every problem of the current text, in line order (a failed open_file is not one of them)."""

@@ -384,7 +384,7 @@ def test_yaml_syntax_error_mid_file(tmp_path):
      'put each step on its own line starting with "- "'),
     ("name: t\nstep: [click OK]\n", 'unknown key "step"', 2, 1, 'did you mean "steps"?'),
     ("name: t\nsteps: [click OK]\ncolour: red\n", 'unknown key "colour"', 3, 1,
-     "known keys: name, steps, policy, workspace, params"),
+     "known keys: name, steps, policy, workspace, params, assets"),
     ("name: [a]\nsteps: [click OK]\n", '"name" must be a string', 1, 7, ""),
     ("name: t\nsteps:\n  - click: OK\n", "a step must be a string", 3, 5,
      'quote the whole step if it contains ": "'),

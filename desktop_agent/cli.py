@@ -58,18 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("task", nargs="?", type=Path, help="task file (YAML)")
     run.add_argument("--step", action="append", default=[], metavar="TEXT",
                      help='one step, e.g. --step \'click "OK"\' (repeatable)')
-    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    run.add_argument("--approve", action="store_true", help="ask before every step")
-    run.add_argument("--policy", type=Path, help="policy file (default: the shipped policy)")
-    run.add_argument("--dry-run", action="store_true", help="ground and annotate, act on nothing")
-    run.add_argument("--json", action="store_true", help="print one JSON object at the end")
-    run.add_argument("--trace-dir", type=Path, default=Path("traces"), help="where run folders go")
-    run.add_argument("--find-timeout", type=float, default=3.0, metavar="S",
-                     help="seconds to wait for a target to appear (default 3)")
-    run.add_argument("--stop-hotkey", default="<ctrl>+<alt>+q", help="global stop hotkey (pynput)")
-    run.add_argument("--no-memory", action="store_true", help="do not record this run in the local memory")
-    run.add_argument("--memory-db", type=Path, help="memory file (default: the user data dir)")
-    run.set_defaults(handler=_run)
+    _run_arguments(run)
+    replay = commands.add_parser("replay", help="replay a recorded task: every target found again, "
+                                                "with the recording's locators as fallbacks")
+    replay.add_argument("task", type=Path, help="task file written by `desktop-agent record`")
+    replay.add_argument("--speed", type=float, default=1.0, metavar="FACTOR",
+                        help="below 1 gives a slow application more time to show targets and settle "
+                             "(0.5: twice the time); default 1")
+    replay.set_defaults(step=[])
+    _run_arguments(replay)
 
     ground_cmd = commands.add_parser("ground", help="resolve one target and act on nothing")
     ground_cmd.add_argument("target", help='e.g. \'the field right of "Name"\'')
@@ -113,6 +110,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--approve", action="store_true", help="ask before every step")
+    parser.add_argument("--policy", type=Path, help="policy file (default: the shipped policy)")
+    parser.add_argument("--dry-run", action="store_true", help="ground and annotate, act on nothing")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.add_argument("--trace-dir", type=Path, default=Path("traces"), help="where run folders go")
+    parser.add_argument("--find-timeout", type=float, default=3.0, metavar="S",
+                        help="seconds to wait for a target to appear (default 3)")
+    parser.add_argument("--stop-hotkey", default="<ctrl>+<alt>+q", help="global stop hotkey (pynput)")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="do not record this run in the local memory")
+    parser.add_argument("--memory-db", type=Path, help="memory file (default: the user data dir)")
+    parser.set_defaults(handler=_run)
+
+
 def _plan(args: argparse.Namespace) -> Plan:
     params = dict(_param(p) for p in args.param)
     if args.task and args.step:
@@ -124,6 +137,13 @@ def _plan(args: argparse.Namespace) -> Plan:
     else:
         raise AgentError("nothing to run: give a task file or at least one --step")
     return plan
+
+
+def _speed(args: argparse.Namespace) -> float:
+    speed = getattr(args, "speed", 1.0)
+    if not 0.05 <= speed <= 20:
+        raise AgentError(f"--speed must be between 0.05 and 20, got {speed:g}")
+    return speed
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -140,10 +160,12 @@ def _run(args: argparse.Namespace) -> int:
     interactive = args.approve or sys.stdin.isatty()
     approver = reporting.terminal_approver(sys.stdin, sys.stderr) if interactive else None
     base_dir = args.task.parent if args.task else Path.cwd()
+    slowness = 1 / _speed(args)
     config = AgentConfig(policy=policy, trace_root=args.trace_dir, run_name=plan.name,
                          approver=approver, approve_every_step=args.approve,
-                         remember=not args.no_memory, memory_path=args.memory_db,
-                         options=RunOptions(dry_run=args.dry_run, find_timeout_s=args.find_timeout,
+                         remember=not args.no_memory, memory_path=args.memory_db, assets=plan.assets,
+                         options=RunOptions(dry_run=args.dry_run, find_timeout_s=args.find_timeout * slowness,
+                                            settle_timeout_s=RunOptions().settle_timeout_s * slowness,
                                             base_dir=base_dir))
     runner = build_runner(config, stop=stop)
     log = sys.stderr if args.json else sys.stdout

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from desktop_agent.actuator import DesktopActuator
 from desktop_agent.audit import AuditLog
+from desktop_agent.cascade import Grounder, ReplayGrounder, plain_grounder
 from desktop_agent.errors import AgentError
 from desktop_agent.guard import Approver, Guard
 from desktop_agent.ledger import Ledger, default_path
+from desktop_agent.locators import load_locators
 from desktop_agent.memory import MemoryStore
 from desktop_agent.perception import templates, widgets
 from desktop_agent.perception.ocr import TextReader
@@ -41,6 +43,7 @@ class AgentConfig:
     ledger_path: Path | None = None  # default: <trace_root>/ledger.sqlite3
     remember: bool = True            # record finished (not dry) runs in the local memory
     memory_path: Path | None = None  # default: memory.default_path() (the user data folder)
+    assets: Path | None = None       # a recording's fallback locators for the task's targets
 
 
 def build_perceiver(reader: TextReader | None = None) -> Perceiver:
@@ -56,6 +59,7 @@ def build_senses(*, display: str | None = None, own_pids: frozenset[int] = froze
 
 def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None = None) -> Runner:
     senses = senses or build_senses(display=config.display, own_pids=config.own_pids)
+    grounder = build_grounder(config)  # a malformed recording stops the run before anything is made
     # Opened before the trace folder exists, so a foreign ledger file stops the run with nothing made.
     # A dry run acts on nothing, so it has nothing to account for after a crash.
     ledger = None if config.options.dry_run else Ledger.open(
@@ -71,7 +75,16 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
                   own_pids=config.own_pids, keyboard_focus=senses.focused_window, journal=journal)
     return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,
-                  match_template=templates.match_template, memory=_memory(config, trace))
+                  grounder=grounder, memory=_memory(config, trace))
+
+
+def build_grounder(config: AgentConfig) -> Grounder:
+    """By the targets' words; with a recording's assets, its locators after the words."""
+    words = plain_grounder(templates.match_template, config.options.base_dir)
+    if config.assets is None:
+        return words
+    return ReplayGrounder(locators=load_locators(config.assets), assets=config.assets, words=words,
+                          match_template=templates.match_template)
 
 
 def _memory(config: AgentConfig, trace: Trace) -> MemoryStore | None:

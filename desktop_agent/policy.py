@@ -15,6 +15,8 @@ Pure: `evaluate` does no I/O; only `load_policy` reads a file. The schema (YAML,
         actions: [type]         # names from actions.action_name(); omitted = every action
         target_role: field      # types.Role value of the grounded element
         target_text: '<regex>'  # searched in the element's text and label and in the text the step named
+        target_strategy: '<regex>'  # searched in how the target was found (Target.strategy, e.g.
+                                #   "recorded-point": only where a recording saw it)
         window_title: '<regex>' # searched in Window.title
         window_class: '<regex>' # searched in Window.wm_class
         text: '<regex>'         # searched in what the action enters: typed text, launch command line, option
@@ -51,8 +53,8 @@ _KEY_ALIASES = {"control": "ctrl", "ctl": "ctrl", "ctrlleft": "ctrl", "ctrlright
                 "win": "super", "winleft": "super", "winright": "super", "meta": "super", "cmd": "super",
                 "command": "super", "del": "delete", "return": "enter", "esc": "escape"}
 _TOP_KEYS = frozenset({"version", "default", "limits", "secret_fields", "windows", "rules"})
-_RULE_KEYS = frozenset({"decision", "reason", "actions", "target_role", "target_text", "window_title",
-                        "window_class", "text", "keys", "secret"})
+_RULE_KEYS = frozenset({"decision", "reason", "actions", "target_role", "target_text", "target_strategy",
+                        "window_title", "window_class", "text", "keys", "secret"})
 
 
 @_frozen
@@ -88,6 +90,7 @@ class Rule:
     actions: frozenset[str] = frozenset()  # empty = every action
     target_role: Role | None = None
     target_text: re.Pattern[str] | None = None
+    target_strategy: re.Pattern[str] | None = None
     window_title: re.Pattern[str] | None = None
     window_class: re.Pattern[str] | None = None
     text: re.Pattern[str] | None = None
@@ -166,6 +169,7 @@ def _rule_matches(policy: Policy, rule: Rule, request: ActionRequest) -> bool:
     return ((not rule.actions or action_name(action) in rule.actions)
             and (rule.target_role is None or (element is not None and element.role is rule.target_role))
             and _search_any(rule.target_text, _target_texts(element, action))
+            and _search_any(rule.target_strategy, (request.target.strategy,) if request.target else ())
             and _search_any(rule.window_title, (window.title,) if window else ())
             and _search_any(rule.window_class, (window.wm_class,) if window else ())
             and _search_any(rule.text, _entered_text(action))
@@ -323,6 +327,7 @@ def _rule(value: object, where: str) -> Rule:
                                                                         f"{where}.actions")),
                 target_role=_role(data.get("target_role"), f"{where}.target_role"),
                 target_text=_optional_regex(data, "target_text", where),
+                target_strategy=_optional_regex(data, "target_strategy", where),
                 window_title=_optional_regex(data, "window_title", where),
                 window_class=_optional_regex(data, "window_class", where),
                 text=_optional_regex(data, "text", where),

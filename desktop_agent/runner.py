@@ -24,7 +24,8 @@ from desktop_agent.actions import (Expect, Launch, MouseClick, Plan, Select, Ste
 from desktop_agent.checkpoint import WorkspaceStore
 from desktop_agent.errors import (ActionError, AgentError, CaptureError, GroundingError,
                                   StopRequested, TaskSyntaxError)
-from desktop_agent.grounding import TemplateMatcher, find_all, ground
+from desktop_agent.cascade import Grounder, plain_grounder
+from desktop_agent.grounding import TemplateMatcher, find_all
 from desktop_agent.guard import Correction, Guard, Permit
 from desktop_agent.interactions import Grounded
 from desktop_agent.memory import MemoryStore
@@ -89,6 +90,7 @@ class RunFinished:
 
 Event = RunStarted | StepStarted | StepGrounded | StepFinished | RunFinished
 
+_STABLE_GAP_S = 0.02  # between the two captures a target must hold still across (about a frame or two)
 _SHOT_MARGIN = 24  # points of context around the target's window in step screenshots
 _RUN_STATUS = {StepStatus.FAILED: RunStatus.FAILED, StepStatus.DENIED: RunStatus.DENIED,
                StepStatus.STOPPED: RunStatus.STOPPED}
@@ -126,20 +128,26 @@ class _StepFailed(Exception):
         self.status, self.message, self.target = status, message, target
 
 
+def _same_place(a: Target, b: Target, tolerance: int = 2) -> bool:
+    return abs(a.point.x - b.point.x) <= tolerance and abs(a.point.y - b.point.y) <= tolerance
+
+
 class Runner:
     def __init__(self, *, senses: Senses, guard: Guard, stop: StopToken, trace: Trace,
                  options: RunOptions = RunOptions(),
                  match_template: TemplateMatcher | None = None,
+                 grounder: Grounder | None = None,
                  memory: MemoryStore | None = None) -> None:
-        """`memory`: where a finished run is remembered (none in dry runs; a memory problem is traced
-        and never changes the run's outcome)."""
+        """`grounder`: how targets are found (default: by their words, see cascade.py); `memory`: where
+        a finished run is remembered (none in dry runs; a memory problem is traced and never changes
+        the run's outcome)."""
         self.memory = memory
         self.senses = senses
         self.guard = guard
         self.stop = stop
         self.trace = trace
         self.options = options
-        self.match_template = match_template
+        self.grounder = grounder or plain_grounder(match_template, options.base_dir)
 
     def run(self, plan: Plan) -> Iterator[Event]:
         for step in plan.steps:  # known secrets are masked before the first line is written
@@ -206,11 +214,11 @@ class Runner:
                  attempt: int) -> Iterator[Event]:
         action = step.action
         if isinstance(action, (WaitFor, Expect)):
-            return self._observe(step, clock, looks)
+            return self._observe(index, step, clock, looks)
         self.guard.start_step(index)
         look, grounded = (None, Grounded(targets=()))
         if interactions.target_specs(action):
-            look, grounded = self._find(step, clock, looks)
+            look, grounded = self._find(index, step, clock, looks)
         screenshot = self._shoot(index, step, look, grounded.main, "proposed")
         yield StepGrounded(index=index, step=step, target=grounded.main, screenshot=screenshot,
                            screen=look.screen if look else None)
@@ -333,31 +341,38 @@ class Runner:
         looks.append(look)
         return look
 
-    def _find(self, step: Step, clock: _Clock, looks: list[Look]) -> tuple[Look, Grounded]:
-        """Ground every target of the step, waiting up to `find_timeout_s` for them to appear (a
-        blank screen — a program still starting — counts as "not yet"; at the deadline it fails)."""
+    def _find(self, index: int, step: Step, clock: _Clock,
+              looks: list[Look]) -> tuple[Look, Grounded]:
+        """Ground every target of the step on two captures in a row and accept them only when they
+        are in the same place on both (visible, unique and stable, like an actionability check),
+        waiting up to `find_timeout_s` (a blank screen — a program still starting — counts as "not
+        yet"; at the deadline it fails with the last reason)."""
         deadline = time.monotonic() + self.options.find_timeout_s
+        previous: tuple[Target, ...] = ()
         while True:
             self.stop.raise_if_requested()
             try:
                 look = self._look(looks)
                 started = time.perf_counter()
                 try:
-                    targets = tuple(self._ground(spec, look) for spec in
+                    targets = tuple(self._ground(spec, look, index) for spec in
                                     interactions.target_specs(step.action))
                 finally:
                     clock.add("ground", started)
-                return look, Grounded(targets=targets)
+                if previous and all(_same_place(a, b) for a, b in zip(previous, targets)):
+                    return look, Grounded(targets=targets)
+                problem = (f"{targets[0].why} kept moving" if previous else "")
+                previous = targets
             except (GroundingError, CaptureError) as exc:
-                if time.monotonic() >= deadline:
-                    raise _StepFailed(StepStatus.FAILED, str(exc)) from exc
-            time.sleep(0.1)
+                problem, previous = str(exc), ()
+            if time.monotonic() >= deadline:
+                raise _StepFailed(StepStatus.FAILED, problem or "the target was seen only once")
+            time.sleep(_STABLE_GAP_S if previous else 0.1)
 
-    def _ground(self, spec, look: Look) -> Target:
-        return ground(spec, look.screen, match_template=self.match_template,
-                      base_dir=self.options.base_dir)
+    def _ground(self, spec: TargetSpec, look: Look, index: int) -> Target:
+        return self.grounder(spec, look.screen, index + 1)
 
-    def _observe(self, step: Step, clock: _Clock, looks: list[Look]) -> StepResult:
+    def _observe(self, index: int, step: Step, clock: _Clock, looks: list[Look]) -> StepResult:
         """`wait for` and `expect`: poll the screen, no side effect. An empty screen is a fine answer
         to "has it vanished?" (its window closed) and never one to "has it appeared?"."""
         action = step.action
@@ -366,7 +381,7 @@ class Runner:
         deadline = time.monotonic() + timeout
         while True:
             self.stop.raise_if_requested()
-            target, problem = self._seek(action.target, clock, looks, allow_blank=not appear)
+            target, problem = self._seek(index, action.target, clock, looks, allow_blank=not appear)
             if (target is not None) == appear:
                 return StepResult(step=step, status=StepStatus.SUCCEEDED, target=target, verified=True)
             if self.options.dry_run:  # nothing acted, so what earlier steps would change can't show
@@ -380,7 +395,7 @@ class Runner:
                 return StepResult(step=step, status=StepStatus.FAILED, target=target, error=message)
             time.sleep(0.15)
 
-    def _seek(self, spec: TargetSpec, clock: _Clock, looks: list[Look], *,
+    def _seek(self, index: int, spec: TargetSpec, clock: _Clock, looks: list[Look], *,
               allow_blank: bool) -> tuple[Target | None, str]:
         """One look for `spec`: the target, or None and why not (a blank screen is "not yet")."""
         try:
@@ -389,7 +404,7 @@ class Runner:
             return None, str(exc)
         started = time.perf_counter()
         try:
-            return self._ground(spec, look), ""
+            return self._ground(spec, look, index), ""
         except GroundingError as exc:
             return None, str(exc)
         finally:

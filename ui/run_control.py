@@ -74,6 +74,7 @@ class RunControl(QObject):
         approver = GuiApprover()
         runner = self._factory(AgentConfig(policy=policy, trace_root=trace_root, run_name=plan.name,
                                            approver=approver, approve_every_step=mode.approve_every_step,
+                                           assets=plan.assets,
                                            options=RunOptions(dry_run=mode.dry_run, base_dir=base_dir)))
         worker = RunWorker(runner, plan, approver=approver,
                            brakes=functools.partial(self._brakes, runner, hotkey))

@@ -155,16 +155,18 @@ class Guard:
         self._step_index = index
         self._record("step", number=self._steps)
 
-    def authorize(self, request: ActionRequest, *, screenshot: Path | None = None) -> Authorization:
+    def authorize(self, request: ActionRequest, *, screenshot: Path | None = None,
+                  ask_because: str | None = None) -> Authorization:
         """Decide on `request`. The returned permit covers every operation of this one request (a click
-        then the typing) until the next authorize call, which supersedes it."""
+        then the typing) until the next authorize call, which supersedes it. `ask_because`: a person must
+        approve this one whatever the policy allows (with nobody to ask, the run stops)."""
         self._permit = None
         secret = self._note_secret(request)
         self._check_stop("authorize", request=request)
         verdict = self._verdict(request)
         answer = None
         if verdict.decision is not Decision.DENY:
-            answer = self._approval(request, verdict, screenshot)
+            answer = self._approval(request, verdict, screenshot, ask_because)
         correction = answer if isinstance(answer, Correction) else None
         approval = None if correction else answer
         permit = None
@@ -208,17 +210,19 @@ class Guard:
                            reason=f"rate limit reached: {rate} actions in the last minute")
         return None
 
-    def _approval(self, request: ActionRequest, verdict: Verdict,
-                  screenshot: Path | None) -> Approval | Correction | None:
-        if verdict.decision is Decision.CONFIRM:
+    def _approval(self, request: ActionRequest, verdict: Verdict, screenshot: Path | None,
+                  ask_because: str | None) -> Approval | Correction | None:
+        if ask_because is not None:
+            why = ask_because
+        elif verdict.decision is Decision.CONFIRM:
             why = f"the policy asks for confirmation: {verdict.reason}"
         elif self._approve_every_step:
             why = "every step needs approval"
         else:
             return None
         if self._approver is None:
-            self._halt(f"{verdict.reason}: needs confirmation and nobody is there to approve it",
-                       request=request, verdict=verdict)
+            self._halt(f"{ask_because or verdict.reason}: needs confirmation and nobody is there to "
+                       "approve it", request=request, verdict=verdict)
         proposal = Proposal(request=request, verdict=verdict, screenshot=screenshot,
                             reason_for_asking=why, secret=self.is_secret(request))
         self._record("proposal", proposal=proposal)

@@ -54,6 +54,12 @@ def retry_safe(action: Action) -> bool:
     return not (isinstance(action, TypeText) and action.target is None)
 
 
+def state_on_screen(action: Action) -> bool:
+    """The action's whole effect is a state the screen shows (a field's text, a box ticked, an option
+    chosen), so whether it already happened can be read off the screen and doing it again is harmless."""
+    return isinstance(action, (Check, Select)) or (isinstance(action, TypeText) and action.target is not None)
+
+
 def operations(action: Action, grounded: Grounded, *, retry: bool = False) -> tuple[Operation, ...]:
     """Operations for everything but the second half of a Select (its option is grounded after the
     combo opens; see `option_spec`). `retry`: a first attempt failed its check, so text it may have

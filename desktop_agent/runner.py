@@ -149,22 +149,26 @@ class Runner:
         self.options = options
         self.grounder = grounder or plain_grounder(match_template, options.base_dir)
 
-    def run(self, plan: Plan) -> Iterator[Event]:
+    def run(self, plan: Plan, *, start: int = 0, unsure: bool = False) -> Iterator[Event]:
+        """Run `plan`, or resume an interrupted run of it: `start` is the first step to run (the ones
+        before it finished earlier); `unsure`: that step's last action may or may not have happened.
+        Then a state the screen shows (typed text, a tick, an option) is checked before anything acts,
+        and any other action needs a person's approval — it is never repeated blindly."""
         for step in plan.steps:  # known secrets are masked before the first line is written
             self._mask_if_secret(ActionRequest(action=step.action, target=None, window=None))
         self.trace.event("run_started", name=plan.name, steps=[s.text for s in plan.steps],
-                         dry_run=self.options.dry_run)
+                         dry_run=self.options.dry_run, start=start, unsure=unsure)
         yield RunStarted(name=plan.name, total=len(plan.steps), trace=self.trace.folder)
         started = time.monotonic()
         results: list[StepResult] = []
         status = RunStatus.SUCCEEDED
-        for index, step in enumerate(plan.steps):
+        for index, step in enumerate(plan.steps[start:], start):
             if self.stop.requested:
                 status = RunStatus.STOPPED
                 break
             yield StepStarted(index=index, step=step)
             self._checkpoint(plan, index, step)
-            result = yield from self._run_step(index, step)
+            result = yield from self._run_step(index, step, unsure=unsure and index == start)
             results.append(result)
             self.trace.event("step_finished", index=index, result=result)
             yield StepFinished(index=index, result=result)
@@ -186,13 +190,14 @@ class Runner:
                              skipped=[s.path for s in taken.skipped])
 
     # ------------------------------------------------------------ one step
-    def _run_step(self, index: int, step: Step) -> Iterator[Event]:
+    def _run_step(self, index: int, step: Step, *, unsure: bool = False) -> Iterator[Event]:
         attempts = 0
         while True:
             attempts += 1
             clock, looks = _Clock(), []
             try:
-                result = yield from self._attempt(index, step, clock, looks, attempts)
+                result = yield from self._attempt(index, step, clock, looks, attempts,
+                                                  unsure=unsure and attempts == 1)
             except _Corrected as corrected:
                 step, attempts = corrected.step, 0
                 continue
@@ -211,7 +216,7 @@ class Runner:
             self.trace.event("retry", index=index, reason=result.error)
 
     def _attempt(self, index: int, step: Step, clock: _Clock, looks: list[Look],
-                 attempt: int) -> Iterator[Event]:
+                 attempt: int, *, unsure: bool = False) -> Iterator[Event]:
         action = step.action
         if isinstance(action, (WaitFor, Expect)):
             return self._observe(index, step, clock, looks)
@@ -232,8 +237,19 @@ class Runner:
             verdict = self.guard.preview(request)
             return StepResult(step=step, status=StepStatus.SUCCEEDED, target=grounded.main,
                               verdict=verdict, screenshot=screenshot)
+        ask_because = None
+        if unsure and interactions.state_on_screen(action):
+            outcome = interactions.check_outcome(action, grounded, look.screen, changed=False,
+                                                 secret=self.guard.is_secret(request))
+            if outcome.ok:
+                self.trace.event("already_done", index=index, detail=outcome.detail)
+                return StepResult(step=step, status=StepStatus.SUCCEEDED, target=grounded.main,
+                                  verified=True, screenshot=screenshot)
+        elif unsure:
+            ask_because = ("the run was interrupted while this step was acting, so it may already have "
+                           "happened: approve only if doing it again is right")
         try:
-            authorization = self.guard.authorize(request, screenshot=screenshot)
+            authorization = self.guard.authorize(request, screenshot=screenshot, ask_because=ask_because)
         except StopRequested as stop:
             return StepResult(step=step, status=StepStatus.STOPPED, target=grounded.main,
                               error=str(stop), screenshot=screenshot)

@@ -81,7 +81,7 @@ class ReplayGrounder:
         width, height = crop_size(path)
         point = Point(x=box.left + round(locator.crop_point.x * box.width / width),
                       y=box.top + round(locator.crop_point.y * box.height / height))
-        return _at(point, screen, "recorded-template", f"recorded crop {locator.crop} at {box.left},{box.top}")
+        return target_at(point, screen, "recorded-template", f"recorded crop {locator.crop} at {box.left},{box.top}")
 
     def _anchor(self, locator: Locator, screen: Screen) -> Target:
         anchor = locator.anchor
@@ -92,7 +92,7 @@ class ReplayGrounder:
         point = Point(x=found.point.x + anchor.dx, y=found.point.y + anchor.dy)
         if window is not None and not window.box.contains(point):
             raise GroundingError(f'the offset from "{anchor.text}" leaves window "{window.title}"')
-        return _at(point, screen, "recorded-anchor",
+        return target_at(point, screen, "recorded-anchor",
                    f'{anchor.dx:+d},{anchor.dy:+d} from "{anchor.text}" at {found.point.x},{found.point.y}')
 
     def _point(self, locator: Locator, screen: Screen) -> Target:
@@ -105,7 +105,7 @@ class ReplayGrounder:
             raise GroundingError(f'no window "{recorded.title}" of the recorded size '
                                  f"{recorded.width}x{recorded.height}")
         point = Point(x=window.box.left + locator.offset.x, y=window.box.top + locator.offset.y)
-        return _at(point, screen, "recorded-point",
+        return target_at(point, screen, "recorded-point",
                    f'recorded place {locator.offset.x},{locator.offset.y} in window "{window.title}"')
 
 
@@ -130,7 +130,7 @@ def _within(screen: Screen, window: Window | None) -> Screen:
                                           or (e.window_id is None and window.box.contains(e.box.center))))
 
 
-def _at(point: Point, screen: Screen, strategy: str, why: str) -> Target:
+def target_at(point: Point, screen: Screen, strategy: str, why: str) -> Target:
     """A target at `point`, on the innermost element there (what verification checks)."""
     found = ground(TargetSpec(point=point), screen)
     return replace(found, strategy=strategy, why=why)

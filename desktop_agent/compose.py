@@ -15,13 +15,14 @@ from desktop_agent.audit import AuditLog
 from desktop_agent.cascade import Grounder, ReplayGrounder, plain_grounder
 from desktop_agent.errors import AgentError
 from desktop_agent.guard import Approver, Guard
-from desktop_agent.ledger import Ledger, default_path
+from desktop_agent.ledger import Ledger, RunSource, default_path
 from desktop_agent.locators import load_locators
 from desktop_agent.memory import MemoryStore
 from desktop_agent.perception import templates, widgets
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.perceiver import Perceiver
 from desktop_agent.policy import Policy
+from desktop_agent.recall import Recall
 from desktop_agent.runner import Runner, RunOptions
 from desktop_agent.screen.capture import Grabber
 from desktop_agent.screen.windows import WindowLister
@@ -44,6 +45,8 @@ class AgentConfig:
     remember: bool = True            # record finished (not dry) runs in the local memory
     memory_path: Path | None = None  # default: memory.default_path() (the user data folder)
     assets: Path | None = None       # a recording's fallback locators for the task's targets
+    source: RunSource | None = None  # kept in the ledger so the run can be resumed (see resume.py)
+    resumes: str | None = None       # the interrupted run this one carries on
 
 
 def build_perceiver(reader: TextReader | None = None) -> Perceiver:
@@ -69,13 +72,18 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
                                interrupt=stop.raise_if_requested)
     journal = None
     if ledger is not None:
-        ledger.start_run(trace.folder.name, config.run_name, trace.folder)
+        ledger.start_run(trace.folder.name, config.run_name, trace.folder, source=config.source,
+                         resumes=config.resumes)
         journal = ledger.journal(trace.folder.name)
     guard = Guard(policy=config.policy, actuator=actuator, audit=AuditLog(trace.folder / "audit.jsonl"),
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
                   own_pids=config.own_pids, keyboard_focus=senses.focused_window, journal=journal)
+    memory = _memory(config, trace)
+    recall = None if memory is None else Recall(store=memory, run_id=trace.folder.name,
+                                                match_template=templates.match_template)
     return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,
-                  grounder=grounder, memory=_memory(config, trace))
+                  grounder=grounder if recall is None else recall.grounder(grounder),
+                  memory=memory, recall=recall)
 
 
 def build_grounder(config: AgentConfig) -> Grounder:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,16 +26,19 @@ from desktop_agent.errors import (ActionError, AgentError, CaptureError, Groundi
                                   StopRequested, TaskSyntaxError)
 from desktop_agent.cascade import Grounder, plain_grounder
 from desktop_agent.grounding import TemplateMatcher, find_all
-from desktop_agent.guard import Correction, Guard, Permit
+from desktop_agent.guard import Approval, Correction, Guard, Permit
 from desktop_agent.interactions import Grounded
 from desktop_agent.memory import MemoryStore
-from desktop_agent.policy import ActionRequest
+from desktop_agent.policy import ActionRequest, describe
+from desktop_agent.recall import Recall
+from desktop_agent.run_events import (Event, RunFinished, RunStarted, StepFinished, StepGrounded,
+                                      StepStarted)
 from desktop_agent.screen import coords
 from desktop_agent.senses import Look, Senses
 from desktop_agent.steps import parse_step
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
-from desktop_agent.types import (Frame, RunStatus, Screen, StepResult, StepStatus, Target,
+from desktop_agent.types import (Frame, RunStatus, StepResult, StepStatus, Target,
                                  TargetSpec, Timings, Window)
 from desktop_agent.verify import Outcome, settle, visibly_changed
 
@@ -47,48 +50,6 @@ class RunOptions:
     settle_timeout_s: float = 3.0
     base_dir: Path = Path(".")
 
-
-# ---------------------------------------------------------------- events
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunStarted:
-    name: str
-    total: int
-    trace: Path
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepStarted:
-    index: int
-    step: Step
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepGrounded:
-    """The step's target, found on `screen` (None for steps that need no target); the proposal an
-    approver is about to be asked about."""
-
-    index: int
-    step: Step
-    target: Target | None
-    screenshot: Path | None
-    screen: Screen | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepFinished:
-    index: int
-    result: StepResult
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunFinished:
-    status: RunStatus
-    results: tuple[StepResult, ...]
-    trace: Path
-    report: Path
-
-
-Event = RunStarted | StepStarted | StepGrounded | StepFinished | RunFinished
 
 _STABLE_GAP_S = 0.02  # between the two captures a target must hold still across (about a frame or two)
 _SHOT_MARGIN = 24  # points of context around the target's window in step screenshots
@@ -137,11 +98,13 @@ class Runner:
                  options: RunOptions = RunOptions(),
                  match_template: TemplateMatcher | None = None,
                  grounder: Grounder | None = None,
-                 memory: MemoryStore | None = None) -> None:
+                 memory: MemoryStore | None = None, recall: Recall | None = None) -> None:
         """`grounder`: how targets are found (default: by their words, see cascade.py); `memory`: where
-        a finished run is remembered (none in dry runs; a memory problem is traced and never changes
-        the run's outcome)."""
+        a finished run is remembered; `recall`: what each step teaches the memory (verified places,
+        corrections, rejections, approvals — see recall.py). Neither is used in dry runs, and a memory
+        problem is traced and never changes the run's outcome."""
         self.memory = memory
+        self.recall = recall
         self.senses = senses
         self.guard = guard
         self.stop = stop
@@ -254,16 +217,27 @@ class Runner:
             return StepResult(step=step, status=StepStatus.STOPPED, target=grounded.main,
                               error=str(stop), screenshot=screenshot)
         verdict = authorization.verdict
+        spec = next(iter(interactions.target_specs(action)), None)
         if authorization.correction is not None:
-            raise _Corrected(self._corrected(index, step, grounded.main, authorization.correction))
+            fixed = self._corrected(index, step, grounded.main, authorization.correction)
+            if authorization.correction.point is not None and spec is not None:
+                self._learn(lambda recall: recall.learn_correction(
+                    index, spec, authorization.correction.point, look.screen))
+            raise _Corrected(fixed)
+        if authorization.approval is Approval.APPROVE:
+            self._learn(lambda recall: recall.learn_approval(index, describe(request)))
         if authorization.permit is None:
             status = StepStatus.SKIPPED if authorization.approval is not None else StepStatus.DENIED
+            if status is StepStatus.SKIPPED and grounded.main is not None and spec is not None:
+                self._learn(lambda recall: recall.learn_rejection(index, spec, grounded.main, look.screen))
             return StepResult(step=step, status=status, target=grounded.main, verdict=verdict,
                               error=None if status is StepStatus.SKIPPED else verdict.reason,
                               screenshot=screenshot)
         outcome, after = self._act(step, look, grounded, authorization.permit, window,
                                    retry=attempt > 1, clock=clock, looks=looks)
         shot = self._shoot(index, step, after, grounded.main, "after")
+        if outcome.ok and grounded.main is not None and spec is not None:
+            self._learn(lambda recall: recall.learn_success(spec, grounded.main, look.screen))
         return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
                           target=grounded.main, verdict=verdict, verified=outcome.ok,
                           error=None if outcome.ok else f"verification failed: {outcome.detail}",
@@ -334,6 +308,15 @@ class Runner:
         self.trace.event("correction", index=index, step=step.text, proposed=proposed,
                          correction=correction, corrected_step=fixed.text)
         return fixed
+
+    def _learn(self, lesson: Callable[[Recall], None]) -> None:
+        """Tell the memory what this step taught it; a memory problem is traced, never fails the run."""
+        if self.recall is None or self.options.dry_run:
+            return
+        try:
+            lesson(self.recall)
+        except AgentError as exc:
+            self.trace.event("memory_failed", error=str(exc))
 
     def _remember(self, plan: Plan, status: RunStatus, results: list[StepResult],
                   elapsed_s: float) -> None:

@@ -3,8 +3,9 @@ run's steps on the right; Run / Pause / Stop in the toolbar, the Run menu, the t
 application-wide shortcuts.
 
 Runners come from an injected factory (`compose.build_runner` in the app, a scripted desktop in tests);
-`RunControl` runs them in a worker thread and feeds the widgets. Guaranteed: closing the window during a
-run stops the run and waits for its thread. The window never raises itself to ask: it would cover the
+`RunControl` runs them in a worker thread and feeds the widgets; the Memory tab lists the tasks runs have
+recorded (loading or re-running one asks first about unsaved edits). Guaranteed: closing the window during
+a run stops the run and waits for its thread. The window never raises itself to ask: it would cover the
 application the agent is about to act on (a tray message and the taskbar alert point at it instead).
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ from desktop_agent.guard import Proposal
 from ui.approval_panel import ApprovalPanel
 from ui.editor import TaskEditor
 from ui.live_view import LiveView
+from ui.memory_panel import MemoryPanel
 from ui.policy_view import PolicyView
 from ui.run_control import BrakesFactory, RunControl, RunnerFactory
 from ui.settings import Mode, SettingsDialog, hotkey_label, load_settings, save_settings
@@ -30,12 +32,14 @@ from ui.timeline import Timeline
 
 class MainWindow(QMainWindow):
     def __init__(self, *, factory: RunnerFactory, brakes: BrakesFactory, store: QSettings,
-                 tray: bool | None = None) -> None:
-        """`tray`: whether to use a system tray icon (default: when the platform has a tray)."""
+                 tray: bool | None = None, memory_path: Path | None = None) -> None:
+        """`tray`: whether to use a system tray icon (default: when the platform has a tray);
+        `memory_path`: the memory the Memory tab shows (default: the one runs record themselves in)."""
         super().__init__()
         self._store = store
         self.settings = load_settings(store)
         self.editor, self.policy_view = TaskEditor(), PolicyView()
+        self.memory_panel = MemoryPanel(memory_path)
         self.live_view, self.approval, self.timeline = LiveView(), ApprovalPanel(), Timeline()
         self.control = RunControl(factory=factory, brakes=brakes, live_view=self.live_view,
                                   approval=self.approval, timeline=self.timeline, parent=self)
@@ -124,6 +128,7 @@ class MainWindow(QMainWindow):
         if not running:
             self._pause.setChecked(False)
         self._mode_box.setEnabled(not running)
+        self.memory_panel.set_running(running)
         for action in (self._open, self._save, self._save_as, self._settings_action):
             action.setEnabled(not running)
         self.editor.set_read_only(running)
@@ -156,6 +161,16 @@ class MainWindow(QMainWindow):
         self.editor.open_file(path)
         self._store.setValue("task/last", str(path.resolve()))
         self._update_title()
+
+    @Slot(str, object)
+    def _load_remembered(self, name: str, steps: tuple[str, ...]) -> bool:
+        """A task from the memory in the editor, as a new unsaved task; False if the person kept theirs."""
+        if not self._may_discard_edits():
+            return False
+        self.editor.set_task(name=name, steps=steps)
+        self._tabs.setCurrentWidget(self.editor)
+        self._update_title()
+        return True
 
     def _may_discard_edits(self) -> bool:
         """True when there are no unsaved edits to the task, or the person saved or dropped them."""
@@ -279,6 +294,7 @@ class MainWindow(QMainWindow):
         self._tabs.setDocumentMode(True)
         self._tabs.addTab(self.editor, "Task")
         self._tabs.addTab(self.policy_view, "Policy")
+        self._tabs.addTab(self.memory_panel, "Memory")
         header = QHBoxLayout()
         header.setContentsMargins(12, 8, 8, 6)
         header.setSpacing(10)
@@ -349,6 +365,10 @@ class MainWindow(QMainWindow):
             f"Stop hotkey unavailable: {problem}"))
         control.crashed.connect(self._on_crash)
         control.screenShown.connect(self._caption.setText)
+        control.runFinished.connect(lambda _: self.memory_panel.refresh())
+        self.memory_panel.loadRequested.connect(self._load_remembered)
+        self.memory_panel.runRequested.connect(
+            lambda name, steps: self._load_remembered(name, steps) and self.start_run())
         self.timeline.stepSelected.connect(self._show_step)
         self.editor.validityChanged.connect(
             lambda valid: self._run.setEnabled(valid and not self.control.running))

@@ -43,7 +43,7 @@ def start_virtual_display(*, width: int = 1920, height: int = 1080,
     if xvfb is None:
         raise AgentError("Xvfb is not installed; run installer/install.sh (Debian package xvfb)")
     read_fd, write_fd = os.pipe()
-    args = [xvfb, "-displayfd", str(write_fd), "-nolisten", "tcp", "-ac",
+    args = [xvfb, "-displayfd", str(write_fd), "-nolisten", "tcp", "-ac", "-noreset",
             "-screen", "0", f"{width}x{height}x24"]
     process = subprocess.Popen(args, pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)

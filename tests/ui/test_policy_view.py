@@ -51,7 +51,7 @@ def test_the_default_loads_and_applies(view, qtbot):
     assert view.path is None
     assert text_of(view).toPlainText() == default_policy_path().read_text(encoding="utf-8")
     assert label(view, "state").text() == (
-        "Applied — default allow · 14 rules · 4 denied window patterns · max 200 steps, 60 actions/min")
+        "Applied — default allow · 15 rules · 4 denied window patterns · max 200 steps, 60 actions/min")
     assert not button(view, "apply").isEnabled() and label(view, "dirty").isHidden()
 
 

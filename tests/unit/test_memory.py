@@ -50,9 +50,10 @@ def test_new_file_schema_pragmas_and_mode(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert [r[0] for r in db.execute("SELECT version FROM schema_version")] == [SCHEMA_VERSION] == [1]
+    assert [r[0] for r in db.execute("SELECT version FROM schema_version")] == [SCHEMA_VERSION] == [2]
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-    assert {"tasks", "runs", "steps", "tasks_fts"} <= names
+    assert {"tasks", "runs", "steps", "tasks_fts", "run_params", "places", "rejections", "feedback",
+            "skills"} <= names
     db.close()
     with MemoryStore.open(path) as again:  # reopening an existing memory works and keeps it
         assert again.tasks() == []
@@ -211,7 +212,7 @@ def test_cli_run_passes_the_memory_choice_to_the_engine(tmp_path, monkeypatch, c
     class FakeRunner:
         senses = None
 
-        def run(self, plan):
+        def run(self, plan, *, start=0, unsure=False):
             yield RunFinished(status=RunStatus.SUCCEEDED, results=(),
                               trace=tmp_path / "traces" / "20260101-run", report=tmp_path / "report.html")
 
@@ -237,3 +238,80 @@ class _null:
 
     def __exit__(self, *exc):
         return None
+
+
+TEMPLATE = ['type "{customer}" into the field right of "Customer name"', 'type "{pin}" into the "Code" field',
+            'click "Submit order"']
+
+
+def filled(customer: str, pin: str) -> list[str]:
+    return [text.replace("{customer}", customer).replace("{pin}", pin) for text in TEMPLATE]
+
+
+def test_task_identity_is_its_template_and_params_are_kept_per_run(memory, tmp_path):
+    for n, (customer, pin) in enumerate([("Ada", "4711"), ("Grace", "8080")]):
+        steps = filled(customer, pin)
+        memory.record_run("Order", steps, results(steps), status=RunStatus.SUCCEEDED,
+                          trace_folder=tmp_path / f"run-{n}", duration_ms=100, template=TEMPLATE,
+                          params={"customer": customer, "pin": pin})
+    [task] = memory.tasks()  # other parameter values: the same task
+    assert task.steps == tuple(TEMPLATE) and task.runs == 2
+    runs = memory.task(task.id).runs
+    assert [dict(r.params) for r in runs] == [{"customer": "Grace", "pin": "•••"},
+                                              {"customer": "Ada", "pin": "•••"}]
+    # the secret-named parameter's value is masked everywhere, though the field is named neutrally
+    assert memory.task(task.id).last_steps[1].text == 'type "•••" into the "Code" field'
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("memory.sqlite3*"))
+    assert b"8080" not in blob and b"4711" not in blob and b"Grace" in blob
+    # without a template (older callers) the filled-in steps stay the identity, as before
+    steps = filled("Ada", "1")
+    memory.record_run("Order", steps, results(steps), status=RunStatus.SUCCEEDED,
+                      trace_folder=tmp_path / "run-9", duration_ms=100)
+    assert len(memory.tasks()) == 2
+
+
+def png(value: int, size: int = 8) -> bytes:
+    import cv2
+    import numpy as np
+
+    return cv2.imencode(".png", np.full((size, size, 3), value, np.uint8))[1].tobytes()
+
+
+def test_step_shots_become_blobs_written_before_their_rows(memory, tmp_path, monkeypatch):
+    shot = tmp_path / "step001-proposed.png"
+    shot.write_bytes(png(7))
+    observed = []
+    original = memory.blobs.put
+
+    def put(data: bytes) -> str:  # the writer's own view, uncommitted rows included
+        observed.append(memory._db.execute("SELECT COUNT(*) FROM steps").fetchone()[0])
+        sha = original(data)
+        observed.append(memory.blobs.path(sha).exists())
+        return sha
+
+    monkeypatch.setattr(memory.blobs, "put", put)
+    record_id = memory.record_run("Order", ORDER, results(ORDER), status=RunStatus.SUCCEEDED,
+                                  trace_folder=tmp_path / "run-1", duration_ms=5,
+                                  shots={0: shot, 1: tmp_path / "missing.png"})
+    assert observed == [0, True]  # the payload is complete before any row is written
+    [task] = memory.tasks()
+    steps = memory.task(task.id).last_steps
+    assert record_id == "run-1" and steps[1].shot_sha256 is None
+    path = memory.blobs.path(steps[0].shot_sha256)
+    assert path.read_bytes() == shot.read_bytes()
+    assert path.parent.parent == tmp_path / "memory.blobs"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (path.parent, path.parent.parent)} == {0o700}
+
+
+def test_a_blob_that_cannot_be_written_records_nothing(memory, tmp_path):
+    memory.blobs.root.parent.mkdir(exist_ok=True)
+    memory.blobs.root.write_text("in the way")  # the blob folder cannot be created
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(png(1))
+    with pytest.raises(AgentError, match="cannot write memory blob"):
+        memory.record_run("Order", ORDER, results(ORDER), status=RunStatus.SUCCEEDED,
+                          trace_folder=tmp_path / "run-1", duration_ms=5, shots={0: shot})
+    assert memory.tasks() == []
+    with pytest.raises(AgentError, match="PNG"):
+        memory.blobs.put(b"GIF89a not a png")

@@ -128,7 +128,7 @@ class StopHotkey:
     def stop(self) -> None:
         if self._listener is not None:
             self._listener.stop()
-            _unblock_xrecord(self._listener)
+            unblock_xrecord(self._listener)
             # Bounded: if the X server never answers, the daemon thread must not hold the run open.
             self._listener.join(_STOP_WAIT_S)
             self._listener = None
@@ -149,7 +149,7 @@ class StopHotkey:
         return False
 
 
-def _unblock_xrecord(listener: object) -> None:
+def unblock_xrecord(listener: object, display: str | None = None) -> None:
     """pynput (1.8.2) on X11 disables its RECORD context on the very connection its thread is blocked
     reading, so `join` waits for the next key or mouse event — forever on an idle desktop
     (moses-palmer/pynput#583). Disabling the context from a connection of our own ends it now; the
@@ -161,7 +161,7 @@ def _unblock_xrecord(listener: object) -> None:
     from Xlib.error import ConnectionClosedError, DisplayError
 
     try:
-        connection = xdisplay.Display()
+        connection = xdisplay.Display(display)
     except DisplayError:
         return
     try:

@@ -29,6 +29,7 @@ from typing import Protocol
 
 from desktop_agent.actions import MouseButton
 from desktop_agent.errors import AgentError, CaptureError
+from desktop_agent.stop import unblock_xrecord
 from desktop_agent.recording.events import (KeyDown, KeyUp, MousePress, MouseRelease, RawEvent, Snapshot,
                                             WheelScroll)
 from desktop_agent.types import Frame, Point, Window
@@ -150,7 +151,7 @@ class InputRecorder:
         for listener in listeners:
             if getattr(listener, "_ready", False):  # pynput's stop() waits forever for one never ready
                 listener.stop()
-                _unblock_xrecord(listener, self.display)
+                unblock_xrecord(listener, self.display)
         for listener in listeners:
             listener.join(_STOP_WAIT_S)
         if self._snapper is not None:
@@ -317,27 +318,3 @@ def _ready(listener: threading.Thread, timeout_s: float) -> bool:
             return False
         time.sleep(0.01)
     return True
-
-
-def _unblock_xrecord(listener: object, display: str | None) -> None:
-    """pynput (1.8) disables its RECORD context on the connection its thread is blocked reading, so the
-    thread only ends at the next input event (moses-palmer/pynput#583); disabling the context from a
-    connection of our own ends it now (as `desktop_agent.stop` does for the run's hotkey)."""
-    context = getattr(listener, "_context", None)
-    if context is None or not hasattr(listener, "_display_record"):
-        return
-    from Xlib import display as xdisplay
-    from Xlib.error import ConnectionClosedError, DisplayError
-
-    try:
-        connection = xdisplay.Display(display)
-    except DisplayError:
-        return
-    try:
-        connection.set_error_handler(lambda *_: None)  # the listener may have freed the context already
-        connection.record_disable_context(context)
-        connection.sync()
-    except ConnectionClosedError:
-        pass
-    finally:
-        connection.close()

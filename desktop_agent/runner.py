@@ -325,7 +325,8 @@ class Runner:
         try:
             self.memory.record_run(plan.name, [step.text for step in plan.steps], results,
                                    status=status, trace_folder=self.trace.folder,
-                                   duration_ms=elapsed_s * 1000,
+                                   duration_ms=elapsed_s * 1000, params=plan.params,
+                                   shots={i: r.screenshot for i, r in enumerate(results) if r.screenshot},
                                    secret_fields=self.guard.secret_fields)
         except AgentError as exc:
             self.trace.event("memory_failed", error=str(exc))

@@ -14,19 +14,20 @@ from pathlib import Path
 
 import cv2
 
-from desktop_agent import reporting
+from desktop_agent import reporting, resume_command
 from desktop_agent.actions import Plan
 from desktop_agent.audit import verify_audit
 from desktop_agent.checkpoint import WorkspaceStore
 from desktop_agent.compose import AgentConfig, brakes, build_perceiver, build_runner
 from desktop_agent.errors import AgentError, GroundingError
 from desktop_agent.grounding import ground
-from desktop_agent.jsonable import to_jsonable
-from desktop_agent.ledger import Ledger, RunRecord, default_path
-from desktop_agent.memory import MemoryStore, TaskRecord, default_path as default_memory_path
+from desktop_agent.ledger import Ledger, RunRecord, RunSource, default_path
+from desktop_agent.memory_command import add_memory_command
+from desktop_agent.recording import command as recording_commands
 from desktop_agent.perception import templates
-from desktop_agent.policy import load_policy
+from desktop_agent.policy import Policy, load_policy
 from desktop_agent.restore import describe as describe_restore, restore
+from desktop_agent.resume import ResumePoint, run_source
 from desktop_agent.runner import RunFinished, RunOptions
 from desktop_agent.steps import load_task, parse_target, plan_from_steps
 from desktop_agent.stop import StopToken
@@ -92,19 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     rollback.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     rollback.add_argument("--trace-dir", type=Path, default=Path("traces"), help="where run folders are")
     rollback.set_defaults(handler=_rollback)
-    memory = commands.add_parser("memory", help="search, list, show or forget remembered tasks")
-    memory_commands = memory.add_subparsers(dest="memory_command", required=True)
-    for name, helptext in (("search", "tasks matching words, best first"), ("list", "every task"),
-                           ("show", "one task with its runs"), ("forget", "remove a task and its runs")):
-        sub = memory_commands.add_parser(name, help=helptext)
-        if name == "search":
-            sub.add_argument("query")
-            sub.add_argument("--limit", type=int, default=10)
-        elif name in ("show", "forget"):
-            sub.add_argument("id", type=int)
-        sub.add_argument("--json", action="store_true")
-        sub.add_argument("--db", type=Path, help="memory file (default: the user data dir)")
-        sub.set_defaults(handler=_memory)
+    add_memory_command(commands)
+    recording_commands.add_commands(commands)
+    resume_command.add_command(commands)
     for plugin in entry_points(group=COMMAND_PLUGINS):  # e.g. `gui`, registered by the ui package
         plugin.load()(commands)
     return parser
@@ -156,14 +147,24 @@ def _param(text: str) -> tuple[str, str]:
 def _run(args: argparse.Namespace) -> int:
     plan = _plan(args)  # parsed and validated in full before anything acts
     policy = load_policy(args.policy or plan.policy)
+    source = run_source(plan, task=args.task, steps=args.step, params=dict(_param(p) for p in args.param),
+                        policy=policy)
+    return run_plan(args, plan, policy=policy, source=source,
+                    base_dir=args.task.parent if args.task else Path.cwd())
+
+
+def run_plan(args: argparse.Namespace, plan: Plan, *, policy: Policy, source: RunSource | None,
+             base_dir: Path, resume: ResumePoint | None = None) -> int:
+    """Run `plan` with the options `_run_arguments` parsed into `args` — from `resume.start` when it
+    resumes an interrupted run — printing the step log; returns the exit code."""
     stop = StopToken()
     interactive = args.approve or sys.stdin.isatty()
     approver = reporting.terminal_approver(sys.stdin, sys.stderr) if interactive else None
-    base_dir = args.task.parent if args.task else Path.cwd()
     slowness = 1 / _speed(args)
     config = AgentConfig(policy=policy, trace_root=args.trace_dir, run_name=plan.name,
                          approver=approver, approve_every_step=args.approve,
                          remember=not args.no_memory, memory_path=args.memory_db, assets=plan.assets,
+                         source=source, resumes=resume.run if resume else None,
                          options=RunOptions(dry_run=args.dry_run, find_timeout_s=args.find_timeout * slowness,
                                             settle_timeout_s=RunOptions().settle_timeout_s * slowness,
                                             base_dir=base_dir))
@@ -171,72 +172,14 @@ def _run(args: argparse.Namespace) -> int:
     log = sys.stderr if args.json else sys.stdout
     finished: RunFinished | None = None
     with brakes(stop, runner.senses, hotkey=args.stop_hotkey):
-        for event in runner.run(plan):
+        for event in runner.run(plan, start=resume.start if resume else 0,
+                                unsure=resume.unsure if resume else False):
             reporting.print_event(event, log)
             if isinstance(event, RunFinished):
                 finished = event
     if args.json:
         print(json.dumps(reporting.run_json(finished), indent=2))
     return EXIT_OK if finished.status is RunStatus.SUCCEEDED else EXIT_FAILED
-
-
-def _memory(args: argparse.Namespace) -> int:
-    """`memory search|list|show|forget` on `--db` (default: the user data dir)."""
-    path = args.db or default_memory_path()
-    if not path.exists():  # reading never creates a memory file
-        if args.memory_command in ("search", "list"):
-            return _print_tasks(args, [], [])
-        raise AgentError(f"no memory file {path}")
-    with MemoryStore.open(path) as memory:
-        match args.memory_command:
-            case "search":
-                matches = memory.search(args.query, limit=args.limit)
-                return _print_tasks(args, [m.task for m in matches], [m.snippet for m in matches])
-            case "list":
-                return _print_tasks(args, memory.tasks(), [])
-            case "show":
-                detail = memory.task(args.id)
-                row = {**_task_row(detail.task), "runs": [to_jsonable(r) for r in detail.runs],
-                       "last_steps": [to_jsonable(s) for s in detail.last_steps]}
-                if args.json:
-                    print(json.dumps(row, indent=2, ensure_ascii=False))
-                    return EXIT_OK
-                _print_tasks(args, [detail.task], [])
-                for step in detail.task.steps:
-                    print(f"    {step}")
-                for run in detail.runs:
-                    print(f"  run {run.id}  {run.status}  {run.duration_ms / 1000:.1f} s  {run.trace_folder}")
-                return EXIT_OK
-            case "forget":
-                removed = memory.forget(args.id)
-                if args.json:
-                    print(json.dumps({"forgotten": args.id, "runs_removed": removed}))
-                else:
-                    print(f"forgot task {args.id} and {removed} run(s)")
-                return EXIT_OK
-    raise AssertionError(args.memory_command)
-
-
-def _task_row(task: TaskRecord) -> dict[str, object]:
-    return {"id": task.id, "name": task.name, "steps": list(task.steps), "created_at": task.created_at,
-            "last_run_at": task.last_run_at, "runs": task.runs, "succeeded": task.succeeded,
-            "success_rate": task.success_rate}
-
-
-def _print_tasks(args: argparse.Namespace, tasks: Sequence[TaskRecord], snippets: Sequence[str]) -> int:
-    rows = [_task_row(task) for task in tasks]
-    for row, snippet in zip(rows, snippets, strict=False):
-        row["snippet"] = snippet
-    if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-        return EXIT_OK
-    if not rows:
-        print("no tasks remembered")
-    for row in rows:
-        rate = "-" if row["success_rate"] is None else f"{row['success_rate']:.0%}"
-        print(f"{row['id']:>4}  {row['name']}  {row['runs']} run(s), {rate} succeeded"
-              + (f"  — {row['snippet']}" if row.get("snippet") else ""))
-    return EXIT_OK
 
 
 def _ground(args: argparse.Namespace) -> int:
@@ -289,7 +232,8 @@ def _runs(args: argparse.Namespace) -> int:
     if not rows:
         print(f"no runs recorded in {path}")
     for row in rows:
-        print(f"{row['id']}  {row['status']}  {row['steps_acted']} step(s) acted  {row['name']}")
+        print(f"{row['id']}  {row['status']}  {row['steps_acted']} step(s) acted  {row['name']}"
+              + (f"  (resumes {row['resumes']})" if row["resumes"] else ""))
         for action in row["unknown"]:
             print(f"    outcome unknown: step {action['step_index']} \"{action['step_text']}\" — "
                   f"{json.dumps(action['operation'], ensure_ascii=False)}")
@@ -299,8 +243,8 @@ def _runs(args: argparse.Namespace) -> int:
 def _run_row(ledger: Ledger, run: RunRecord) -> dict[str, object]:
     unknown = ledger.unknown_outcomes(run.id) if run.interrupted else []
     return {"id": run.id, "name": run.name, "trace": str(run.trace_folder), "started_at": run.started_at,
-            "finished_at": run.finished_at, "status": run.status or "interrupted",
-            "steps_acted": run.steps_acted,
+            "finished_at": run.finished_at, "status": run.status, "steps_acted": run.steps_acted,
+            "pid": run.owner.pid if run.owner else None, "resumes": run.resumes, "resumed_by": run.resumed_by,
             "unknown": [{"seq": a.seq, "step_index": a.step_index, "step_text": a.step_text,
                          "operation": a.operation} for a in unknown]}
 

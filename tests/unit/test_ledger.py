@@ -19,7 +19,8 @@ from desktop_agent.actions import KeyText, MouseClick, TypeText
 from desktop_agent.audit import AuditLog
 from desktop_agent.errors import ActionError, AgentError
 from desktop_agent.guard import Approval, Guard
-from desktop_agent.ledger import Ledger, default_path
+from desktop_agent.ledger import SCHEMA_VERSION, Ledger, RunSource, default_path
+from desktop_agent.owner import Owner
 from desktop_agent.policy import ActionRequest, load_policy
 from desktop_agent.runner import Runner, RunOptions
 from desktop_agent.steps import plan_from_steps
@@ -41,6 +42,8 @@ WINDOW = Window(id=2, title="Login", wm_class="app.App", pid=4242,
                 box=Rect(left=0, top=0, width=800, height=600))
 FIELD = Rect(left=100, top=100, width=200, height=24)
 CLICK = {"type": "MouseClick", "point": {"type": "Point", "x": 1, "y": 2}, "button": "left", "count": 1}
+# This pid with another start time: the owner of a run that crashed, its pid since given to this process.
+GONE = Owner(pid=os.getpid(), started="-1")
 
 
 @pytest.fixture
@@ -67,15 +70,20 @@ def test_interrupted_runs_and_unknown_outcomes(ledger, tmp_path):
     ledger.start_run("done-run", "A", tmp_path / "a")
     ledger.outcome("done-run", ledger.intent("done-run", 0, "click A", CLICK), "done")
     ledger.finish_run("done-run", "succeeded")
-    ledger.start_run("crashed", "B", tmp_path / "b")
+    ledger.start_run("crashed", "B", tmp_path / "b", owner=GONE)
     ledger.outcome("crashed", ledger.intent("crashed", 0, "click B", CLICK), "done")
     ledger.intent("crashed", 2, 'type "x"', {"type": "KeyText", "text": "x"})
+    ledger.start_run("live", "C", tmp_path / "c")  # owned by this process, which is running
+    ledger.intent("live", 0, "click C", CLICK)
     assert [r.id for r in ledger.interrupted()] == ["crashed"]
     [unknown] = ledger.unknown_outcomes("crashed")
     assert (unknown.seq, unknown.step_index, unknown.step_text, unknown.outcome) == (2, 2, 'type "x"', None)
     runs = {r.id: r for r in ledger.runs()}
     assert runs["done-run"].status == "succeeded" and not runs["done-run"].interrupted
     assert runs["crashed"].interrupted and runs["crashed"].steps_acted == 2
+    assert runs["crashed"].status == "interrupted" and runs["crashed"].owner == GONE
+    assert runs["live"].status == "running" and not runs["live"].interrupted
+    assert runs["live"].owner == Owner.current()
     assert runs["crashed"].trace_folder == tmp_path / "b"
 
 
@@ -86,7 +94,7 @@ def test_wal_and_synchronous_full_are_set(ledger):
     # The WAL mode is persistent: a plain connection sees it too.
     with sqlite3.connect(ledger.path) as other:
         assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert other.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert other.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
 
 
 def test_files_are_private(tmp_path):
@@ -114,7 +122,7 @@ def test_reopening_keeps_rows_and_continues_seq(tmp_path):
 
 @pytest.mark.parametrize("setup", [
     "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');",
-    "CREATE TABLE schema_version (version INTEGER); INSERT INTO schema_version VALUES (2);",
+    f"CREATE TABLE schema_version (version INTEGER); INSERT INTO schema_version VALUES ({SCHEMA_VERSION + 1});",
 ])
 def test_foreign_or_newer_schema_is_refused_and_left_alone(tmp_path, setup):
     path = tmp_path / "ledger.sqlite3"
@@ -238,7 +246,7 @@ def _two_runs(tmp_path: Path) -> None:
         ledger.outcome("20261125T100000Z-order", ledger.intent("20261125T100000Z-order", 0, "click A", CLICK),
                        "done")
         ledger.finish_run("20261125T100000Z-order", "succeeded")
-        ledger.start_run("20261125T110000Z-login", "Login", tmp_path / "b")
+        ledger.start_run("20261125T110000Z-login", "Login", tmp_path / "b", owner=GONE)
         ledger.outcome("20261125T110000Z-login", ledger.intent("20261125T110000Z-login", 0, "click B", CLICK),
                        "done")
         ledger.intent("20261125T110000Z-login", 1, 'press "enter"', {"type": "KeyChord", "keys": ["enter"]})
@@ -302,3 +310,137 @@ def test_the_runner_tells_the_ledger_step_indexes_and_the_final_status(tmp_path)
             (1, 'click "OK"', "done"), (2, 'click "OK"', "done")]
         [run] = ledger.runs()
         assert (run.status, run.steps_acted, run.interrupted) == ("succeeded", 2, False)
+
+
+# ---------------------------------------------------------------- schema 1 -> 2, owners, resumes
+SCHEMA_1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version VALUES (1);
+CREATE TABLE runs (id TEXT PRIMARY KEY, name TEXT NOT NULL, trace_folder TEXT NOT NULL,
+                   started_at TEXT NOT NULL, finished_at TEXT, status TEXT);
+CREATE TABLE actions (run_id TEXT NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL, step_index INTEGER,
+                      step_text TEXT NOT NULL, operation_json TEXT NOT NULL, intent_at TEXT NOT NULL,
+                      outcome_at TEXT, outcome TEXT, PRIMARY KEY (run_id, seq));
+INSERT INTO runs VALUES ('old-done', 'A', '/t/a', '2026-01-01T00:00:00.000+00:00',
+                         '2026-01-01T00:01:00.000+00:00', 'succeeded');
+INSERT INTO runs VALUES ('old-crashed', 'B', '/t/b', '2026-01-02T00:00:00.000+00:00', NULL, NULL);
+INSERT INTO actions VALUES ('old-crashed', 1, 0, 'click B', '{"type": "MouseClick"}',
+                            '2026-01-02T00:00:01.000+00:00', NULL, NULL);
+"""
+
+
+def test_a_schema_1_ledger_is_upgraded_in_place_keeping_its_rows(tmp_path):
+    path = tmp_path / "ledger.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA_1)
+    db.close()
+    with Ledger.open(path) as ledger:
+        runs = {r.id: r for r in ledger.runs()}
+        assert (runs["old-done"].status, runs["old-crashed"].status) == ("succeeded", "interrupted")
+        assert runs["old-crashed"].owner is None and runs["old-crashed"].source is None
+        assert [r.id for r in ledger.interrupted()] == ["old-crashed"]
+        assert [a.step_text for a in ledger.unknown_outcomes("old-crashed")] == ["click B"]
+        assert ledger.intent("old-crashed", 1, "click C", CLICK) == 2  # seq carries on
+        ledger.start_run("new", "N", tmp_path, source=RunSource(steps=("click A",)), resumes="old-crashed")
+        assert ledger.run("old-crashed").status == "resumed"
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    db.close()
+    assert {"pid", "pid_started", "resumes", "source_json"} <= columns
+    with Ledger.open(path) as ledger:  # opening an upgraded file again changes nothing
+        assert len(ledger.runs()) == 3
+
+
+def test_a_fresh_ledger_has_the_same_schema_as_an_upgraded_one(tmp_path):
+    def schema(path: Path) -> list:
+        with sqlite3.connect(path) as db:
+            rows = db.execute("SELECT type, name, tbl_name FROM sqlite_master ORDER BY name").fetchall()
+            columns = [db.execute(f"PRAGMA table_info({table})").fetchall() for table in ("runs", "actions")]
+        db.close()
+        return [rows, columns]
+
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as db:
+        db.executescript(SCHEMA_1.split("INSERT INTO runs")[0])
+    db.close()
+    Ledger.open(old).close()
+    Ledger.open(tmp_path / "new.sqlite3").close()
+    assert schema(old) == schema(tmp_path / "new.sqlite3")
+
+
+def test_source_is_kept_and_read_back(ledger, tmp_path):
+    source = RunSource(task=tmp_path / "task.yaml", task_sha256="ab" * 32, params={"email": "a@b.c"},
+                       withheld=("password",))
+    ledger.start_run("r", "n", tmp_path, source=source)
+    assert ledger.run("r").source == source
+    assert ledger.run("nope") is None
+
+
+def test_a_run_is_resumed_at_most_once(ledger, tmp_path):
+    ledger.start_run("a", "A", tmp_path, owner=GONE)
+    ledger.start_run("b", "A", tmp_path, owner=GONE, resumes="a")
+    a, b = ledger.run("a"), ledger.run("b")
+    assert (a.status, a.resumed_by, a.interrupted) == ("resumed", "b", False)
+    assert (b.status, b.resumes) == ("interrupted", "a")
+    assert [r.id for r in ledger.interrupted()] == ["b"]
+    with pytest.raises(ActionError, match="UNIQUE"):
+        ledger.start_run("c", "A", tmp_path, resumes="a")
+    ledger.finish_run("b", "succeeded")
+    assert ledger.run("a").status == "resumed" and ledger.interrupted() == []
+
+
+def test_owner_identity():
+    me = Owner.current()
+    assert me.pid == os.getpid() and me.started is not None and me.alive()
+    assert not GONE.alive()  # the same pid, a different process
+
+
+OWNED = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from desktop_agent.ledger import Ledger
+
+    ledger = Ledger.open(Path(sys.argv[1]))
+    ledger.start_run("owned", "owned", Path(sys.argv[1]).parent)
+    print("started", flush=True)
+    time.sleep(60)
+""")
+
+
+def test_a_run_is_running_while_its_process_lives_and_interrupted_once_it_is_killed(tmp_path):
+    path = tmp_path / "ledger.sqlite3"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.Popen([sys.executable, "-c", OWNED, str(path)], env=env, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout.readline() == "started\n"
+        with Ledger.open(path) as ledger:
+            run = ledger.run("owned")
+            assert (run.status, run.owner.pid) == ("running", child.pid)
+            assert ledger.interrupted() == []
+            child.kill()
+            child.wait(timeout=30)
+            assert ledger.run("owned").status == "interrupted"
+            assert [r.id for r in ledger.interrupted()] == ["owned"]
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+
+
+def test_runs_command_shows_running_and_resumed_runs(tmp_path, capsys):
+    with Ledger.open(default_path(tmp_path)) as ledger:
+        ledger.start_run("20261125T100000Z-a", "A", tmp_path / "a", owner=GONE)
+        ledger.intent("20261125T100000Z-a", 1, "click A", CLICK)
+        ledger.start_run("20261125T110000Z-b", "A", tmp_path / "b", resumes="20261125T100000Z-a")
+    assert cli.main(["runs", "--trace-dir", str(tmp_path), "--json"]) == cli.EXIT_OK
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["status"], r["resumes"], r["resumed_by"]) for r in rows] == [
+        ("20261125T110000Z-b", "running", "20261125T100000Z-a", None),
+        ("20261125T100000Z-a", "resumed", None, "20261125T110000Z-b")]
+    assert rows[0]["pid"] == os.getpid() and rows[1]["unknown"] == []  # resumed: no longer pending
+    assert cli.main(["runs", "--trace-dir", str(tmp_path)]) == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["20261125T110000Z-b  running  0 step(s) acted  A  (resumes 20261125T100000Z-a)",
+                     "20261125T100000Z-a  resumed  1 step(s) acted  A"]

@@ -6,6 +6,7 @@ Exit codes: 0 succeeded; 1 the run failed, was stopped or denied; 2 bad input (t
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from desktop_agent.runner import RunFinished, RunOptions
 from desktop_agent.steps import load_task, parse_target, plan_from_steps
 from desktop_agent.stop import StopToken
 from desktop_agent.types import Frame, Rect, RunStatus
+from desktop_agent.vault import fill_secrets
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 # Other packages add subcommands here without the engine importing them: each entry point is a
@@ -130,6 +132,10 @@ def _plan(args: argparse.Namespace) -> Plan:
     return plan
 
 
+def _ask_secret(name: str) -> str | None:
+    return getpass.getpass(f"secret {{secret:{name}}} (not stored): ", stream=sys.stderr) or None
+
+
 def _speed(args: argparse.Namespace) -> float:
     speed = getattr(args, "speed", 1.0)
     if not 0.05 <= speed <= 20:
@@ -160,6 +166,8 @@ def run_plan(args: argparse.Namespace, plan: Plan, *, policy: Policy, source: Ru
     stop = StopToken()
     interactive = args.approve or sys.stdin.isatty()
     approver = reporting.terminal_approver(sys.stdin, sys.stderr) if interactive else None
+    if not args.dry_run:  # nothing is typed in a dry run, so no secret is needed
+        plan = fill_secrets(plan, ask=_ask_secret if sys.stdin.isatty() else None)
     slowness = 1 / _speed(args)
     config = AgentConfig(policy=policy, trace_root=args.trace_dir, run_name=plan.name,
                          approver=approver, approve_every_step=args.approve,

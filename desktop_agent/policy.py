@@ -42,6 +42,7 @@ from desktop_agent.actions import (Action, Check, Click, Drag, Expect, Launch, P
                                    Select, TypeText, WaitFor, action_name)
 from desktop_agent.errors import PolicyError
 from desktop_agent.types import Decision, Element, Role, Target, TargetSpec, Verdict, Window
+from desktop_agent.vault import PLACEHOLDER
 
 _frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -127,9 +128,12 @@ def evaluate(policy: Policy, request: ActionRequest) -> Verdict:
 
 def is_secret_entry(policy: Policy, request: ActionRequest) -> bool:
     """True when `request` types into a field named like `secret_fields` (the grounded field's label or text,
-    or the text the step used to name its target). Untargeted typing is never considered secret."""
+    or the text the step used to name its target), or types a `{secret:NAME}` (see vault.py) anywhere.
+    Other untargeted typing is never considered secret."""
     if not isinstance(request.action, TypeText):
         return False
+    if PLACEHOLDER.search(request.step_text):
+        return True
     element = request.target.element if request.target is not None else None
     names = [element.label, element.text] if element is not None and element.role is Role.FIELD else []
     names.extend(_spec_texts(request.action.target))

@@ -118,7 +118,8 @@ class Runner:
         Then a state the screen shows (typed text, a tick, an option) is checked before anything acts,
         and any other action needs a person's approval — it is never repeated blindly."""
         for step in plan.steps:  # known secrets are masked before the first line is written
-            self._mask_if_secret(ActionRequest(action=step.action, target=None, window=None))
+            self._mask_if_secret(ActionRequest(action=step.action, target=None, window=None,
+                                               step_text=step.text))
         self.trace.event("run_started", name=plan.name, steps=[s.text for s in plan.steps],
                          dry_run=self.options.dry_run, start=start, unsure=unsure)
         yield RunStarted(name=plan.name, total=len(plan.steps), trace=self.trace.folder)

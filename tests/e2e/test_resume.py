@@ -19,11 +19,11 @@ pytestmark = pytest.mark.e2e
 
 TASK = Path(__file__).parents[2] / "desktop_agent" / "demo" / "order_task.yaml"
 ALLOW_ALL = "version: 1\ndefault: allow\n"  # the default policy would ask before "Submit order"
-KILL_AT_STEP = 1  # 0-based: type "{email}" into the "Email" field
+KILL_AT_STEP = 1  # 0-based: type "{email}" into the "Email" field — killed once its typing has begun
 
 
-def kill_while_acting(agent: subprocess.Popen, ledger: Path, step: int, timeout_s: float = 90) -> None:
-    """SIGKILL `agent` as soon as the ledger (read only) shows an action of `step` without an outcome."""
+def kill_while_typing(agent: subprocess.Popen, ledger: Path, step: int, timeout_s: float = 90) -> None:
+    """SIGKILL `agent` as soon as the ledger (read only) shows the typing of `step` without an outcome."""
     deadline = time.monotonic() + timeout_s
     db = None
     try:
@@ -32,8 +32,7 @@ def kill_while_acting(agent: subprocess.Popen, ledger: Path, step: int, timeout_
                 pytest.fail(f"the agent exited ({agent.returncode}) before step {step + 1} acted")
             if db is None and Path(f"{ledger}-wal").exists():
                 db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=5)
-            if db is not None and db.execute("SELECT 1 FROM actions WHERE step_index = ? AND outcome IS NULL",
-                                             (step,)).fetchone():
+            if db is not None and _typing(db, step):
                 agent.send_signal(signal.SIGKILL)
                 agent.wait(timeout=30)
                 return
@@ -42,6 +41,14 @@ def kill_while_acting(agent: subprocess.Popen, ledger: Path, step: int, timeout_
         if db is not None:
             db.close()
     pytest.fail(f"step {step + 1} did not act within {timeout_s:g} s")
+
+
+def _typing(db: sqlite3.Connection, step: int) -> bool:
+    try:
+        return db.execute("SELECT 1 FROM actions WHERE step_index = ? AND outcome IS NULL AND "
+                          "json_extract(operation_json, '$.type') = 'KeyText'", (step,)).fetchone() is not None
+    except sqlite3.OperationalError:  # the agent has switched the file to WAL but not made its tables yet
+        return False
 
 
 def test_a_run_killed_while_typing_is_resumed_without_typing_twice(desktop, tmp_path):
@@ -55,16 +62,18 @@ def test_a_run_killed_while_typing_is_resumed_without_typing_twice(desktop, tmp_
              "--trace-dir", trace_dir], env={**os.environ, "DISPLAY": desktop.display},
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=tmp_path)
         try:
-            kill_while_acting(agent, default_path(desktop.trace_dir), KILL_AT_STEP)
+            kill_while_typing(agent, default_path(desktop.trace_dir), KILL_AT_STEP)
         finally:
             agent.kill()
             agent.wait()
     assert agent.returncode == -signal.SIGKILL
+    time.sleep(0.5)  # the xdotool it was typing with is not killed with it, and may type on a moment
 
     [crashed] = desktop.agent("runs", "--trace-dir", trace_dir, "--json").json
     assert crashed["status"] == "interrupted" and crashed["name"] == "Fill in the sample order"
     [unknown] = crashed["unknown"]
     assert unknown["step_index"] == KILL_AT_STEP and unknown["step_text"] == 'type "{email}" into the "Email" field'
+    assert unknown["operation"] == {"type": "KeyText", "text": "ada@example.org"}
 
     resumed = desktop.agent("resume", crashed["id"], "--policy", str(policy), "--trace-dir", trace_dir, "--json")
     assert resumed.code == 0, resumed.stderr

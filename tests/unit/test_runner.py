@@ -36,14 +36,14 @@ def screen(*elements, shade=200):
 
 
 def run(desktop, steps, *, tmp_path, policy=None, approver=None, stop=None, dry_run=False,
-             approve_every_step=False, start=0, unsure=False):
+             approve_every_step=False, start=0, unsure=False, plan=None):
     stop = stop or StopToken()
     guard = Guard(policy=policy or load_policy(None), actuator=desktop.actuator,
                   audit=AuditLog(tmp_path / "audit.jsonl"), stop=stop, approver=approver,
                   approve_every_step=approve_every_step, own_pids=frozenset({999}))
     runner = Runner(senses=desktop, guard=guard, stop=stop, trace=Trace(tmp_path / "trace"),
                     options=RunOptions(find_timeout_s=0.2, settle_timeout_s=0.5, dry_run=dry_run))
-    events = list(runner.run(plan_from_steps(steps), start=start, unsure=unsure))
+    events = list(runner.run(plan or plan_from_steps(steps), start=start, unsure=unsure))
     finished = events[-1]
     assert isinstance(finished, RunFinished)
     return finished

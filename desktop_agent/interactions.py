@@ -100,16 +100,17 @@ def option_spec(action: Select) -> TargetSpec:
 
 
 def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed: bool,
-                  secret: bool = False) -> verify.Outcome:
+                  secret: bool = False, whole: bool = False) -> verify.Outcome:
     """Did the action do what the step meant? `changed`: the screen differs from before the action;
-    `secret`: the text went into a masked field, so it can't be read back."""
+    `secret`: the text went into a masked field, so it can't be read back; `whole`: typed text must be
+    all there, not just a part a narrow field shows (for telling a finished step from a cut-off one)."""
     main = grounded.main
     match action:
         case TypeText(text=text):
             if secret and not changed:
                 return verify.Outcome(ok=False, detail="the masked field did not change")
             box = main.element.box if main and main.element else (main.box if main else None)
-            return verify.check_typed(after, text, box, secret=secret)
+            return verify.check_typed(after, text, box, secret=secret, whole=whole)
         case Check(checked=want):
             return verify.check_checked(after, main.box, want)
         case Select(option=option):

@@ -8,7 +8,8 @@ skipped), unsure only when the ledger shows it had already acted.
 
 Guaranteed: no secret-looking param value is kept, nor --step lines that have a secret written into
 them (secret-looking: the param's name, or the text typed, into a field the step names like the
-policy's `secret_fields` — judged by the step's own words, as no target has been grounded yet); a run
+policy's `secret_fields` — judged by the step's own words, as no target has been grounded yet; keyring
+placeholders `{secret:NAME}` are kept as written and filled again when the run resumes); a run
 that is still running, finished, already resumed or unknown is refused, and so is one whose task file
 changed (sha256) or whose rebuilt plan has a different number of steps than the trace. Not guaranteed:
 that the screen is where the run left it — the runner checks what it can see for the unsure step only.
@@ -28,6 +29,7 @@ from desktop_agent.ledger import INTERRUPTED, RESUMED, RUNNING, Ledger, RunRecor
 from desktop_agent.policy import ActionRequest, Policy, is_secret_entry
 from desktop_agent.steps import load_task, plan_from_steps
 from desktop_agent.types import StepStatus
+from desktop_agent.vault import PLACEHOLDER
 
 _FINISHED = frozenset({StepStatus.SUCCEEDED.value, StepStatus.SKIPPED.value})
 
@@ -46,8 +48,10 @@ def run_source(plan: Plan, *, task: Path | None, steps: Sequence[str], params: M
                policy: Policy) -> RunSource | None:
     """What a run started from `task` (or the --step `steps`) with the command-line `params` keeps so it
     can be resumed; None when its --step lines have a secret written into them."""
-    secrets = [step.action.text for step in plan.steps
-               if is_secret_entry(policy, ActionRequest(action=step.action, target=None, window=None))]
+    # What is typed into secret fields; a keyring placeholder ({secret:NAME}, see vault.py) is no secret.
+    secrets = [typed for step in plan.steps
+               if is_secret_entry(policy, ActionRequest(action=step.action, target=None, window=None))
+               and (typed := PLACEHOLDER.sub("", step.action.text))]
     withheld = tuple(sorted(name for name, value in params.items()
                             if policy.secret_fields.search(name) or value in secrets))
     kept = {name: value for name, value in params.items() if name not in withheld}
@@ -155,4 +159,5 @@ def _sha256(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
-        raise AgentError(f"cannot read task file {path}: {exc.strerror}", details={"path": str(path)}) from exc
+        raise AgentError(f"cannot read task file {path}: {exc.strerror}",
+                         details={"path": str(path)}) from exc

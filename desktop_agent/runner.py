@@ -204,7 +204,7 @@ class Runner:
         ask_because = None
         if unsure and interactions.state_on_screen(action):
             outcome = interactions.check_outcome(action, grounded, look.screen, changed=False,
-                                                 secret=self.guard.is_secret(request))
+                                                 secret=self.guard.is_secret(request), whole=True)
             if outcome.ok:
                 self.trace.event("already_done", index=index, detail=outcome.detail)
                 return StepResult(step=step, status=StepStatus.SUCCEEDED, target=grounded.main,

@@ -80,9 +80,12 @@ def normalize(text: str) -> str:
     return "".join(bare.split()).strip("|").translate(_LOOK_ALIKE)
 
 
-def text_matches(expected: str, seen: str) -> bool:
-    """`seen` (OCR) shows `expected` — or, in a field too narrow for it, a long enough part of it."""
+def text_matches(expected: str, seen: str, *, whole: bool = False) -> bool:
+    """`seen` (OCR) shows `expected` — or, in a field too narrow for it, a long enough part of it;
+    with `whole`, exactly that text and nothing less (a half-typed field is not done)."""
     want, got = normalize(expected), normalize(seen)
+    if whole:
+        return want == got
     return want in got or (len(got) >= min(len(want), 8) and got in want)
 
 
@@ -90,14 +93,15 @@ def elements_in(screen: Screen, box: Rect) -> list[Element]:
     return [e for e in screen.elements if e.box.intersection(box) is not None]
 
 
-def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bool) -> Outcome:
+def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bool,
+                whole: bool = False) -> Outcome:
     """The typed text is visible in the field (or anywhere, without a field). Secrets can't be read
     back (masked), so for them the field must merely have changed — the caller checks that."""
     if secret:
         return Outcome(ok=True, detail="masked field: checked for a visible change only")
     candidates = elements_in(screen, field_box.inflate(4)) if field_box else list(screen.elements)
     for element in candidates:
-        if text_matches(text, element.text):
+        if text_matches(text, element.text, whole=whole):
             return Outcome(ok=True, detail=f'"{element.text}" is visible at {_xy(element.box)}')
     seen = ", ".join(f'"{e.text}"' for e in candidates[:4] if e.text) or "nothing"
     where = f"in the field at {_xy(field_box)}" if field_box else "on screen"

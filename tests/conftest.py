@@ -221,11 +221,13 @@ class Desktop:
         app.window = self._wait_for_window(app, title)
         return app
 
-    def sample_app(self, *, at: tuple[int, int] = (420, 200), save_path: Path | None = None) -> App:
+    def sample_app(self, *, at: tuple[int, int] = (420, 200), save_path: Path | None = None,
+                   font_scale: float = 1.0) -> App:
         """The bundled order form at screen position `at`."""
         save_path = save_path or self.tmp_path / "order.json"
         app = self.launch([sys.executable, "-m", "desktop_agent.demo.sample_app",
-                           "--geometry", f"+{at[0]}+{at[1]}", "--save-path", str(save_path)],
+                           "--geometry", f"+{at[0]}+{at[1]}", "--save-path", str(save_path),
+                           "--font-scale", str(font_scale)],
                           title="Sample Order Form", name="sample-app")
         time.sleep(0.3)  # let Tk finish its first layout before anything looks at it
         return app
@@ -297,7 +299,7 @@ def _kill_clients(display: str, windows: Sequence) -> None:
     connection = xdisplay.Display(display)
     try:
         for window in windows:
-            connection.kill_client(window.id)
+            connection.create_resource_object("window", window.id).kill_client()
         connection.sync()
     finally:
         connection.close()

@@ -122,7 +122,7 @@ def test_reopening_keeps_rows_and_continues_seq(tmp_path):
 
 @pytest.mark.parametrize("setup", [
     "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');",
-    f"CREATE TABLE schema_version (version INTEGER); INSERT INTO schema_version VALUES ({SCHEMA_VERSION + 1});",
+    f"CREATE TABLE schema_version (version INTEGER); INSERT INTO schema_version VALUES ({SCHEMA_VERSION + 1})",
 ])
 def test_foreign_or_newer_schema_is_refused_and_left_alone(tmp_path, setup):
     path = tmp_path / "ledger.sqlite3"

@@ -162,6 +162,12 @@ def test_steps_with_a_secret_written_into_them_are_not_kept():
                       policy=load_policy(None)) is None
 
 
+def test_steps_typing_a_keyring_secret_are_kept_with_their_placeholder():
+    steps = ['type "{secret:pw}" into the "Password" field']
+    source = run_source(plan_from_steps(steps), task=None, steps=steps, params={}, policy=load_policy(None))
+    assert source is not None and source.steps == tuple(steps)
+
+
 def test_ad_hoc_steps_are_rebuilt_from_the_ledger(ledger, tmp_path):
     steps = ['click "OK"', 'type "{who}" into "Name"', 'click "Save"']
     plan = plan_from_steps(steps, params={"who": "Ada"})

@@ -45,8 +45,9 @@ def kill_while_typing(agent: subprocess.Popen, ledger: Path, step: int, timeout_
 
 def _typing(db: sqlite3.Connection, step: int) -> bool:
     try:
-        return db.execute("SELECT 1 FROM actions WHERE step_index = ? AND outcome IS NULL AND "
-                          "json_extract(operation_json, '$.type') = 'KeyText'", (step,)).fetchone() is not None
+        row = db.execute("SELECT 1 FROM actions WHERE step_index = ? AND outcome IS NULL AND "
+                         "json_extract(operation_json, '$.type') = 'KeyText'", (step,)).fetchone()
+        return row is not None
     except sqlite3.OperationalError:  # the agent has switched the file to WAL but not made its tables yet
         return False
 
@@ -72,10 +73,12 @@ def test_a_run_killed_while_typing_is_resumed_without_typing_twice(desktop, tmp_
     [crashed] = desktop.agent("runs", "--trace-dir", trace_dir, "--json").json
     assert crashed["status"] == "interrupted" and crashed["name"] == "Fill in the sample order"
     [unknown] = crashed["unknown"]
-    assert unknown["step_index"] == KILL_AT_STEP and unknown["step_text"] == 'type "{email}" into the "Email" field'
+    assert unknown["step_index"] == KILL_AT_STEP
+    assert unknown["step_text"] == 'type "{email}" into the "Email" field'
     assert unknown["operation"] == {"type": "KeyText", "text": "ada@example.org"}
 
-    resumed = desktop.agent("resume", crashed["id"], "--policy", str(policy), "--trace-dir", trace_dir, "--json")
+    resumed = desktop.agent("resume", crashed["id"], "--policy", str(policy), "--trace-dir", trace_dir,
+                            "--json")
     assert resumed.code == 0, resumed.stderr
     assert f"resuming {crashed['id']} at step {KILL_AT_STEP + 1}: " in resumed.stderr
     out = resumed.json

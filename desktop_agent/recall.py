@@ -21,7 +21,8 @@ from dataclasses import replace
 from desktop_agent.cascade import Grounder, crop_size, target_at
 from desktop_agent.errors import GroundingError
 from desktop_agent.grounding import TemplateMatcher, find_all
-from desktop_agent.locators import Locator, WindowRef
+from desktop_agent.locate import locate
+from desktop_agent.locators import Locator
 from desktop_agent.memory import MemoryStore
 from desktop_agent.memory_feedback import FeedbackKind, record_feedback
 from desktop_agent.memory_places import Places, RememberedPlace, Source
@@ -29,8 +30,6 @@ from desktop_agent.screen import coords
 from desktop_agent.types import Point, Rect, Screen, Target, TargetSpec, Window
 
 NEAR = 80          # points around the remembered place where its crop is looked for
-_CROP_MARGIN = 4   # points of context kept around an element's box in its crop
-_BARE_CROP = Rect(left=-24, top=-16, width=48, height=32)  # around a point with no element under it
 _SAME_BOX = 0.5    # IoU at which a proposal is the one that was rejected
 
 
@@ -136,24 +135,9 @@ class Recall:
         window = screen.window_at(point)
         if window is None:
             return  # the bare desktop has no application to remember it for
-        around = (target.box.inflate(_CROP_MARGIN) if target.element is not None
-                  else Rect(left=point.x + _BARE_CROP.left, top=point.y + _BARE_CROP.top,
-                            width=_BARE_CROP.width, height=_BARE_CROP.height))
-        area = around.intersection(window.box)
-        if area is None:
-            return
-        crop = coords.crop(screen.frame, area)
-        inside = coords.screen_to_image(crop, Rect(left=point.x, top=point.y, width=1, height=1))
-        element = target.element
-        locator = Locator(target=key, step=0, offset=Point(x=point.x - window.box.left, y=point.y - window.box.top),
-                          window=WindowRef(title=window.title, wm_class=window.wm_class,
-                                           width=window.box.width, height=window.box.height),
-                          crop_point=Point(x=inside.left, y=inside.top),
-                          element_text=element.text if element else "",
-                          element_role=element.role.value if element else "")
+        locator, crop = locate(point, screen, target=key, step=0, element=target.element)
         self.places.remember_place(app=window.wm_class, window_title=window.title, target=key,
-                                   locator=locator, crop=crop.image, source=source)
-
+                                   locator=locator, crop=crop, source=source)
 
 def _title(locator: Locator) -> str:
     return locator.window.title if locator.window is not None else ""

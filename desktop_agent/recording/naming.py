@@ -17,30 +17,27 @@ at scale 1 only.
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from desktop_agent.errors import GroundingError, TaskSyntaxError
 from desktop_agent.grounding import find_all, ground
-from desktop_agent.locators import AnchorRef, Locator, WindowRef
+from desktop_agent.locate import CONTENT_ROLES, MARGIN, PATCH, distance, locate
+from desktop_agent.locators import Locator
 from desktop_agent.recording.events import Snapshot
 from desktop_agent.screen import coords
 from desktop_agent.steps import parse_target
 from desktop_agent.textmatch import key
-from desktop_agent.types import Element, Point, Rect, Role, Screen, TargetSpec, Window
+from desktop_agent.types import Element, Point, Rect, Role, Screen, TargetSpec
 
 INTERACTIVE = frozenset({Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO, Role.MENU, Role.TAB,
                          Role.LINK, Role.ICON})
 _ROLE_WORDS = {Role.BUTTON: "button", Role.FIELD: "field", Role.CHECKBOX: "checkbox", Role.COMBO: "combo",
                Role.MENU: "menu", Role.TAB: "tab", Role.LINK: "link", Role.ICON: "icon"}
-_CONTENT_ROLES = frozenset({Role.FIELD, Role.COMBO})  # their text is what they hold, not their name
-_MARGIN = 4            # points a crop extends beyond the element
-_PATCH = (48, 32)      # crop around a point with no element under it
 _REACH = 3             # points a click may miss an element's edge by
 _EDGE = 4              # the edge tolerance grounding uses for relations
 _NEAR = 250            # grounding's reach for "near"
@@ -82,15 +79,15 @@ def name_place(point: Point, snapshot: Snapshot, screen: Screen, *, step: int, c
     """Name `point` on `screen` (perceived from `snapshot`); `crop_name` is the crop's file in the
     folder `assets` (relative to the task file), used by an image target too."""
     element = element_at(screen, point)
-    patch = Rect(left=point.x - _PATCH[0] // 2, top=point.y - _PATCH[1] // 2, width=_PATCH[0],
-                 height=_PATCH[1])
-    crop = coords.crop(snapshot.frame, element.box.inflate(_MARGIN) if element is not None else patch)
     anchors = _unique_texts(screen, point, element)
     label = _label_of(element, screen)
     phrase = next((p for p in _phrases(element, point, screen, label, anchors)
                    if _lands(p, screen, element, point)), None)
+    crop_box = (element.box.inflate(MARGIN) if element is not None
+                else Rect(left=point.x - PATCH[0] // 2, top=point.y - PATCH[1] // 2, width=PATCH[0],
+                          height=PATCH[1]))
     note = ""
-    if phrase is None and _distinctive(crop.image, snapshot.frame.image):
+    if phrase is None and _distinctive(coords.crop(snapshot.frame, crop_box).image, snapshot.frame.image):
         phrase = "image:" + _image_path(f"{assets}/{crop_name}")
         note = (f"the {_what(element)} at {point.x},{point.y} has no words that find it alone; "
                 f"found by its picture {crop_name}")
@@ -98,18 +95,9 @@ def name_place(point: Point, snapshot: Snapshot, screen: Screen, *, step: int, c
         phrase = f"at {point.x},{point.y}"
         note = (f"the {_what(element)} at {point.x},{point.y} has neither unique words nor a distinctive "
                 "look; recorded as a bare point")
-    window = _window_at(snapshot.windows, point)
-    origin = window.box if window is not None else snapshot.frame.region
-    locator = Locator(
-        target=parse_target(phrase).describe(), step=step,
-        window=None if window is None else WindowRef(title=window.title, wm_class=window.wm_class,
-                                                     width=window.box.width, height=window.box.height),
-        offset=Point(x=point.x - origin.left, y=point.y - origin.top),
-        crop=crop_name, crop_point=coords.point_screen_to_image(crop, point),
-        anchor=_landmark(screen, window, point, element),
-        element_text=_element_text(element),
-        element_role=element.role.value if element is not None else "")
-    return Place(phrase=phrase, element=element, locator=locator, crop=crop.image.copy(), note=note)
+    locator, crop = locate(point, screen, target=parse_target(phrase).describe(), step=step,
+                           element=element, crop_name=crop_name)
+    return Place(phrase=phrase, element=element, locator=locator, crop=crop, note=note)
 
 
 def spec_texts(spec: TargetSpec | None) -> list[str]:
@@ -155,8 +143,8 @@ def _named_subjects(element: Element, point: Point, role: str | None) -> Iterato
         if (word := _word_at(element, point)) is not None:
             yield quote(word)
         return
-    by_label = element.role in _CONTENT_ROLES or not element.text.strip()
-    names = [element.label] if element.role in _CONTENT_ROLES else [element.text, element.label]
+    by_label = element.role in CONTENT_ROLES or not element.text.strip()
+    names = [element.label] if element.role in CONTENT_ROLES else [element.text, element.label]
     for name in dict.fromkeys(n.strip() for n in names if n.strip()):
         # A widget named by its label reads best with its role (`the "Email" field`); a button by its text.
         forms = [f"{quote(name)} {role}", quote(name)] if role else [quote(name)]
@@ -195,7 +183,7 @@ def _relations(anchor: Rect, box: Rect) -> list[str]:
         found.append("below")
     if box.bottom <= anchor.top + _EDGE:
         found.append("above")
-    if _distance(anchor.center, box.center) <= _NEAR:
+    if distance(anchor.center, box.center) <= _NEAR:
         found.append("near")
     return found
 
@@ -235,9 +223,9 @@ def _lands(phrase: str, screen: Screen, element: Element | None, point: Point) -
 # ---------------------------------------------------------------- anchors, windows, templates
 def _unique_texts(screen: Screen, point: Point, element: Element | None) -> list[Element]:
     """Up to `_ANCHORS` other text elements that ground alone to themselves, nearest first."""
-    others = [e for e in screen.elements if e.text.strip() and e.role not in _CONTENT_ROLES
+    others = [e for e in screen.elements if e.text.strip() and e.role not in CONTENT_ROLES
               and e is not element and (element is None or e.box.intersection(element.box) is None)]
-    others.sort(key=lambda e: _distance(e.box.center, point))
+    others.sort(key=lambda e: distance(e.box.center, point))
     found: list[Element] = []
     for other in others:
         if len(found) == _ANCHORS:
@@ -247,40 +235,13 @@ def _unique_texts(screen: Screen, point: Point, element: Element | None) -> list
     return found
 
 
-def _landmark(screen: Screen, window: Window | None, point: Point,
-              element: Element | None) -> AnchorRef | None:
-    """The nearest other text that grounds alone (by text, in `window`, as replay looks for it), and the
-    offset from where it grounds to `point`."""
-    if window is not None:
-        screen = replace(screen, elements=tuple(e for e in screen.elements if e.window_id == window.id or (
-            e.window_id is None and window.box.contains(e.box.center))))
-    own = element.box if element is not None else Rect(left=point.x, top=point.y, width=1, height=1)
-    texts = sorted((e for e in screen.elements if e.text.strip() and e.role not in _CONTENT_ROLES
-                    and e.box.intersection(own) is None), key=lambda e: _distance(e.box.center, point))
-    for text in texts[:4 * _ANCHORS]:
-        try:
-            found = ground(TargetSpec(text=text.text.strip()), screen)
-        except GroundingError:
-            continue
-        if found.box.intersection(own) is None:  # a label that grounds to the element itself is no landmark
-            return AnchorRef(text=text.text.strip(), dx=point.x - found.point.x, dy=point.y - found.point.y)
-    return None
-
-
-def _element_text(element: Element | None) -> str:
-    """What the element says; not a field's content (typed data, maybe secret, changes anyway)."""
-    if element is None or element.role is Role.FIELD:
-        return ""
-    return element.text
-
-
 def _label_of(element: Element | None, screen: Screen) -> Element | None:
     """The text element that is a field's or combo's label, nearest first, if it is unique on screen."""
-    if element is None or element.role not in _CONTENT_ROLES or not element.label.strip():
+    if element is None or element.role not in CONTENT_ROLES or not element.label.strip():
         return None
     texts = sorted((e for e in screen.elements if e.role is Role.TEXT and key(e.text) == key(element.label)
                     and e.box.intersection(element.box) is None),
-                   key=lambda e: _distance(e.box.center, element.box.center))
+                   key=lambda e: distance(e.box.center, element.box.center))
     return next((e for e in texts if _anchors_to(e.text.strip(), screen, e)), None)
 
 
@@ -293,11 +254,6 @@ def _anchors_to(text: str, screen: Screen, element: Element) -> bool:
             continue
         return element.box.contains(target.point)
     return False
-
-
-def _window_at(windows: tuple[Window, ...], point: Point) -> Window | None:
-    """Topmost window containing `point`; `windows` run bottom to top."""
-    return next((w for w in reversed(windows) if w.box.contains(point)), None)
 
 
 def _distinctive(template: np.ndarray, image: np.ndarray) -> bool:
@@ -323,9 +279,5 @@ def _image_path(path: str) -> str:
 def _what(element: Element | None) -> str:
     if element is None:
         return "spot"
-    name = element.label if element.role in _CONTENT_ROLES else element.text or element.label
+    name = element.label if element.role in CONTENT_ROLES else element.text or element.label
     return f'{element.role.value} "{name}"' if name else element.role.value
-
-
-def _distance(a: Point, b: Point) -> float:
-    return math.hypot(a.x - b.x, a.y - b.y)

@@ -29,6 +29,7 @@ from desktop_agent.perception import templates
 from desktop_agent.policy import Policy, load_policy
 from desktop_agent.restore import describe as describe_restore, restore
 from desktop_agent.resume import ResumePoint, run_source
+from desktop_agent.run_to_task import save_run_as_task
 from desktop_agent.runner import RunFinished, RunOptions
 from desktop_agent.steps import load_task, parse_target, plan_from_steps
 from desktop_agent.stop import StopToken
@@ -95,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     rollback.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     rollback.add_argument("--trace-dir", type=Path, default=Path("traces"), help="where run folders are")
     rollback.set_defaults(handler=_rollback)
+    save_run = commands.add_parser("save-run", help="save a finished run as a task file that replays it")
+    save_run.add_argument("run", help="a run folder, or its name under --trace-dir")
+    save_run.add_argument("-o", "--output", type=Path, required=True, help="the task file to write")
+    save_run.add_argument("--overwrite", action="store_true", help="replace an existing task file")
+    save_run.add_argument("--trace-dir", type=Path, default=Path("traces"), help="where run folders are")
+    save_run.set_defaults(handler=_save_run)
     add_memory_command(commands)
     recording_commands.add_commands(commands)
     resume_command.add_command(commands)
@@ -257,11 +264,21 @@ def _run_row(ledger: Ledger, run: RunRecord) -> dict[str, object]:
                          "operation": a.operation} for a in unknown]}
 
 
-def _rollback(args: argparse.Namespace) -> int:
+def _run_folder(args: argparse.Namespace) -> Path:
     folder = Path(args.run) if Path(args.run).is_dir() else args.trace_dir / args.run
     if not folder.is_dir():
         raise AgentError(f"no run folder {args.run} (nor {folder})")
-    store = WorkspaceStore(folder / "workspace")
+    return folder
+
+
+def _save_run(args: argparse.Namespace) -> int:
+    task = save_run_as_task(_run_folder(args), args.output, overwrite=args.overwrite)
+    print(f"task: {task}")
+    return EXIT_OK
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    store = WorkspaceStore(_run_folder(args) / "workspace")
     report = restore(store, store.before_step(args.to), dry_run=args.dry_run)
     print(describe_restore(report))
     return EXIT_OK if report.complete else EXIT_FAILED

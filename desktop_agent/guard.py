@@ -32,10 +32,10 @@ from desktop_agent.jsonable import to_jsonable
 from desktop_agent.policy import ActionRequest, Policy, evaluate, is_secret_entry
 from desktop_agent.stop import StopToken, near_corner
 from desktop_agent.types import Decision, Point, Rect, Verdict, Window
+from desktop_agent.vault import MASK
 
 _frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
-REDACTED = "•••"
 _RATE_WINDOW_S = 60.0
 
 
@@ -77,7 +77,7 @@ class Proposal:
         """The step as a person may see it: a secret's text replaced by •••."""
         text = self.request.step_text
         if self.secret and isinstance(self.request.action, TypeText):
-            text = text.replace(self.request.action.text, REDACTED)
+            text = text.replace(self.request.action.text, MASK)
         return text
 
 
@@ -342,7 +342,7 @@ class Guard:
 
     def _redacted_operation(self, permit: Permit, operation: Operation) -> Operation:
         if permit.secret and isinstance(operation, KeyText):
-            return KeyText(text=REDACTED)
+            return KeyText(text=MASK)
         return operation
 
     def _record(self, kind: str, **fields: object) -> None:
@@ -350,11 +350,11 @@ class Guard:
 
 
 def _redact(value: object, secrets: set[str]) -> object:
-    """`value` (JSON data) with every secret replaced by REDACTED, longest secrets first."""
+    """`value` (JSON data) with every secret replaced by MASK, longest secrets first."""
     match value:
         case str():
             for secret in sorted(secrets, key=len, reverse=True):
-                value = value.replace(secret, REDACTED)
+                value = value.replace(secret, MASK)
             return value
         case dict():
             return {k: _redact(v, secrets) for k, v in value.items()}

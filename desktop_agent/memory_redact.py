@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from desktop_agent.actions import (Action, Check, Click, Drag, Expect, Scroll, Select, TypeText,
                                    WaitFor, action_name)
 from desktop_agent.types import StepResult, StepStatus, TargetSpec
+from desktop_agent.vault import MASK
 
-MASK = "•••"
 SECRET_FIELDS = re.compile(r"(?i)pass(word|phrase|code)|\bpin\b|secret")
 
 

@@ -108,9 +108,9 @@ class Recall:
 
     # ------------------------------------------------------------ learning
     def learn_success(self, spec: TargetSpec, target: Target, screen: Screen) -> None:
-        """The step acted on `target` and was verified: remember where it was and how it looked."""
-        if spec.point is None:
-            self._remember(spec.describe(), target.point, target, screen, Source.GROUNDED)
+        """A step named by words acted on `target` and was verified: remember where it was and how it
+        looked."""
+        self._remember(spec.describe(), target.point, target, screen, Source.GROUNDED)
 
     def learn_correction(self, index: int, spec: TargetSpec, point: Point, screen: Screen) -> None:
         """A person pointed at `point` instead of what was proposed for `spec`."""

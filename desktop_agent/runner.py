@@ -28,6 +28,7 @@ from desktop_agent.cascade import Grounder, plain_grounder
 from desktop_agent.grounding import TemplateMatcher, find_all
 from desktop_agent.guard import Approval, Correction, Guard, Permit
 from desktop_agent.interactions import Grounded
+from desktop_agent.locate import locate
 from desktop_agent.memory import MemoryStore
 from desktop_agent.policy import ActionRequest, describe
 from desktop_agent.recall import Recall
@@ -120,8 +121,11 @@ class Runner:
         for step in plan.steps:  # known secrets are masked before the first line is written
             self._mask_if_secret(ActionRequest(action=step.action, target=None, window=None,
                                                step_text=step.text))
+        for name, value in plan.params.items():
+            if self.guard.secret_fields.search(name):
+                self.trace.mask(value)
         self.trace.event("run_started", name=plan.name, steps=[s.text for s in plan.steps],
-                         dry_run=self.options.dry_run, start=start, unsure=unsure)
+                         params=plan.params, dry_run=self.options.dry_run, start=start, unsure=unsure)
         yield RunStarted(name=plan.name, total=len(plan.steps), trace=self.trace.folder)
         started = time.monotonic()
         results: list[StepResult] = []
@@ -237,8 +241,11 @@ class Runner:
         outcome, after = self._act(step, look, grounded, authorization.permit, window,
                                    retry=attempt > 1, clock=clock, looks=looks)
         shot = self._shoot(index, step, after, grounded.main, "after")
-        if outcome.ok and grounded.main is not None and spec is not None:
+        if outcome.ok and grounded.main is not None and spec is not None and spec.point is None:
             self._learn(lambda recall: recall.learn_success(spec, grounded.main, look.screen))
+            self.trace.keep_locator(*locate(grounded.main.point, look.screen, target=spec.describe(),
+                                            step=index + 1, element=grounded.main.element,
+                                            crop_name=f"step{index + 1:03d}.png"))
         return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
                           target=grounded.main, verdict=verdict, verified=outcome.ok,
                           error=None if outcome.ok else f"verification failed: {outcome.detail}",

@@ -4,6 +4,7 @@ Layout of a trace folder:
 
     events.jsonl   one JSON object per line, flushed as it is written
     shots/*.png    annotated screenshots (target box, click point, candidate boxes, caption)
+    assets/        each verified step's fallback locator (locators.json) and crop: a replayable run
     report.html    written last, atomically; self-contained apart from relative links into shots/
 
 Guaranteed: every logged line is complete JSON once `event` returns; the report never links to a
@@ -27,9 +28,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 from desktop_agent.actions import action_name
 from desktop_agent.jsonable import to_jsonable
+from desktop_agent.locators import Locator, save_locators
 from desktop_agent.screen.coords import point_screen_to_image, screen_to_image
 from desktop_agent.types import Frame, Point, Rect, RunStatus, StepResult, Target, Timings
+from desktop_agent.vault import MASK
 
+ASSETS = "assets"
 MAX_SHOT_WIDTH = 1600
 CAPTION_PX = 32
 TARGET_BGR = (255, 0, 255)  # magenta: rare in real UIs, easy to spot
@@ -44,7 +48,6 @@ def slug(text: str, *, fallback: str = "run", limit: int = 48) -> str:
     return cleaned or fallback
 
 
-MASK = "•••"
 
 
 class Trace:
@@ -57,6 +60,16 @@ class Trace:
         self._events.touch()
         self._started = dt.datetime.now().astimezone()
         self._secrets: set[str] = set()
+        self._locators: list[Locator] = []
+
+    def keep_locator(self, locator: Locator, crop: np.ndarray) -> None:
+        """Keep a step's fallback locator and crop in `assets/` (rewritten whole each time, atomically),
+        so that the run can be saved as a replayable task (`desktop-agent save-run`)."""
+        folder = self.folder / ASSETS
+        folder.mkdir(exist_ok=True)
+        cv2.imwrite(str(folder / locator.crop), crop)
+        self._locators = [kept for kept in self._locators if kept.step != locator.step] + [locator]
+        save_locators(folder, self._locators)
 
     def mask(self, secret: str) -> None:
         """Never write `secret` again: later events and the report show it as •••."""

@@ -16,6 +16,7 @@ from desktop_agent.actions import Plan, TypeText
 from desktop_agent.errors import AgentError
 
 SERVICE = "desktop-agent"
+MASK = "•••"  # what a secret is written as, everywhere the agent writes (audit, trace, ledger, memory)
 PLACEHOLDER = re.compile(r"\{secret:([A-Za-z_][\w-]*)\}")
 
 Ask = Callable[[str], str | None]

@@ -15,6 +15,7 @@ from test_record import CUSTOMER, PASSWORD, PAUSE_S, SECRET, SUBMIT, finish, sta
 
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.ledger import Ledger, default_path
+from desktop_agent.locators import load_locators
 from desktop_agent.steps import load_task
 
 from tests.apps.env_keyring import VARIABLE, EnvKeyring
@@ -164,3 +165,21 @@ def test_targets_gone_stops_with_a_report_and_does_nothing(desktop, recorded):
     assert Path(result["report"]).is_file()
     with Ledger.open(default_path(desktop.trace_dir)) as ledger:
         assert ledger.actions(Path(result["trace"]).name) == []
+
+
+def test_a_finished_agent_run_saved_as_a_task_replays_on_a_moved_window(desktop, tmp_path):
+    first = desktop.sample_app()
+    policy = tmp_path / "form-only.yaml"
+    policy.write_text(FORM_ONLY_POLICY)
+    run = desktop.agent("run", "--step", 'type "Ada Lovelace" into the field right of "Customer name"',
+                        "--step", 'click "Submit order"', "--policy", str(policy), "--json")
+    assert run.code == 0, run.stderr
+    assert submitted(first)["customer"] == "Ada Lovelace"
+    first.stop()
+    saved = desktop.agent("save-run", json.loads(run.stdout)["trace"], "-o", str(tmp_path / "again.yaml"))
+    assert saved.code == 0, saved.stderr
+    assert len(load_locators(tmp_path / "again.assets")) == 2
+
+    moved = desktop.sample_app(at=(1100, 520))
+    code, result = replay(desktop, tmp_path / "again.yaml")
+    assert code == 0 and submitted(moved)["customer"] == "Ada Lovelace"

@@ -44,6 +44,13 @@ class TypeText:
 
 
 @_frozen
+class Clear:
+    """Empty a field: select what it holds and delete it."""
+
+    target: TargetSpec
+
+
+@_frozen
 class Press:
     keys: tuple[str, ...]  # one chord, e.g. ("ctrl", "s"); lower-case key names
 
@@ -111,7 +118,7 @@ class Launch:
             raise ValueError("launch needs a program")
 
 
-Action = Union[Click, TypeText, Press, Check, Select, Scroll, Drag, WaitFor, Expect, Launch]
+Action = Union[Click, TypeText, Clear, Press, Check, Select, Scroll, Drag, WaitFor, Expect, Launch]
 
 
 def action_name(action: Action) -> str:
@@ -124,6 +131,8 @@ def action_name(action: Action) -> str:
             return "click"
         case TypeText():
             return "type"
+        case Clear():
+            return "clear"
         case Press():
             return "press"
         case Check(checked=True):

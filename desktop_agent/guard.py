@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from desktop_agent.actions import (Check, Click, Drag, KeyChord, KeyText, Launch, MouseClick,
+from desktop_agent.actions import (Check, Clear, Click, Drag, KeyChord, KeyText, Launch, MouseClick,
                                    MouseDrag, MouseMove, MouseScroll, Operation, Press, Scroll,
                                    Select, StartProcess, TypeText)
 from desktop_agent.audit import AuditLog
@@ -300,11 +300,13 @@ class Guard:
             case KeyChord(keys=keys):
                 if isinstance(action, Press):
                     return keys == action.keys
+                if isinstance(action, Clear):
+                    return keys == ("delete",)
                 as_press = replace(permit.request, action=Press(keys=keys))
                 return (isinstance(action, (TypeText, Select))
                         and evaluate(self._policy, as_press).decision is Decision.ALLOW)
             case MouseClick() | MouseMove() | MouseScroll() | MouseDrag():
-                return isinstance(action, (Click, TypeText, Check, Select, Scroll, Drag))
+                return isinstance(action, (Click, TypeText, Clear, Check, Select, Scroll, Drag))
         return False
 
     # ------------------------------------------------------------ helpers

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from desktop_agent import verify
-from desktop_agent.actions import (Action, Check, Click, Drag, Expect, KeyChord, KeyText, Launch,
+from desktop_agent.actions import (Action, Check, Clear, Click, Drag, Expect, KeyChord, KeyText, Launch,
                                    MouseClick, MouseDrag, MouseScroll, Operation, Press, Scroll,
                                    ScrollDirection, Select, StartProcess, TypeText, WaitFor)
 from desktop_agent.types import Role, Screen, Target, TargetSpec
@@ -27,7 +27,8 @@ class Grounded:
 
 def target_specs(action: Action) -> tuple[TargetSpec, ...]:
     match action:
-        case Click(target=t) | Check(target=t) | Select(target=t) | Expect(target=t) | WaitFor(target=t):
+        case (Click(target=t) | Clear(target=t) | Check(target=t) | Select(target=t) | Expect(target=t)
+              | WaitFor(target=t)):
             return (t,)
         case TypeText(target=t) | Scroll(target=t):
             return () if t is None else (t,)
@@ -43,7 +44,7 @@ def retarget(action: Action, spec: TargetSpec) -> Action:
     match action:
         case Drag():
             return replace(action, source=spec)
-        case Click() | TypeText() | Check() | Select() | Scroll() | Expect() | WaitFor():
+        case Click() | TypeText() | Clear() | Check() | Select() | Scroll() | Expect() | WaitFor():
             return replace(action, target=spec)
     raise ValueError(f"a {type(action).__name__} step has no target to correct")
 
@@ -57,7 +58,8 @@ def retry_safe(action: Action) -> bool:
 def state_on_screen(action: Action) -> bool:
     """The action's whole effect is a state the screen shows (a field's text, a box ticked, an option
     chosen), so whether it already happened can be read off the screen and doing it again is harmless."""
-    return isinstance(action, (Check, Select)) or (isinstance(action, TypeText) and action.target is not None)
+    return (isinstance(action, (Check, Select, Clear))
+            or (isinstance(action, TypeText) and action.target is not None))
 
 
 def operations(action: Action, grounded: Grounded, *, retry: bool = False) -> tuple[Operation, ...]:
@@ -76,6 +78,8 @@ def operations(action: Action, grounded: Grounded, *, retry: bool = False) -> tu
             clicks = 3 if editable and (element.text or retry) else 1
             focus = () if main is None else (MouseClick(point=main.point, count=clicks),)
             return (*focus, KeyText(text=text))
+        case Clear():
+            return (MouseClick(point=main.point, count=3), KeyChord(keys=("delete",)))
         case Press(keys=keys):
             return (KeyChord(keys=keys),)
         case Check(checked=want):
@@ -111,6 +115,9 @@ def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed:
                 return verify.Outcome(ok=False, detail="the masked field did not change")
             box = main.element.box if main and main.element else (main.box if main else None)
             return verify.check_typed(after, text, box, secret=secret, whole=whole)
+        case Clear():
+            box = main.element.box if main.element else main.box
+            return verify.check_cleared(after, box)
         case Check(checked=want):
             return verify.check_checked(after, main.box, want)
         case Select(option=option):

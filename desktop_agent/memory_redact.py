@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from desktop_agent.actions import (Action, Check, Click, Drag, Expect, Scroll, Select, TypeText,
-                                   WaitFor, action_name)
+from desktop_agent.actions import Action, TypeText, action_name
+from desktop_agent.interactions import target_specs
 from desktop_agent.types import StepResult, StepStatus, TargetSpec
 from desktop_agent.vault import MASK
 
@@ -44,7 +44,7 @@ def param_value(name: str, value: str, secrets: set[str], secret_fields: re.Patt
 
 def step_row(run_id: str, index: int, result: StepResult, secrets: set[str]) -> tuple[object, ...]:
     """The `steps` row of one result, up to (not including) its screenshot."""
-    spec = _target_spec(result.step.action)
+    spec = _main_spec(result.step.action)
     element = result.target.element if result.target is not None else None
     return (run_id, index, redact(result.step.text, secrets), action_name(result.step.action),
             redact(spec.describe(), secrets) if spec is not None else None,
@@ -55,14 +55,8 @@ def step_row(run_id: str, index: int, result: StepResult, secrets: set[str]) -> 
             StepStatus(result.status).value, redact(result.error, secrets), result.timings.total_ms)
 
 
-def _target_spec(action: Action) -> TargetSpec | None:
-    match action:
-        case Drag(source=spec):
-            return spec
-        case (Click(target=spec) | TypeText(target=spec) | Check(target=spec) | Select(target=spec)
-              | Scroll(target=spec) | WaitFor(target=spec) | Expect(target=spec)):
-            return spec
-    return None
+def _main_spec(action: Action) -> TargetSpec | None:
+    return next(iter(target_specs(action)), None)
 
 
 def _spec_texts(spec: TargetSpec | None) -> list[str]:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import yaml
 
-from desktop_agent.actions import (Action, Check, Click, Drag, Expect, Launch, Press, Scroll,
+from desktop_agent.actions import (Action, Check, Clear, Click, Drag, Expect, Launch, Press, Scroll,
                                    Select, TypeText, WaitFor, action_name)
 from desktop_agent.errors import PolicyError
 from desktop_agent.types import Decision, Element, Role, Target, TargetSpec, Verdict, Window
@@ -46,7 +46,7 @@ from desktop_agent.vault import PLACEHOLDER
 
 _frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
-ACTION_NAMES = frozenset({"click", "double-click", "right-click", "type", "press", "check", "uncheck",
+ACTION_NAMES = frozenset({"click", "double-click", "right-click", "type", "clear", "press", "check", "uncheck",
                           "select", "scroll", "drag", "wait", "expect", "launch"})
 _DEFAULT_SECRET_FIELDS = r"(?i)pass(word|phrase|code)|\bpin\b|secret|one[- ]time|\b(otp|2fa|cvv|cvc)\b"
 _KEY_ALIASES = {"control": "ctrl", "ctl": "ctrl", "ctrlleft": "ctrl", "ctrlright": "ctrl",
@@ -195,7 +195,7 @@ def _search_any(pattern: re.Pattern[str] | None, texts: Iterable[str]) -> bool:
 def _target_texts(element: Element | None, action: Action) -> tuple[str, ...]:
     texts = (element.text, element.label) if element is not None else ()
     match action:
-        case (Click(target=spec) | Check(target=spec) | Select(target=spec) | WaitFor(target=spec)
+        case (Click(target=spec) | Clear(target=spec) | Check(target=spec) | Select(target=spec) | WaitFor(target=spec)
               | Expect(target=spec) | TypeText(target=spec) | Scroll(target=spec)):
             specs: tuple[TargetSpec | None, ...] = (spec,)
         case Drag(source=source, destination=destination):

@@ -6,9 +6,11 @@ effect. World-caused failures become step results; programming errors propagate.
 
 Guarantees: no side effect happens before the whole plan has been parsed (the caller passes a parsed
 Plan); no action is taken on a screen that was not captured and perceived for that step; every side
-effect goes through `Guard.perform`; a failed verification is retried once after grounding again, never
+effect goes through `Guard.perform`; a step whose check fails is rolled back to its checkpoint (its
+inverse action and its workspace files, see recovery.py) and retried once after grounding again, never
 in a loop; with `plan.workspace`, a checkpoint of those paths is taken before every acting step
-(`<trace>/workspace/`, restored by `desktop-agent rollback`). Not guaranteed here: undoing a failed step.
+(`<trace>/workspace/`, also restored by `desktop-agent rollback`). Not guaranteed: undoing what has no
+inverse (recovery.py says which).
 """
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from pathlib import Path
 from desktop_agent import interactions
 from desktop_agent.actions import (Expect, Launch, MouseClick, Plan, Select, Step, TypeText,
                                    WaitFor, action_name)
-from desktop_agent.checkpoint import WorkspaceStore
 from desktop_agent.errors import (ActionError, AgentError, CaptureError, GroundingError,
                                   StopRequested, TaskSyntaxError)
 from desktop_agent.cascade import Grounder, plain_grounder
@@ -32,6 +33,7 @@ from desktop_agent.locate import locate
 from desktop_agent.memory import MemoryStore
 from desktop_agent.policy import ActionRequest, describe
 from desktop_agent.recall import Recall
+from desktop_agent.recovery import Recovery
 from desktop_agent.run_events import (Event, RunFinished, RunStarted, StepFinished, StepGrounded,
                                       StepStarted)
 from desktop_agent.screen import coords
@@ -112,6 +114,8 @@ class Runner:
         self.trace = trace
         self.options = options
         self.grounder = grounder or plain_grounder(match_template, options.base_dir)
+        self.recovery = Recovery(senses=senses, guard=guard, trace=trace,
+                                 settle_timeout_s=options.settle_timeout_s)
 
     def run(self, plan: Plan, *, start: int = 0, unsure: bool = False) -> Iterator[Event]:
         """Run `plan`, or resume an interrupted run of it: `start` is the first step to run (the ones
@@ -135,7 +139,8 @@ class Runner:
                 status = RunStatus.STOPPED
                 break
             yield StepStarted(index=index, step=step)
-            self._checkpoint(plan, index, step)
+            if not self.options.dry_run:
+                self.recovery.checkpoint(plan, index, step)
             result = yield from self._run_step(index, step, unsure=unsure and index == start)
             results.append(result)
             self.trace.event("step_finished", index=index, result=result)
@@ -148,14 +153,6 @@ class Runner:
         self.trace.event("run_finished", status=status, report=report)
         self.guard.finish_run(status.value)
         yield RunFinished(status=status, results=tuple(results), trace=self.trace.folder, report=report)
-
-    def _checkpoint(self, plan: Plan, index: int, step: Step) -> None:
-        """Before a step that may change something, keep a copy of the workspace (see checkpoint.py)."""
-        if plan.workspace and not self.options.dry_run and not isinstance(step.action, (WaitFor, Expect)):
-            store = WorkspaceStore(self.trace.folder / "workspace")
-            taken = store.snapshot(plan.workspace, label=f"step{index + 1:03d}")
-            self.trace.event("checkpoint", index=index, id=taken.id, files=len(taken.entries),
-                             skipped=[s.path for s in taken.skipped])
 
     # ------------------------------------------------------------ one step
     def _run_step(self, index: int, step: Step, *, unsure: bool = False) -> Iterator[Event]:
@@ -240,6 +237,8 @@ class Runner:
                               screenshot=screenshot)
         outcome, after = self._act(step, look, grounded, authorization.permit, window,
                                    retry=attempt > 1, clock=clock, looks=looks)
+        rolled_back = "" if outcome.ok or look is None else "; " + self.recovery.roll_back(
+            index, step, look, grounded, after, secret=authorization.permit.secret)
         shot = self._shoot(index, step, after, grounded.main, "after")
         if outcome.ok and grounded.main is not None and spec is not None and spec.point is None:
             self._learn(lambda recall: recall.learn_success(spec, grounded.main, look.screen))
@@ -248,7 +247,7 @@ class Runner:
                                             crop_name=f"step{index + 1:03d}.png"))
         return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
                           target=grounded.main, verdict=verdict, verified=outcome.ok,
-                          error=None if outcome.ok else f"verification failed: {outcome.detail}",
+                          error=None if outcome.ok else f"verification failed: {outcome.detail}{rolled_back}",
                           screenshot=shot or screenshot)
 
     def _act(self, step: Step, look: Look | None, grounded: Grounded, permit: Permit,

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from desktop_agent import task_file
-from desktop_agent.actions import (Action, Check, Click, Drag, Expect, Launch, MouseButton, Plan,
+from desktop_agent.actions import (Action, Check, Clear, Click, Drag, Expect, Launch, MouseButton, Plan,
                                    Press, Scroll, ScrollDirection, Select, Step, TypeText, WaitFor)
 from desktop_agent.errors import SourceLocation, TaskSyntaxError
 from desktop_agent.phrases import (Line, Token, did_you_mean, drop_articles, is_blank, make, phrase_table,
@@ -44,7 +44,7 @@ KNOWN_KEYS: frozenset[str] = _CANONICAL_KEYS | frozenset(_KEY_ALIASES)
 _VERBS = {
     "click": "click", "left-click": "click", "double-click": "double-click", "doubleclick": "double-click",
     "right-click": "right-click", "rightclick": "right-click", "type": "type", "enter": "type",
-    "fill": "fill", "press": "press", "hit": "press", "key": "press", "check": "check", "tick": "check",
+    "fill": "fill", "clear": "clear", "empty": "clear", "press": "press", "hit": "press", "key": "press", "check": "check", "tick": "check",
     "uncheck": "uncheck", "untick": "uncheck", "select": "select", "choose": "select",
     "scroll": "scroll", "drag": "drag", "wait": "wait", "expect": "expect", "assert": "expect",
     "verify": "expect", "launch": "launch", "open": "launch", "start": "launch",
@@ -97,6 +97,8 @@ def _action(ln: Line, verb: str, head: Token, args: list[Token]) -> Action:
             return _type(ln, head, args)
         case "fill":
             return _fill(ln, head, args)
+        case "clear":
+            return Clear(target=read_target(ln, args, name, head))
         case "press":
             return _press(ln, head, args)
         case "check" | "uncheck":

@@ -108,6 +108,14 @@ def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bo
     return Outcome(ok=False, detail=f'typed "{text}" but {where} reads {seen}')
 
 
+def check_cleared(screen: Screen, field_box: Rect) -> Outcome:
+    """Nothing can be read in the field any more."""
+    left = [e.text for e in elements_in(screen, field_box.inflate(4)) if e.text.strip()]
+    if left:
+        return Outcome(ok=False, detail=f'the field at {_xy(field_box)} still reads "{left[0]}"')
+    return Outcome(ok=True, detail=f"the field at {_xy(field_box)} is empty")
+
+
 def check_checked(screen: Screen, box: Rect, want: bool) -> Outcome:
     boxes = [e for e in elements_in(screen, box.inflate(2))
              if e.role is Role.CHECKBOX and e.checked is not None]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fakes import FakeDesktop
 
-from desktop_agent.actions import KeyText, MouseClick
+from desktop_agent.actions import KeyChord, KeyText, MouseClick
 from desktop_agent.audit import AuditLog
 from desktop_agent.errors import CaptureError
 from desktop_agent.guard import Approval, Correction, Guard
@@ -82,10 +82,14 @@ def test_typed_text_not_seen_fails_verification(tmp_path):
     assert finished.status is RunStatus.FAILED
     assert 'typed "Ada"' in finished.results[0].error
     assert finished.results[0].attempts == 2
-    # the retry selects whatever the first attempt may have typed unseen, so the text replaces it
-    assert desktop.actuator.operations == [MouseClick(point=NAME_FIELD.box.center), KeyText(text="Ada"),
+    # Each failed attempt is rolled back (the field was empty: it is cleared again); the retry selects
+    # whatever the field holds, so the text replaces it.
+    clear = [MouseClick(point=NAME_FIELD.box.center, count=3), KeyChord(keys=("delete",))]
+    assert desktop.actuator.operations == [MouseClick(point=NAME_FIELD.box.center), KeyText(text="Ada"), *clear,
                                            MouseClick(point=NAME_FIELD.box.center, count=3),
-                                           KeyText(text="Ada")]
+                                           KeyText(text="Ada"), *clear]
+    assert "rolled back: clear the field again (it was empty); the window matches its checkpoint" in \
+        finished.results[0].error
 
 
 def test_untargeted_typing_is_never_repeated(tmp_path):

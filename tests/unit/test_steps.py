@@ -260,7 +260,7 @@ def test_errors_point_at_the_token(text, message, column, suggestion):
 def test_unknown_verb_without_close_match_lists_verbs():
     with pytest.raises(TaskSyntaxError) as info:
         parse_step("xyzzy OK")
-    assert info.value.suggestion.startswith("start the step with a verb: check, click, double-click")
+    assert info.value.suggestion.startswith("start the step with a verb: check, clear, click, double-click")
 
 
 def test_unknown_param_without_params_says_so():

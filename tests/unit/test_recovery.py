@@ -1,0 +1,95 @@
+"""Rollback after a failed check: the inverse action through the guard, the workspace files put back, the
+window compared with its checkpoint — and a report of what was and wasn't restored."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from fakes import FakeDesktop
+from test_runner import NAME_FIELD, NAME_LABEL, OK, run, screen
+
+from desktop_agent.actions import (Check, Clear, Click, KeyChord, KeyText, MouseClick, Plan, Press, Scroll,
+                                   ScrollDirection, Select, TypeText)
+from desktop_agent.interactions import Grounded
+from desktop_agent.policy import parse_policy
+from desktop_agent.steps import parse_steps
+from desktop_agent.types import Element, Rect, Role, RunStatus, Target, TargetSpec, Window
+from desktop_agent.undo import inverse
+
+FILLED = replace(NAME_FIELD, text="Grace")
+BOX = Element(role=Role.CHECKBOX, box=Rect(left=200, top=200, width=16, height=16), checked=False, window_id=1)
+
+
+def grounded(element):
+    return Grounded(targets=(Target(box=element.box, point=element.box.center, strategy="t", why="",
+                                    element=element),))
+
+
+def test_each_action_declares_its_inverse():
+    here = TargetSpec(point=FILLED.box.center)
+    before = screen(NAME_LABEL, FILLED)
+    undo = inverse(TypeText(text="Ada", target=TargetSpec(text="Name")), grounded(FILLED), before=before,
+                   after=before, secret=False)
+    assert undo.action == TypeText(text="Grace", target=here)
+    assert inverse(TypeText(text="x"), grounded(FILLED), before=before, after=before, secret=True).action is None
+    assert inverse(Clear(target=here), grounded(NAME_FIELD), before=before, after=before,
+                   secret=False).action == Clear(target=here)
+    tick = inverse(Check(target=TargetSpec(text="Gift")), grounded(BOX), before=before, after=before, secret=False)
+    assert tick.action == Check(target=TargetSpec(point=BOX.box.center), checked=False)
+    combo = replace(NAME_FIELD, role=Role.COMBO, text="Standard")
+    assert inverse(Select(option="Express", target=here), grounded(combo), before=before, after=before,
+                   secret=False).action == Select(option="Standard", target=TargetSpec(point=combo.box.center))
+    assert inverse(Scroll(direction=ScrollDirection.UP, amount=2), Grounded(targets=()), before=before,
+                   after=before, secret=False).action == Scroll(direction=ScrollDirection.DOWN, amount=2)
+    dialog = replace(before, windows=(*before.windows, Window(id=9, title="Confirm", wm_class="c",
+                                                              box=Rect(left=0, top=0, width=9, height=9))))
+    assert inverse(Click(target=here), grounded(OK), before=before, after=dialog,
+                   secret=False).action == Press(keys=("escape",))
+    assert inverse(Click(target=here), grounded(OK), before=before, after=before, secret=False).action is None
+
+
+def test_a_failed_typing_puts_the_fields_earlier_text_back(tmp_path):
+    desktop = FakeDesktop([screen(NAME_LABEL, FILLED)], advance=False)  # the typing never shows up
+    finished = run(desktop, ['type "Ada" into the "Name" field'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED
+    put_back = [MouseClick(point=FILLED.box.center, count=3), KeyText(text="Grace")]
+    assert desktop.actuator.operations[2:4] == put_back and desktop.actuator.operations[-2:] == put_back
+    assert 'rolled back: type its earlier text "Grace" back; the window matches its checkpoint' \
+        in finished.results[0].error
+
+
+def test_an_undo_the_policy_denies_is_reported_not_done(tmp_path):
+    policy = parse_policy("version: 1\ndefault: allow\nrules:\n"
+                          "  - {decision: deny, actions: [clear], reason: no clearing here}\n", source="test")
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD)], advance=False)
+    finished = run(desktop, ['type "Ada" into the "Name" field'], tmp_path=tmp_path, policy=policy)
+    assert KeyChord(keys=("delete",)) not in desktop.actuator.operations
+    assert "not undone (no clearing here" in finished.results[0].error
+
+
+def test_a_window_that_still_differs_after_the_undo_is_reported(tmp_path):
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD), screen(NAME_LABEL, NAME_FIELD, shade=120)])
+    finished = run(desktop, ['type "Ada" into the "Name" field'], tmp_path=tmp_path)
+    events = [json.loads(line) for line in (finished.trace / "events.jsonl").read_text().splitlines()]
+    first = next(e for e in events if e["kind"] == "rollback")
+    assert first["screen"].endswith("but the window still differs from its checkpoint")
+
+
+def test_the_workspace_is_restored_when_a_step_fails(tmp_path):
+    notes = tmp_path / "ws" / "notes.txt"
+    notes.parent.mkdir()
+    notes.write_text("before")
+    desktop = FakeDesktop([screen(OK)], advance=False)
+    act = desktop.actuator.execute
+
+    def clicking_spoils_the_file(operation):
+        act(operation)
+        notes.write_text("spoiled by a click that showed nothing")
+
+    desktop.actuator.execute = clicking_spoils_the_file
+    plan = Plan(name="t", steps=parse_steps(['click "OK"']), workspace=(notes.parent,))
+    finished = run(desktop, [], tmp_path=tmp_path, plan=plan)
+    assert finished.status is RunStatus.FAILED
+    assert notes.read_text() == "before"
+    assert "not undone: a click can't be undone from the screen" in finished.results[0].error
+    assert "workspace: " in finished.results[0].error

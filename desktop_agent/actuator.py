@@ -66,8 +66,8 @@ class DesktopActuator:
     def __init__(self, *, bounds: Callable[[], Rect], pause_s: float = 0.01,
                  key_delay_ms: int = 8, launch_output: Path | None = None,
                  interrupt: Callable[[], None] = lambda: None) -> None:
-        """`interrupt` raises StopRequested when a stop was asked for; it is called between the
-        runs of a long text, so typing stops part-way."""
+        """`interrupt` is called between the runs of a long text and raises to stop the typing
+        part-way: a stop was asked for, or the keyboard focus moved (`Guard.between_keys`)."""
         self._bounds = bounds
         self._interrupt = interrupt
         self._pause_s = pause_s

@@ -146,6 +146,7 @@ class Guard:
         self._secrets: set[str] = set()
         self._journal = journal
         self._step_index: int | None = None
+        self._typing_into: Window | None = None  # the focused window when the current typing began
 
     # ------------------------------------------------------------ authorize
     def start_step(self, index: int | None = None) -> None:
@@ -257,7 +258,8 @@ class Guard:
             self._refuse_own(permit, _topmost(windows, point), f"at {point.x},{point.y}")
         if isinstance(operation, (KeyText, KeyChord)) and self._keyboard_focus is not None:
             # Keys go wherever the focus is *now*: an approval click may have moved it to our window.
-            self._refuse_own(permit, self._keyboard_focus(), "(it has the keyboard focus)")
+            self._typing_into = self._keyboard_focus()
+            self._refuse_own(permit, self._typing_into, "(it has the keyboard focus)")
         shown = self._redacted_operation(permit, operation)
         self._record("operation", permit=permit.serial, operation=shown)
         token = None
@@ -268,13 +270,29 @@ class Guard:
         try:
             self._actuator.execute(operation)
         except Exception as exc:
+            self._typing_into = None
             if isinstance(exc, AgentError):
                 self._record("operation-failed", permit=permit.serial, error=str(exc))
             if self._journal is not None:
                 self._journal.after(token, _redact(f"failed: {exc}", self._secrets))
             raise
+        self._typing_into = None
         if self._journal is not None:
             self._journal.after(token, "done")
+
+    def between_keys(self) -> None:
+        """Called by the actuator between runs of a long text: stops the typing (StopRequested) when a
+        stop was asked for, and (ActionError) when the keyboard focus has moved to another window since
+        the typing began — the rest of the text would reach a window nobody checked."""
+        self._stop.raise_if_requested()
+        started, focus = self._typing_into, self._keyboard_focus
+        if started is None or focus is None:
+            return
+        now = focus()
+        if now is None or now.id != started.id:
+            where = f'"{now.title}"' if now is not None else "no window"
+            self._record("focus-moved", expected=started.title, now=now.title if now else None)
+            raise ActionError(f'stopped typing: the keyboard focus moved from "{started.title}" to {where}')
 
     def finish_run(self, status: str) -> None:
         """Tell the journal the run ended with `status` (a RunStatus value)."""

@@ -209,6 +209,26 @@ def test_keys_are_refused_when_the_focus_moved_to_our_own_window(make, actuator)
     assert actuator.operations == [KeyText(text="hello")]
 
 
+def test_typing_stops_when_the_focus_moves_to_another_window_part_way(make, actuator):
+    focus = [GEDIT]
+    guard = make(keyboard_focus=lambda: focus[0])
+    typed: list[str] = []
+
+    def type_in_runs(operation):  # what DesktopActuator does: a check between runs of the text
+        for run in ("hello ", "world"):
+            guard.between_keys()
+            typed.append(run)
+            focus[0] = XTERM  # another window grabs the focus after the first run
+
+    actuator.execute = type_in_runs
+    request = ActionRequest(action=TypeText(text="hello world"), target=None, window=GEDIT,
+                            step_text='type "hello world"')
+    with pytest.raises(ActionError, match='focus moved from "notes.txt - gedit" to "user@host: ~"'):
+        guard.perform(guard.authorize(request).permit, KeyText(text="hello world"))
+    assert typed == ["hello "]
+    guard.between_keys()  # no typing going on: nothing to compare
+
+
 def test_own_window_covered_by_another_window_does_not_block(make, actuator):
     guard = make()
     permit = guard.authorize(click()).permit

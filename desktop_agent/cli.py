@@ -23,7 +23,9 @@ from desktop_agent.compose import AgentConfig, brakes, build_perceiver, build_ru
 from desktop_agent.errors import AgentError, GroundingError
 from desktop_agent.grounding import ground
 from desktop_agent.ledger import Ledger, RunRecord, RunSource, default_path
+from desktop_agent.memory import MemoryStore
 from desktop_agent.memory_command import add_memory_command
+from desktop_agent.remembered import recall_task, remembered_plan
 from desktop_agent.recording import command as recording_commands
 from desktop_agent.perception import templates
 from desktop_agent.policy import Policy, load_policy
@@ -62,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("task", nargs="?", type=Path, help="task file (YAML)")
     run.add_argument("--step", action="append", default=[], metavar="TEXT",
                      help='one step, e.g. --step \'click "OK"\' (repeatable)')
+    run.add_argument("--remembered", metavar="WORDS",
+                     help="run the remembered task that best matches WORDS, with its last parameters")
     _run_arguments(run)
     replay = commands.add_parser("replay", help="replay a recorded task: every target found again, "
                                                 "with the recording's locators as fallbacks")
@@ -69,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--speed", type=float, default=1.0, metavar="FACTOR",
                         help="below 1 gives a slow application more time to show targets and settle "
                              "(0.5: twice the time); default 1")
-    replay.set_defaults(step=[])
+    replay.set_defaults(step=[], remembered=None)
     _run_arguments(replay)
 
     ground_cmd = commands.add_parser("ground", help="resolve one target and act on nothing")
@@ -128,14 +132,19 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _plan(args: argparse.Namespace) -> Plan:
     params = dict(_param(p) for p in args.param)
-    if args.task and args.step:
-        raise AgentError("give a task file or --step lines, not both")
-    if args.task:
+    if sum(map(bool, (args.task, args.step, args.remembered))) > 1:
+        raise AgentError("give one of: a task file, --step lines, --remembered WORDS")
+    if args.remembered:
+        with MemoryStore.open(args.memory_db) as memory:
+            remembered = recall_task(memory, args.remembered)
+        print(remembered.describe(), file=sys.stderr)
+        plan = remembered_plan(remembered, params)
+    elif args.task:
         plan = load_task(args.task, params=params)
     elif args.step:
         plan = plan_from_steps(args.step, params=params)
     else:
-        raise AgentError("nothing to run: give a task file or at least one --step")
+        raise AgentError("nothing to run: give a task file, --step lines or --remembered WORDS")
     return plan
 
 
@@ -160,7 +169,10 @@ def _param(text: str) -> tuple[str, str]:
 def _run(args: argparse.Namespace) -> int:
     plan = _plan(args)  # parsed and validated in full before anything acts
     policy = load_policy(args.policy or plan.policy)
-    source = run_source(plan, task=args.task, steps=args.step, params=dict(_param(p) for p in args.param),
+    remembered = bool(args.remembered)  # resumed as the steps it was run with
+    source = run_source(plan, task=args.task,
+                        steps=[s.text for s in plan.steps] if remembered else args.step,
+                        params=plan.params if remembered else dict(_param(p) for p in args.param),
                         policy=policy)
     return run_plan(args, plan, policy=policy, source=source,
                     base_dir=args.task.parent if args.task else Path.cwd())

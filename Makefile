@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench screenshots clean
+.PHONY: install demo test faults bench screenshots clean
 
 $(STAMP): pyproject.toml installer/install.sh
 	bash installer/install.sh
@@ -16,6 +16,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+faults: $(STAMP)  # each fault against real applications on Xvfb, then a table of what happened
+	$(PY) -m pytest -q tests/faults
 
 bench: $(STAMP)
 	$(PY) -m tests.bench.run

@@ -19,6 +19,7 @@ from desktop_agent.actions import (KeyChord, KeyText, MouseClick, MouseDrag, Mou
                                    Operation, StartProcess)
 from desktop_agent.errors import ActionError, StopRequested
 from desktop_agent.types import Point, Rect
+from desktop_agent.xkeys import XTestKeyboard
 
 # Characters pyautogui.write types without Shift on a US keymap.
 _PLAIN_CHARS = frozenset(string.ascii_lowercase + string.digits + " -=[];',./\\`\n\t")
@@ -39,23 +40,6 @@ _XDOTOOL_KEYS = {"enter": "Return", "escape": "Escape", "tab": "Tab", "backspace
 _REMAP_DELAY_MS = 40
 
 
-# ASCII is typed in runs of at most this many characters, with a stop check between runs: at the
-# key delay below a run takes ~100 ms, so a stop lands within 200 ms even in the middle of typing.
-_RUN_CHARS = 12
-
-
-def _keymap_chunks(text: str) -> list[str]:
-    """Runs of ASCII (on the keymap, at most `_RUN_CHARS` long) and single non-ASCII characters
-    (remapped one by one)."""
-    chunks: list[str] = []
-    for char in text:
-        if char.isascii() and chunks and chunks[-1].isascii() and len(chunks[-1]) < _RUN_CHARS:
-            chunks[-1] += char
-        else:
-            chunks.append(char)
-    return chunks
-
-
 def xdotool_key(name: str) -> str:
     if len(name) > 1 and name[0] == "f" and name[1:].isdigit():
         return name.upper()
@@ -65,7 +49,7 @@ def xdotool_key(name: str) -> str:
 class DesktopActuator:
     def __init__(self, *, bounds: Callable[[], Rect], pause_s: float = 0.01,
                  key_delay_ms: int = 8, launch_output: Path | None = None,
-                 interrupt: Callable[[], None] = lambda: None) -> None:
+                 interrupt: Callable[[], None] = lambda: None, keyboard: XTestKeyboard | None = None) -> None:
         """`interrupt` is called between the runs of a long text and raises to stop the typing
         part-way: a stop was asked for, or the keyboard focus moved (`Guard.between_keys`)."""
         self._bounds = bounds
@@ -75,6 +59,7 @@ class DesktopActuator:
         self._launch_output = launch_output
         self._gui = None
         self._xdotool = shutil.which("xdotool")
+        self._keyboard = keyboard or XTestKeyboard(key_delay_ms=key_delay_ms)
         self.launched: list[subprocess.Popen] = []
 
     def _pyautogui(self):
@@ -135,18 +120,23 @@ class DesktopActuator:
                                   "installed (installer/install.sh installs it)")
             gui.write(text, interval=self._key_delay_ms / 1000)
             return
-        for chunk in _keymap_chunks(text):
+        # One character at a time, the stop and keyboard-focus check right before each: no key lands
+        # after a stop or in a window that took the focus part-way. Keys on the keymap go through
+        # XTEST in this process (no gap between the check and the key); others through xdotool.
+        for char in text:
             self._interrupt()
-            if chunk.isascii():
-                self._run_xdotool("type", "--delay", str(self._key_delay_ms), "--", chunk)
+            if self._keyboard.type_char(char):
+                continue
+            if char.isascii():
+                self._run_xdotool("type", "--", char)
                 continue
             # xdotool maps a character missing from the keymap onto a spare keycode and maps it
             # back right after; an app that looks the keycode up late reads the wrong character.
             # One character at a time, slowly, was reliable where a fast run dropped characters.
-            if _LATIN1_CAPITALS.fullmatch(chunk):
-                self._run_xdotool("key", "--delay", str(_REMAP_DELAY_MS), f"shift+U{ord(chunk):04X}")
+            if _LATIN1_CAPITALS.fullmatch(char):
+                self._run_xdotool("key", "--delay", str(_REMAP_DELAY_MS), f"shift+U{ord(char):04X}")
             else:
-                self._run_xdotool("type", "--delay", str(_REMAP_DELAY_MS), "--", chunk)
+                self._run_xdotool("type", "--delay", str(_REMAP_DELAY_MS), "--", char)
             time.sleep(_REMAP_DELAY_MS / 1000)
 
     def _chord(self, gui, keys: tuple[str, ...]) -> None:

@@ -4,6 +4,7 @@ Nothing here runs at import; `build_agent` opens no display until the runner fir
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,7 +78,9 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
         journal = ledger.journal(trace.folder.name)
     guard = Guard(policy=config.policy, actuator=actuator, audit=AuditLog(trace.folder / "audit.jsonl"),
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
-                  own_pids=config.own_pids, keyboard_focus=senses.focused_window, journal=journal)
+                  own_pids=config.own_pids, keyboard_focus=senses.focused_window,
+                  input_holder=functools.partial(senses.focused_window, follow_pointer=False),
+                  journal=journal)
     memory = _memory(config, trace)
     recall = None if memory is None else Recall(store=memory, run_id=trace.folder.name,
                                                 match_template=templates.match_template)

@@ -124,9 +124,13 @@ class Guard:
                  own_pids: frozenset[int] | None = None,
                  own_title_pattern: str | None = r"(?i)\bdesktop[- ]agent\b",
                  keyboard_focus: Callable[[], Window | None] | None = None,
+                 input_holder: Callable[[], Window | None] | None = None,
                  clock: Callable[[], float] = time.monotonic, journal: Journal | None = None) -> None:
         """`own_pids` defaults to this process. `approve_every_step` needs an approver. `journal` (the
-        run ledger) records an intent before and an outcome after every executed operation."""
+        run ledger) records an intent before and an outcome after every executed operation.
+        `keyboard_focus`: the window keys would reach now; `input_holder`: the window that took the
+        input focus for itself, if one did (a modal dialog grabs it) — None when focus follows the
+        pointer."""
         if approve_every_step and approver is None:
             raise ValueError("approve_every_step needs an approver")
         self._policy = policy
@@ -139,6 +143,7 @@ class Guard:
         self._own_title = re.compile(own_title_pattern) if own_title_pattern else None
         self._clock = clock
         self._keyboard_focus = keyboard_focus  # the window keys would reach now, if the platform tells
+        self._input_holder = input_holder
         self._steps = 0
         self._permit_times: deque[float] = deque()
         self._serial = 0
@@ -255,11 +260,18 @@ class Guard:
         if near_corner(pointer, self._actuator.screen_bounds()):
             self._halt(f"fail-safe: pointer in a screen corner at {pointer.x},{pointer.y}")
         for point in _points(operation, pointer):
-            self._refuse_own(permit, _topmost(windows, point), f"at {point.x},{point.y}")
+            landing = _topmost(windows, point)
+            self._refuse_own(permit, landing, f"at {point.x},{point.y}")
+            self._refuse_elsewhere(permit, landing, f"on top at {point.x},{point.y}")
+            holder = self._input_holder() if self._input_holder is not None else None
+            if holder is not None and not self._is_own(holder):  # ours holds it while a person approves
+                self._refuse_elsewhere(permit, holder, "holds the input focus")
         if isinstance(operation, (KeyText, KeyChord)) and self._keyboard_focus is not None:
-            # Keys go wherever the focus is *now*: an approval click may have moved it to our window.
+            # Keys go wherever the focus is *now*: an approval click may have moved it to our window,
+            # a dialog may have taken it.
             self._typing_into = self._keyboard_focus()
             self._refuse_own(permit, self._typing_into, "(it has the keyboard focus)")
+            self._refuse_elsewhere(permit, self._typing_into, "has the keyboard focus")
         shown = self._redacted_operation(permit, operation)
         self._record("operation", permit=permit.serial, operation=shown)
         token = None
@@ -302,6 +314,22 @@ class Guard:
     def _refuse_own(self, permit: Permit, window: Window | None, where: str) -> None:
         if window is not None and self._is_own(window):
             message = f'refusing to act on the agent\'s own window "{window.title}" {where}'
+            self._record("refused", permit=permit.serial, reason=message)
+            raise ActionError(message, details={"window": window.title})
+
+    def _refuse_elsewhere(self, permit: Permit, window: Window | None, where: str) -> None:
+        """An operation must land in the window its action was authorized for, in a popup of that window
+        (a menu or list it opened), or in one the policy allows that action in outright: a window that
+        came up in between (a dialog, another application) is not acted on."""
+        authorized = permit.request.window
+        if window is None or authorized is None or window.id == authorized.id:
+            return
+        if window.popup and window.owner == authorized.id:  # e.g. the list a combo opened
+            return
+        verdict = self._verdict(replace(permit.request, window=window))
+        if verdict.decision is not Decision.ALLOW:
+            message = (f'refusing: window "{window.title}" {where}, not "{authorized.title}" that the step '
+                       f"was allowed in ({verdict.reason})")
             self._record("refused", permit=permit.serial, reason=message)
             raise ActionError(message, details={"window": window.title})
 

@@ -235,8 +235,12 @@ class Runner:
             return StepResult(step=step, status=status, target=grounded.main, verdict=verdict,
                               error=None if status is StepStatus.SKIPPED else verdict.reason,
                               screenshot=screenshot)
-        outcome, after = self._act(step, look, grounded, authorization.permit, window,
-                                   retry=attempt > 1, clock=clock, looks=looks)
+        try:
+            outcome, after = self._act(index, step, look, grounded, authorization.permit, window,
+                                       retry=attempt > 1, clock=clock, looks=looks)
+        except ActionError as exc:  # cut off part-way (and rolled back): a retry grounds again
+            return StepResult(step=step, status=StepStatus.FAILED, target=grounded.main, verdict=verdict,
+                              error=str(exc), screenshot=screenshot)
         rolled_back = "" if outcome.ok or look is None else "; " + self.recovery.roll_back(
             index, step, look, grounded, after, secret=authorization.permit.secret)
         shot = self._shoot(index, step, after, grounded.main, "after")
@@ -250,18 +254,26 @@ class Runner:
                           error=None if outcome.ok else f"verification failed: {outcome.detail}{rolled_back}",
                           screenshot=shot or screenshot)
 
-    def _act(self, step: Step, look: Look | None, grounded: Grounded, permit: Permit,
+    def _act(self, index: int, step: Step, look: Look | None, grounded: Grounded, permit: Permit,
              window: Window | None, *, retry: bool, clock: _Clock,
              looks: list[Look]) -> tuple[Outcome, Look]:
         """Perform the step's operations, wait for the screen to settle, check the expectation."""
         action = step.action
         # Starting a program needs no sight of the screen (it may well be empty); anything else does.
         before = look.screen.frame if look else self.senses.grab(allow_blank=isinstance(action, Launch))
-        windows = look.screen.windows if look else self.senses.list_windows()
+        windows = self.senses.list_windows()  # now, not when grounded: a dialog may have come up since
         started = time.perf_counter()
-        for operation in interactions.operations(action, grounded, retry=retry):
-            self.guard.perform(permit, operation, windows=windows)
-        clock.add("act", started)
+        try:
+            for operation in interactions.operations(action, grounded, retry=retry):
+                self.guard.perform(permit, operation, windows=windows)
+        except ActionError as exc:  # refused or failed part-way: put back what was done so far
+            if look is None:
+                raise
+            after = self._look(looks, allow_blank=True)
+            raise ActionError(f"{exc}; " + self.recovery.roll_back(index, step, look, grounded, after,
+                                                                   secret=permit.secret)) from exc
+        finally:
+            clock.add("act", started)
         if isinstance(action, Select):
             self._pick_option(action, grounded, permit, before, clock, looks)
         started = time.perf_counter()

@@ -37,8 +37,8 @@ class Senses:
     def list_windows(self) -> tuple[Window, ...]:
         return self.windows.list_windows()
 
-    def focused_window(self) -> Window | None:
-        return self.windows.focused_window()
+    def focused_window(self, *, follow_pointer: bool = True) -> Window | None:
+        return self.windows.focused_window(follow_pointer=follow_pointer)
 
     def is_own(self, window: Window) -> bool:
         return window.pid is not None and window.pid in self.own_pids

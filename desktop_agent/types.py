@@ -131,6 +131,8 @@ class Window:
     wm_class: str
     box: Rect
     pid: int | None = None
+    owner: int | None = None  # the window it is transient for (a dialog's or a popup's parent)
+    popup: bool = False       # override-redirect: a menu, list or tooltip, never given the input focus
 
 
 @_frozen

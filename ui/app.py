@@ -50,12 +50,14 @@ def _open(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from ui.task_files import LAST_TASK
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     store = QSettings()
     window = build_main_window(store)
-    last = store.value("task/last", "")
+    last = store.value(LAST_TASK, "")
     task = args.task or (Path(last) if last and Path(last).is_file() else None)
     if task is not None:
         window.open_task(task)

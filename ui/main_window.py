@@ -1,12 +1,14 @@
 """The main window: the task and policy on the left, what the agent sees and proposes in the middle, the
-run's steps on the right; Run / Pause / Stop in the toolbar, the Run menu, the tray menu and on
+run's steps on the right; Run / Pause / Stop / Record in the toolbar, the Run menu, the tray menu and on
 application-wide shortcuts.
 
 Runners come from an injected factory (`compose.build_runner` in the app, a scripted desktop in tests);
 `RunControl` runs them in a worker thread and feeds the widgets; the Memory tab lists the tasks runs have
-recorded (loading or re-running one asks first about unsaved edits). Guaranteed: closing the window during
-a run stops the run and waits for its thread. The window never raises itself to ask: it would cover the
-application the agent is about to act on (a tray message and the taskbar alert point at it instead).
+recorded (loading or re-running one asks first about unsaved edits); Record (`RecordControl`) records a
+task by doing it once and opens it in the editor. A run asks for the secrets its task names that the
+keyring lacks (`secret_prompt`). Guaranteed: closing the window during a run or a recording stops it and
+waits for its thread. The window never raises itself to ask: it would cover the application the agent is
+about to act on (a tray message and the taskbar alert point at it instead).
 """
 from __future__ import annotations
 
@@ -14,35 +16,44 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel, QMainWindow,
                                QMenu, QMessageBox, QSizePolicy, QSplitter, QStyle, QSystemTrayIcon,
                                QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget)
 
+from desktop_agent.compose import build_perceiver
 from desktop_agent.errors import AgentError, TaskSyntaxError
 from desktop_agent.guard import Proposal
 from ui.approval_panel import ApprovalPanel
 from ui.editor import TaskEditor
 from ui.live_view import LiveView
-from ui.memory_panel import MemoryPanel
+from ui.memory_panel import MemoryPanel, Remembered
 from ui.policy_view import PolicyView
+from ui.record_control import PerceiverFactory, RecordControl, RecorderFactory, input_recorder
 from ui.run_control import BrakesFactory, RunControl, RunnerFactory
+from ui.secret_prompt import fill_for_run
 from ui.settings import Mode, SettingsDialog, hotkey_label, load_settings, save_settings
-from ui.style import STATE_COLOURS, STYLE, app_icon
+from ui.style import STATE_COLOURS, STYLE, app_icon, record_icon
+from ui.task_files import TaskFiles
 from ui.timeline import Timeline
 
 class MainWindow(QMainWindow):
     def __init__(self, *, factory: RunnerFactory, brakes: BrakesFactory, store: QSettings,
-                 tray: bool | None = None, memory_path: Path | None = None) -> None:
+                 tray: bool | None = None, memory_path: Path | None = None,
+                 recorder: RecorderFactory = input_recorder, perceiver: PerceiverFactory = build_perceiver) -> None:
         """`tray`: whether to use a system tray icon (default: when the platform has a tray);
-        `memory_path`: the memory the Memory tab shows (default: the one runs record themselves in)."""
+        `memory_path`: the memory the Memory tab shows (default: the one runs record themselves in);
+        `recorder`, `perceiver`: what Record listens with and names the steps with."""
         super().__init__()
         self._store = store
         self.settings = load_settings(store)
         self.editor, self.policy_view = TaskEditor(), PolicyView()
+        self.files = TaskFiles(editor=self.editor, store=store, window=self)
         self.memory_panel = MemoryPanel(memory_path)
         self.live_view, self.approval, self.timeline = LiveView(), ApprovalPanel(), Timeline()
         self.control = RunControl(factory=factory, brakes=brakes, live_view=self.live_view,
                                   approval=self.approval, timeline=self.timeline, parent=self)
+        self.recorder = RecordControl(window=self, secret_fields=lambda: self.policy_view.policy().secret_fields,
+                                      recorder=recorder, perceiver=perceiver, parent=self)
         self.setWindowIcon(app_icon())
         self.setStyleSheet(STYLE)
         self._build_actions()
@@ -71,7 +82,7 @@ class MainWindow(QMainWindow):
     def start_run(self) -> bool:
         """Run the task in the current mode with the applied policy; False (the reason on the status
         bar) when it can't start."""
-        if self.control.running:
+        if self.control.running or self.recorder.busy:
             return False
         try:
             plan = self.editor.plan()
@@ -83,9 +94,14 @@ class MainWindow(QMainWindow):
                 self._tabs.setCurrentWidget(self.policy_view)
                 return self._refuse(f"The task's policy {plan.policy} can't be used")
         try:
+            if not self.mode.dry_run:  # nothing is typed in a dry run, so no secret is needed
+                plan = fill_for_run(plan, self)
+        except AgentError as exc:
+            return self._refuse(f"Not started: {exc}")
+        try:
             self.control.start(plan, mode=self.mode, policy=self.policy_view.policy(),
                                trace_root=self.settings.trace_root, hotkey=self.settings.hotkey,
-                               base_dir=self.editor.path.parent if self.editor.path else Path.cwd())
+                               base_dir=self.files.folder)
         except (AgentError, OSError) as exc:
             return self._refuse(f"Cannot start the run: {exc}")
         return True
@@ -107,10 +123,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ window
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._may_discard_edits():
+        if not self.files.may_discard_edits():
             event.ignore()
             return
         self.control.close()
+        self.recorder.close()
+        self.memory_panel.consolidation.close()
         self._store.setValue("window/geometry", self.saveGeometry())
         if self._tray is not None:
             self._tray.hide()
@@ -129,7 +147,7 @@ class MainWindow(QMainWindow):
             self._pause.setChecked(False)
         self._mode_box.setEnabled(not running)
         self.memory_panel.set_running(running)
-        for action in (self._open, self._save, self._save_as, self._settings_action):
+        for action in (self._open, self._save, self._save_as, self._settings_action, self._record):
             action.setEnabled(not running)
         self.editor.set_read_only(running)
         self.policy_view.set_read_only(running)
@@ -156,57 +174,33 @@ class MainWindow(QMainWindow):
         available = self.screen().availableGeometry().size() if self.screen() else QSize(1600, 1000)
         return QSize(min(1480, int(available.width() * 0.92)), min(920, int(available.height() * 0.9)))
 
-    # ------------------------------------------------------------ files and settings
+    # ------------------------------------------------------------ tasks, recording and settings
     def open_task(self, path: Path) -> None:
-        self.editor.open_file(path)
-        self._store.setValue("task/last", str(path.resolve()))
-        self._update_title()
+        self.files.open(path)
 
-    @Slot(str, object)
-    def _load_remembered(self, name: str, steps: tuple[str, ...]) -> bool:
+    @Slot(object)
+    def _load_remembered(self, task: Remembered) -> bool:
         """A task from the memory in the editor, as a new unsaved task; False if the person kept theirs."""
-        if not self._may_discard_edits():
+        if not self.files.may_discard_edits():
             return False
-        self.editor.set_task(name=name, steps=steps)
+        self.editor.set_task(name=task.name, steps=task.steps, params=task.params)
         self._tabs.setCurrentWidget(self.editor)
         self._update_title()
         return True
 
-    def _may_discard_edits(self) -> bool:
-        """True when there are no unsaved edits to the task, or the person saved or dropped them."""
-        if not self.editor.modified:
-            return True
-        answer = QMessageBox.question(self, "Unsaved task", "Save the changes to the task?",
-                                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                                      | QMessageBox.StandardButton.Cancel)
-        if answer == QMessageBox.StandardButton.Save:
-            self._save_task()
-            return not self.editor.modified
-        return answer == QMessageBox.StandardButton.Discard
+    def _record_task(self) -> None:
+        if not self.control.running and self.files.may_discard_edits():
+            self.recorder.record(self.files.folder)
 
-    def _ask_open(self) -> None:
-        if not self._may_discard_edits():
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Open task", str(self.editor.path or Path.cwd()),
-                                              "Task (*.yaml *.yml)")
-        if path:
-            self.open_task(Path(path))
-
-    def _save_task(self, ask: bool = False) -> None:
-        path = self.editor.path
-        if ask or path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Save task", str(path or Path.cwd()),
-                                                    "Task (*.yaml *.yml)")
-            if not chosen:
-                return
-            path = Path(chosen)
-        try:
-            saved = self.editor.save_file(path)
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Save task", f"Could not save: {exc}")
-            return
-        self._store.setValue("task/last", str(saved.resolve()))
-        self._update_title()
+    @Slot(bool)
+    def _set_recording(self, recording: bool) -> None:
+        """While recording, nothing else starts and the editor waits for the recorded task."""
+        for action in (self._open, self._save, self._save_as, self._settings_action, self._record):
+            action.setEnabled(not recording)
+        self._run.setEnabled(not recording and self.editor.valid)
+        self._mode_box.setEnabled(not recording)
+        self.editor.set_read_only(recording)
+        self.memory_panel.set_running(recording)
 
     def _edit_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
@@ -240,11 +234,11 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         pix = QStyle.StandardPixmap
-        self._open = self._action("Open…", self._ask_open, (QKeySequence.StandardKey.Open,),
+        self._open = self._action("Open…", self.files.ask_open, (QKeySequence.StandardKey.Open,),
                                   pix.SP_DialogOpenButton, "Open a task file")
-        self._save = self._action("Save", lambda: self._save_task(), (QKeySequence.StandardKey.Save,),
+        self._save = self._action("Save", lambda: self.files.save(), (QKeySequence.StandardKey.Save,),
                                   pix.SP_DialogSaveButton, "Save the task")
-        self._save_as = self._action("Save as…", lambda: self._save_task(ask=True),
+        self._save_as = self._action("Save as…", lambda: self.files.save(ask=True),
                                      (QKeySequence.StandardKey.SaveAs,))
         self._run = self._action("Run", lambda: self.start_run(), ("F5", "Ctrl+R"), pix.SP_MediaPlay,
                                  "Run the task in the chosen mode")
@@ -252,6 +246,10 @@ class MainWindow(QMainWindow):
                                    "Hold the run after the current step", checkable=True)
         self._stop = self._action("Stop", self.control.stop, ("Shift+F5",), pix.SP_MediaStop,
                                   "Stop the run now")
+        self._record = self._action("Record…", self._record_task,
+                                    tip="Record a task by doing it once: choose its file, do the task, "
+                                        "then stop")
+        self._record.setIcon(record_icon())
         self._overlay = self._action("Overlay", self.live_view.set_overlay_visible, ("Ctrl+L",),
                                      tip="Outline what perception found", checkable=True)
         self._overlay.setChecked(True)
@@ -269,7 +267,7 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         for title, actions in (("&File", (self._open, self._save, self._save_as, None,
                                           self._settings_action, None, quit_app)),
-                               ("&Run", (self._run, self._pause, self._stop)),
+                               ("&Run", (self._run, self._pause, self._stop, None, self._record)),
                                ("&View", (self._overlay, None, self._zoom_in, self._zoom_out, self._fit))):
             menu = menus.addMenu(title)
             for action in actions:
@@ -284,7 +282,8 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(_muted("Mode "))
         toolbar.addWidget(self._mode_box)
         toolbar.addSeparator()
-        for action, name in ((self._run, "run"), (self._pause, "pause"), (self._stop, "stop")):
+        for action, name in ((self._run, "run"), (self._pause, "pause"), (self._stop, "stop"),
+                             (self._record, "record")):
             toolbar.addAction(action)
             toolbar.widgetForAction(action).setObjectName(name)
         self.addToolBar(toolbar)
@@ -366,13 +365,17 @@ class MainWindow(QMainWindow):
         control.crashed.connect(self._on_crash)
         control.screenShown.connect(self._caption.setText)
         control.runFinished.connect(lambda _: self.memory_panel.refresh())
+        control.runFinished.connect(lambda _: self.memory_panel.consolidation.schedule())
         self.memory_panel.loadRequested.connect(self._load_remembered)
-        self.memory_panel.runRequested.connect(
-            lambda name, steps: self._load_remembered(name, steps) and self.start_run())
+        self.memory_panel.runRequested.connect(lambda task: self._load_remembered(task) and self.start_run())
+        self.recorder.busyChanged.connect(self._set_recording)
+        self.recorder.recorded.connect(lambda path, _: self.open_task(path))
+        self.recorder.status.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.timeline.stepSelected.connect(self._show_step)
         self.editor.validityChanged.connect(
             lambda valid: self._run.setEnabled(valid and not self.control.running))
         self.editor.modifiedChanged.connect(lambda _: self._update_title())
+        self.files.pathChanged.connect(self._update_title)
 
     @Slot(int)
     def _show_step(self, index: int) -> None:

@@ -1,38 +1,46 @@
-"""The memory tab: search the tasks that were run, see one's steps and recent runs, load it into the editor,
-run it again or forget it.
+"""The memory tab: search the tasks that were run, see one's steps, its skill, its recent runs and the
+last run's parameters; load it into the editor, run it again or forget it.
+
+A task with a skill (`skills.skill`: it succeeded at least once, as of the last consolidation) shows its
+success rate and typical duration, and loads its canonical steps (those of its last successful run);
+loading also fills the editor's parameters with the last run's values, secret ones left empty to fill.
+The memory is consolidated (`ui.consolidation`) when the app is idle after a run; the panel reads again
+when that is done.
 
 Reads go through `MemoryStore`, opened for each read and closed right after, on the GUI thread: the file
 is a small SQLite database in WAL mode, so a read never waits for a run that is recording itself, and a
 run never waits for a read. Guaranteed: a memory file that can't be opened or read (foreign, newer,
 corrupt, unreadable) is reported in the panel and left as it was; a missing file is not created — it
 means nothing was remembered yet. Reads happen only while the panel is visible: a `refresh()` asked while
-it is hidden happens when it is next shown. Not guaranteed: that a loaded task runs as it did — secrets
-were stored as "•••" and the screen may have changed.
+it is hidden happens when it is next shown; a failed consolidation is reported like a failed read. Not
+guaranteed: that a loaded task runs as it did — secrets were stored as "•••" and the screen may have
+changed.
 """
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QShowEvent
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QSplitter, QStackedWidget,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QSplitter, QStackedWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop_agent.errors import AgentError
-from desktop_agent.memory import MemoryStore, TaskDetail, TaskRecord, default_path
+from desktop_agent.memory import MASK, MemoryStore, TaskDetail, TaskRecord, default_path
+from desktop_agent.skills import Skill, skill
+from ui.consolidation import IDLE_MS, IdleConsolidation
 from ui.editor import DEBOUNCE_MS
-from ui.timeline import STATUS_COLOURS, status_icon
+from ui.memory_detail import TaskDetailView, label, table, when
 
 SEARCH_LIMIT = 100
-RECENT_RUNS = 20
 _Read = TypeVar("_Read")
 _STYLE = """
 QLabel#caption { color: #5f6673; font-weight: 600; }
+QLabel#skill { color: #1a7f37; background: #eefbf0; padding: 4px 8px; border-radius: 4px; }
 QLabel#error { color: #cf222e; background: #fff0ee; padding: 6px 8px; border-radius: 4px; }
 QLineEdit#memorySearch { padding: 5px 8px; border: 1px solid #d5d9e0; border-radius: 4px; }
 QLineEdit#memorySearch:focus { border-color: #5b8def; }
@@ -43,16 +51,32 @@ QHeaderView::section { background: #f4f5f7; border: none; border-bottom: 1px sol
 """
 
 
-class MemoryPanel(QWidget):
-    loadRequested = Signal(str, object)  # task name, tuple[str, ...] of step texts: put them in the editor
-    runRequested = Signal(str, object)   # the same, then run them as the Run button does
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Remembered:
+    """A remembered task as the editor gets it: the skill's steps when there is one, else the task's; the
+    last run's parameter values, a masked (secret) value as ""."""
 
-    def __init__(self, path: Path | None = None, parent: QWidget | None = None) -> None:
-        """`path`: the memory file (default: `memory.default_path()`, where runs record themselves)."""
+    name: str
+    steps: tuple[str, ...]
+    params: Mapping[str, str]
+
+
+class MemoryPanel(QWidget):
+    loadRequested = Signal(object)  # a Remembered: put it in the editor
+    runRequested = Signal(object)   # a Remembered: put it in the editor, then run it as the Run button does
+
+    def __init__(self, path: Path | None = None, parent: QWidget | None = None, *,
+                 idle_ms: int = IDLE_MS) -> None:
+        """`path`: the memory file (default: `memory.default_path()`, where runs record themselves);
+        `idle_ms`: how long the app must be idle after a run before the memory is consolidated."""
         super().__init__(parent)
         self._path = path or default_path()
         self._rows: list[TaskRecord] = []
         self._detail: TaskDetail | None = None
+        self._skill: Skill | None = None
+        self.consolidation = IdleConsolidation(self._path, idle_ms=idle_ms, parent=self)
+        self.consolidation.consolidated.connect(self.refresh)
+        self.consolidation.failed.connect(self._show_problem)
         self._error = ""
         self._stale = True  # read on the first show
         self._running = False
@@ -79,7 +103,7 @@ class MemoryPanel(QWidget):
         self._table.setRowCount(len(rows))
         for row, task in enumerate(rows):
             rate = f"{task.success_rate:.0%}" if task.success_rate is not None else "—"
-            for column, text in enumerate((task.name, str(task.runs), rate, _when(task.last_run_at))):
+            for column, text in enumerate((task.name, str(task.runs), rate, when(task.last_run_at))):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 if column:
@@ -91,14 +115,16 @@ class MemoryPanel(QWidget):
         if selected in ids:
             self._table.selectRow(ids.index(selected))
         self._table.blockSignals(False)
-        self._show_detail(self._read(lambda store: store.task(selected), None) if selected in ids else None)
+        self._show_detail(self._read_detail(selected) if selected in ids else None)
         self._empty.setVisible(not rows and not self._error)
         self._empty.setText(f'No remembered task matches "{query}"' if query else
                             "Nothing remembered yet: every finished run (not dry runs) appears here")
 
     def set_running(self, running: bool) -> None:
-        """While a run goes the editor is read-only: nothing can be loaded or started."""
+        """While a run (or a recording) goes the editor is read-only: nothing can be loaded or started,
+        and the memory is not consolidated."""
         self._running = running
+        self.consolidation.set_busy(running)
         self._update_buttons()
 
     @property
@@ -116,6 +142,20 @@ class MemoryPanel(QWidget):
         """The selected task, as read when it was selected."""
         return self._detail
 
+    @property
+    def skill(self) -> Skill | None:
+        """The selected task's skill, if it has one."""
+        return self._skill
+
+    def remembered(self) -> Remembered | None:
+        """The selected task as "Load into editor" gives it; None when none is selected."""
+        if self._detail is None:
+            return None
+        params = self._detail.runs[0].params if self._detail.runs else {}
+        return Remembered(name=self._detail.task.name,
+                          steps=self._skill.steps if self._skill is not None else self._detail.task.steps,
+                          params={name: "" if value == MASK else value for name, value in params.items()})
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
@@ -125,7 +165,7 @@ class MemoryPanel(QWidget):
     def _read(self, read: Callable[[MemoryStore], _Read], fallback: _Read) -> _Read:
         """`read(store)` on a freshly opened store; `fallback` (and the reason shown) if the file is
         missing or unusable."""
-        self._error = ""
+        problem = ""
         if not self._path.exists():
             result = fallback
         else:
@@ -133,10 +173,18 @@ class MemoryPanel(QWidget):
                 with MemoryStore.open(self._path) as store:
                     result = read(store)
             except (AgentError, OSError, sqlite3.Error) as exc:
-                self._error, result = f"Can't read the memory: {exc}", fallback
-        self._problem.setText(self._error)
-        self._problem.setVisible(bool(self._error))
+                problem, result = f"Can't read the memory: {exc}", fallback
+        self._show_problem(problem)
         return result
+
+    def _read_detail(self, task_id: int) -> tuple[TaskDetail, Skill | None] | None:
+        return self._read(lambda store: (store.task(task_id), skill(store, task_id)), None)
+
+    @Slot(str)
+    def _show_problem(self, problem: str) -> None:
+        self._error = problem
+        self._problem.setText(problem)
+        self._problem.setVisible(bool(problem))
 
     def _forget(self) -> None:
         if self._detail is None:
@@ -156,41 +204,16 @@ class MemoryPanel(QWidget):
     def _on_row(self) -> None:
         rows = self._table.selectionModel().selectedRows()
         task = self._rows[rows[0].row()] if rows else None
-        self._show_detail(self._read(lambda store: store.task(task.id), None) if task is not None else None)
+        self._show_detail(self._read_detail(task.id) if task is not None else None)
 
-    def _show_detail(self, detail: TaskDetail | None) -> None:
-        self._detail = detail
-        self._pages.setCurrentIndex(detail is not None)
+    def _show_detail(self, read: tuple[TaskDetail, Skill | None] | None) -> None:
+        self._detail, self._skill = read or (None, None)
+        self._pages.setCurrentIndex(read is not None)
         self._hint.setVisible(bool(self._rows))
         self._update_buttons()
-        if detail is None:
+        if read is None:
             return
-        task = detail.task
-        rate = f" · {task.success_rate:.0%} succeeded" if task.success_rate is not None else ""
-        self._title.setText(task.name)
-        self._summary.setText(f"{task.runs} run{'s' * (task.runs != 1)}{rate} · first run "
-                              f"{_when(task.created_at)}")
-        last = {step.step_index: step for step in detail.last_steps}
-        self._steps.clear()
-        for index, text in enumerate(task.steps):
-            item = QListWidgetItem(f"{index + 1}.  {text}")
-            if (step := last.get(index)) is not None and step.status in STATUS_COLOURS:
-                item.setIcon(status_icon(step.status))
-                item.setToolTip(f"last run: {step.status}" + (f" — {step.error}" if step.error else ""))
-            self._steps.addItem(item)
-        runs = detail.runs[:RECENT_RUNS]
-        self._runs.setRowCount(len(runs))
-        for row, run in enumerate(runs):
-            status = QTableWidgetItem(run.status)
-            if run.status in STATUS_COLOURS:
-                status.setIcon(status_icon(run.status))
-                status.setForeground(QColor(STATUS_COLOURS[run.status]))
-            status.setToolTip(str(run.trace_folder))
-            duration = QTableWidgetItem(_duration(run.duration_ms))
-            duration.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            for column, item in enumerate((status, QTableWidgetItem(_when(run.started_at)), duration)):
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-                self._runs.setItem(row, column, item)
+        self._view.show_task(*read)
 
     def _update_buttons(self) -> None:
         chosen = self._detail is not None
@@ -199,8 +222,8 @@ class MemoryPanel(QWidget):
         self._forget_button.setEnabled(chosen)
 
     def _emit(self, signal: Signal) -> None:
-        if self._detail is not None:
-            signal.emit(self._detail.task.name, self._detail.task.steps)
+        if (remembered := self.remembered()) is not None:
+            signal.emit(remembered)
 
     # ------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -209,22 +232,16 @@ class MemoryPanel(QWidget):
         self._search.setObjectName("memorySearch")
         self._search.setClearButtonEnabled(True)
         self._search.textChanged.connect(self._timer.start)
-        self._problem = _label("", "error")
+        self._problem = label("", "error")
         self._problem.setWordWrap(True)
         self._problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._empty = _label("", "muted")
+        self._empty = label("", "muted")
         self._empty.setWordWrap(True)
-        self._table = _table("memoryTasks", ("Task", "Runs", "Success", "Last run"))
+        self._table = table("memoryTasks", ("Task", "Runs", "Success", "Last run"))
         self._table.itemSelectionChanged.connect(self._on_row)
-        self._hint = _label("Select a task to see its steps and its runs", "muted")
+        self._hint = label("Select a task to see its steps and its runs", "muted")
         self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._title = _label("", "paneTitle")
-        self._title.setWordWrap(True)
-        self._summary = _label("", "muted")
-        self._steps = QListWidget()
-        self._steps.setObjectName("memorySteps")
-        self._steps.setWordWrap(True)
-        self._runs = _table("memoryRuns", ("Status", "Started", "Duration"))
+        self._view = TaskDetailView()
         self._load = _button("Load into editor", "loadTask", "Put the task's steps in the editor")
         self._run = _button("Run again", "runTask", "Load the task and run it in the chosen mode")
         self._forget_button = _button("Forget…", "forgetTask",
@@ -241,12 +258,7 @@ class MemoryPanel(QWidget):
         detail = QVBoxLayout(details)
         detail.setContentsMargins(0, 10, 0, 0)
         detail.setSpacing(4)
-        detail.addWidget(self._title)
-        detail.addWidget(self._summary)
-        detail.addWidget(_label("Steps", "caption"))
-        detail.addWidget(self._steps, 3)
-        detail.addWidget(_label(f"Recent runs (up to {RECENT_RUNS})", "caption"))
-        detail.addWidget(self._runs, 2)
+        detail.addWidget(self._view, 1)
         detail.addLayout(buttons)
         top = QWidget()
         listing = QVBoxLayout(top)
@@ -271,43 +283,8 @@ class MemoryPanel(QWidget):
         layout.addWidget(split, 1)
 
 
-def _when(iso: str | None) -> str:
-    """A stored UTC time as local "YYYY-MM-DD HH:MM"; "never" for none."""
-    return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M") if iso else "never"
-
-
-def _duration(ms: float) -> str:
-    seconds = ms / 1000
-    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
-
-
-def _label(text: str, name: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
-
-
 def _button(text: str, name: str, tip: str) -> QPushButton:
     button = QPushButton(text)
     button.setObjectName(name)
     button.setToolTip(tip)
     return button
-
-
-def _table(name: str, headers: tuple[str, ...]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(list(headers))
-    table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    for column in range(1, len(headers)):
-        table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-    table.verticalHeader().hide()
-    table.setShowGrid(False)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    return table

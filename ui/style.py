@@ -22,6 +22,19 @@ QSplitter::handle:vertical { height: 1px; }
 """
 
 
+def record_icon() -> QIcon:
+    """A red dot, as on a recorder's button."""
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#cf222e"))
+    painter.drawEllipse(6, 6, 20, 20)
+    painter.end()
+    return QIcon(pixmap)
+
+
 def app_icon(acting: bool = False) -> QIcon:
     """A target reticle; red while the agent acts (the tray shows it then)."""
     pixmap = QPixmap(64, 64)

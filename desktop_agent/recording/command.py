@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -18,12 +19,11 @@ from pathlib import Path
 from desktop_agent.compose import build_perceiver
 from desktop_agent.errors import AgentError
 from desktop_agent.policy import load_policy
-from desktop_agent.recording.describe import describe
-from desktop_agent.recording.events import RecordedChord, Snapshot
+from desktop_agent.recording.events import RecordedChord
 from desktop_agent.recording.listener import DEFAULT_STOP_HOTKEY, InputRecorder
+from desktop_agent.recording.session import NothingRecorded, save_actions
 from desktop_agent.recording.synthesize import synthesize
-from desktop_agent.recording.writer import assets_folder, parametrize, save_recording
-from desktop_agent.types import Screen
+from desktop_agent.recording.writer import assets_folder, existing_output, parametrize
 
 EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT = 0, 1, 2
 _POLL_S = 0.2
@@ -62,8 +62,8 @@ def _record_or_raise(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     output: Path = args.output
     folder = assets_folder(output)
-    if not args.overwrite and (output.exists() or folder.exists()):  # say so before the person acts
-        raise AgentError(f"{output if output.exists() else folder} already exists; pass --overwrite")
+    if not args.overwrite and (existing := existing_output(output)) is not None:  # before the person acts
+        raise AgentError(f"{existing} already exists; pass --overwrite")
     with InputRecorder(stop_hotkey=args.stop_hotkey) as recorder:  # listening once this returns
         print(f"recording… press {re.sub(r'[<>]', '', args.stop_hotkey)} to stop", file=sys.stderr,
               flush=True)
@@ -76,23 +76,15 @@ def _record_or_raise(args: argparse.Namespace) -> int:
     actions = synthesize(recorder.events())
     if interrupted and actions and actions[-1] == RecordedChord(keys=("ctrl", "c")):
         actions.pop()  # the Ctrl-C that stopped the recording is not part of the task
-    if not actions:
-        print("desktop-agent record: nothing was recorded", file=sys.stderr)
-        return EXIT_NOTHING
-    perceiver = build_perceiver()
-
-    def perceive(snapshot: Snapshot) -> Screen:
-        return perceiver.perceive(snapshot.frame, snapshot.windows)
-
-    recording = describe(actions, perceive, secret_fields=policy.secret_fields, params=params,
-                         assets=folder.name)
-    if not recording.steps:
-        print("desktop-agent record: nothing was recorded that a step can say", file=sys.stderr)
-        for note in recording.notes:
+    try:
+        recording = save_actions(actions, build_perceiver(), path=output, name=args.name or output.stem,
+                                 secret_fields=policy.secret_fields, own_pids=frozenset({os.getpid()}),
+                                 params=params, overwrite=args.overwrite)
+    except NothingRecorded as exc:
+        print(f"desktop-agent record: {exc}", file=sys.stderr)
+        for note in exc.notes:
             print(f"  note: {note}", file=sys.stderr)
         return EXIT_NOTHING
-    save_recording(output, name=args.name or output.stem, recording=recording, params=params,
-                   overwrite=args.overwrite)
     if args.json:
         print(json.dumps({"task": str(output), "assets": str(folder), "steps": list(recording.steps),
                           "notes": list(recording.notes)}, indent=2, ensure_ascii=False))

@@ -38,12 +38,17 @@ def assets_folder(task: Path) -> Path:
     return task.with_name(f"{task.stem}.assets")
 
 
+def existing_output(path: Path) -> Path | None:
+    """What writing task file `path` would replace: the file itself, else a stray assets folder, else None."""
+    folder = assets_folder(path)
+    return path if path.exists() else folder if folder.exists() else None
+
+
 def save_recording(path: Path, *, name: str, recording: Recording, params: Mapping[str, str],
                    overwrite: bool = False) -> Path:
     """Write the assets folder, then the task file; returns the task file's path."""
     folder = assets_folder(path)
-    if not overwrite and (path.exists() or folder.exists()):
-        existing = path if path.exists() else folder
+    if not overwrite and (existing := existing_output(path)) is not None:
         raise AgentError(f"{existing} already exists; choose another name or overwrite it",
                          details={"path": str(existing)})
     if not recording.steps:

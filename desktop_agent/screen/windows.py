@@ -45,14 +45,17 @@ class WindowLister:
                 windows.append(window)
         return tuple(windows)
 
-    def focused_window(self) -> Window | None:
+    def focused_window(self, *, follow_pointer: bool = True) -> Window | None:
         """The listed window that keyboard input goes to: the X input focus, or — when focus follows the
-        pointer (PointerRoot, as with no window manager) — the topmost window under the pointer."""
+        pointer (PointerRoot, as with no window manager) — the topmost window under the pointer (None
+        then, without `follow_pointer`: no window holds the input on its own)."""
         display = self._display()
         root = display.screen().root
         windows = self.list_windows()
         focus = display.get_input_focus().focus
         if isinstance(focus, int) or focus.id == root.id:  # PointerRoot or None
+            if not follow_pointer:
+                return None
             pointer = root.query_pointer()
             point = Point(x=pointer.root_x, y=pointer.root_y)
             return next((w for w in reversed(windows) if w.box.contains(point)), None)
@@ -103,10 +106,12 @@ def _describe(frame, root, atoms: _Atoms) -> Window | None:
     title = _title(client, atoms)
     wm_class = client.get_wm_class() or ("", "")
     pid = client.get_full_property(atoms.net_wm_pid, 0)
+    owner = client.get_wm_transient_for()
     return Window(id=client.id, title=title, wm_class=wm_class[1] if len(wm_class) > 1 else wm_class[0],
                   box=Rect(left=-position.x, top=-position.y, width=geometry.width,
                            height=geometry.height),
-                  pid=int(pid.value[0]) if pid is not None and len(pid.value) else None)
+                  pid=int(pid.value[0]) if pid is not None and len(pid.value) else None,
+                  owner=owner.id if owner is not None else None, popup=bool(attrs.override_redirect))
 
 
 def _client_of(window, atoms: _Atoms, depth: int = 2):

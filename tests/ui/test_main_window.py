@@ -9,7 +9,7 @@ from contextlib import nullcontext
 import pytest
 from fake_engine import DELETE, OK, FakeRuns
 from PySide6.QtCore import QPointF, QSettings, Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QPushButton
 
 from desktop_agent.actions import MouseClick
 from desktop_agent.types import RunStatus, StepStatus
@@ -203,3 +203,34 @@ def test_the_settings_dialog_edits_a_copy_and_checks_the_hotkey(qtbot, tmp_path)
     assert hotkey_problem("<ctrl>+<alt>+q") == "" and hotkey_label("<ctrl>+<alt>+q") == "Ctrl+Alt+Q"
     assert hotkey_problem("ctrl+alt+q") != ""  # named keys need angle brackets
     assert hotkey_problem("<ctrl>++q") != ""
+
+
+@pytest.fixture
+def no_keyring(monkeypatch):
+    monkeypatch.setattr("keyring.get_password", lambda service, name: None)
+
+
+def test_a_secret_is_asked_for_and_only_the_run_gets_it(qtbot, window, runs, monkeypatch, no_keyring):
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda parent, title, label, echo: asked.append(
+        (label, echo)) or ("s3cret", True))
+    finished = run(qtbot, window, ['type "{secret:pin}"'], mode=Mode.AUTONOMOUS, answers=["approve"])
+    assert asked == [("Secret {secret:pin} — not stored", QLineEdit.EchoMode.Password)]
+    assert finished.status is RunStatus.SUCCEEDED
+    assert [getattr(op, "text", None) for op in runs.operations] == ["s3cret"]
+    assert window.editor.plan().steps[0].text == 'type "{secret:pin}"'  # the editor keeps the placeholder
+    assert "s3cret" not in window.timeline.details(0).text
+
+
+def test_declining_a_secret_starts_nothing(qtbot, window, runs, monkeypatch, no_keyring):
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args: ("", False))
+    window.editor.set_task(name="test", steps=['type "{secret:pin}"', 'click "OK"'])
+    assert not window.start_run()
+    assert runs.configs == [] and not window.control.running
+    assert "no value was given for {secret:pin}" in window.statusBar().currentMessage()
+
+
+def test_a_dry_run_asks_for_no_secret(qtbot, window, runs, monkeypatch, no_keyring):
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args: pytest.fail("asked for a secret"))
+    finished = run(qtbot, window, ['type "{secret:pin}"'], mode=Mode.DRY_RUN)
+    assert finished.status is RunStatus.SUCCEEDED and runs.operations == []

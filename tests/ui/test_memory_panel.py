@@ -1,5 +1,6 @@
-"""The memory tab over a real memory file: search, a task's steps and runs, loading into and running from
-the main window's editor, forgetting, and a file that is not a memory."""
+"""The memory tab over a real memory file: search, a task's steps, skill, runs and parameters, loading into
+and running from the main window's editor, forgetting, consolidating when idle, and a file that is not a
+memory."""
 from __future__ import annotations
 
 import sqlite3
@@ -12,6 +13,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QTableWidget
 
 from desktop_agent.memory import MemoryStore
+from desktop_agent.skills import consolidate, skills
 from desktop_agent.steps import plan_from_steps
 from desktop_agent.types import RunStatus, StepResult, StepStatus, Timings
 from ui.main_window import MainWindow
@@ -24,14 +26,21 @@ LOGIN = ['type "ada" into the "User" field', 'click "Log in"']
 
 
 def record(path: Path, name: str, texts: list[str], run: str,
-           status: StepStatus = StepStatus.SUCCEEDED) -> None:
-    """One run of task `name` in the memory at `path`, every step ending `status`."""
+           status: StepStatus = StepStatus.SUCCEEDED, params: dict[str, str] | None = None) -> None:
+    """One run of task `name` in the memory at `path`, every step ending `status`; `params` fill the
+    `{name}`s of `texts`."""
     results = [StepResult(step=step, status=status, timings=Timings(act_ms=40.0),
                           error=None if status is StepStatus.SUCCEEDED else "no such button")
-               for step in plan_from_steps(texts).steps]
+               for step in plan_from_steps(texts, params=params).steps]
     with MemoryStore.open(path) as memory:
         memory.record_run(name, texts, results, status=RunStatus(status.value),
-                          trace_folder=path.parent / run, duration_ms=2500)
+                          trace_folder=path.parent / run, duration_ms=2500, params=params)
+
+
+def consolidated(path: Path) -> list[str]:
+    """The names of the tasks with a skill in the memory at `path`."""
+    with MemoryStore.open(path) as memory:
+        return [learnt.name for learnt in skills(memory)]
 
 
 @pytest.fixture
@@ -178,3 +187,93 @@ def test_a_missing_file_is_not_created(qtbot, tmp_path):
     assert panel.error == "" and panel.rows == [] and not path.parent.exists()
     assert panel._empty.isVisible() and "Nothing remembered yet" in panel._empty.text()
 
+
+
+def test_a_skill_shows_its_rate_and_typical_duration_and_its_steps_are_what_loads(qtbot, window,
+                                                                                 memory_path):
+    panel = window.memory_panel
+    select(panel, "Fill in the order form")
+    assert panel.skill is None and not panel.findChild(QLabel, "skill").isVisible()
+    with MemoryStore.open(memory_path) as memory:
+        consolidate(memory)
+    panel.refresh()  # keeps the selection, reads the skill
+    assert panel.skill is not None and panel.skill.steps == tuple(ORDER)
+    label = panel.findChild(QLabel, "skill")
+    assert label.isVisible() and label.text().startswith("Skill: 1 of 2 runs succeeded (50%) · typically 2.5 s")
+    click(qtbot, panel, "loadTask")
+    assert [step.text for step in window.editor.plan().steps] == ORDER
+
+
+def test_load_fills_in_the_last_runs_parameters_but_not_a_masked_secret(qtbot, window, memory_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Discard)  # at close
+    template = ['type "{customer}" into the "Name" field', 'type "{password}" into the "Password" field']
+    record(memory_path, "Sign up", template, "run-4", params={"customer": "Old", "password": "pw"})
+    record(memory_path, "Sign up", template, "run-5", params={"customer": "Grace", "password": "hunter2"})
+    panel = window.memory_panel
+    panel.refresh()
+    select(panel, "Sign up")
+    table = panel.findChild(QTableWidget, "memoryParams")
+    assert table.isVisible()
+    assert [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())] == [
+        ("{customer}", "Grace"), ("{password}", "•••")]
+    click(qtbot, panel, "loadTask")
+    assert window.editor.errors() and not window._run.isEnabled()  # the secret is left to fill in
+    values = window.editor.findChild(QTableWidget, "parameters")
+    row = [values.item(r, 0).text() for r in range(values.rowCount())].index("password")
+    assert values.item(row, 1).text() == ""
+    values.item(row, 1).setText("typed by hand")
+    plan = window.editor.plan()
+    assert plan.params == {"customer": "Grace", "password": "typed by hand"}
+    assert plan.steps[0].action.text == "Grace"
+
+
+def test_the_memory_is_consolidated_when_the_app_is_idle_after_a_run(qtbot, window, runs, memory_path):
+    panel = window.memory_panel
+    panel.consolidation.idle_ms = 50
+    select(panel, "Log in")
+    with qtbot.waitSignal(panel.consolidation.consolidated, timeout=TIMEOUT_MS) as done:
+        with qtbot.waitSignal(window.control.runFinished, timeout=TIMEOUT_MS):
+            click(qtbot, panel, "runTask")
+            assert not panel.consolidation.pending  # not during the run
+        assert panel.consolidation.pending
+        window._tabs.setCurrentWidget(panel)
+    assert {learnt.name for learnt in done.args[0].merged} == {"Log in", "Fill in the order form"}
+    assert consolidated(memory_path) == ["Fill in the order form", "Log in"]
+    qtbot.waitUntil(lambda: panel.skill is not None, timeout=TIMEOUT_MS)  # the panel read it again
+    assert panel.detail.task.name == "Log in" and panel.findChild(QLabel, "skill").isVisible()
+
+
+def test_consolidation_waits_while_a_run_goes(qtbot, panel, memory_path):
+    panel.consolidation.idle_ms = 20
+    panel.set_running(True)
+    panel.consolidation.schedule()
+    qtbot.wait(150)
+    assert panel.consolidation.pending and not panel.consolidation.running and consolidated(memory_path) == []
+    with qtbot.waitSignal(panel.consolidation.consolidated, timeout=TIMEOUT_MS):
+        panel.set_running(False)
+    assert not panel.consolidation.pending and len(consolidated(memory_path)) == 2
+
+
+def test_a_failed_consolidation_is_shown_in_the_panels_error_label(qtbot, tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    path.write_bytes(b"not a database at all" * 100)
+    panel = MemoryPanel(path, idle_ms=10)
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.consolidation.failed, timeout=TIMEOUT_MS):
+        panel.consolidation.schedule()
+    error = panel.findChild(QLabel, "error")
+    assert panel.error.startswith("Can't consolidate the memory: ") and "not a desktop-agent memory" in panel.error
+    assert error.isVisible() and error.text() == panel.error
+    assert path.read_bytes() == b"not a database at all" * 100
+
+
+def test_consolidating_a_memory_that_does_not_exist_does_not_create_it(qtbot, tmp_path):
+    path = tmp_path / "none" / "memory.sqlite3"
+    panel = MemoryPanel(path, idle_ms=10)
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.consolidation.consolidated, timeout=TIMEOUT_MS) as done:
+        panel.consolidation.schedule()
+    assert done.args[0] is None and panel.error == "" and not path.parent.exists()

@@ -1,4 +1,4 @@
-"""The real actuator's typing, with xdotool replaced by a recorder (no display needed)."""
+"""The real actuator's typing, with the keyboard and xdotool replaced by recorders (no display needed)."""
 import threading
 import time
 from types import SimpleNamespace
@@ -15,22 +15,30 @@ from desktop_agent.types import Rect
 SCREEN = Rect(left=0, top=0, width=1920, height=1080)
 
 
+class FakeKeyboard:
+    """Stands in for XTEST typing: takes as long as a key at 8 ms; `missing` are off the keymap."""
+
+    def __init__(self, missing: str = "") -> None:
+        self.typed: list[str] = []
+        self.missing = missing
+
+    def type_char(self, char: str) -> bool:
+        if char in self.missing:
+            return False
+        self.typed.append(char)
+        time.sleep(0.008)
+        return True
+
+
 class FakeXdotool:
-    """Stands in for `subprocess.run([xdotool, ...])`: records the text of each call and takes as long
-    as xdotool would at 8 ms a key."""
+    """Stands in for `subprocess.run([xdotool, ...])`: records the text of each call."""
 
     def __init__(self) -> None:
         self.typed: list[str] = []
 
     def __call__(self, argv, **_kwargs):
-        text = argv[-1]
-        self.typed.append(text)
-        time.sleep(0.008 * len(text))
-
-        class Done:
-            returncode, stderr = 0, ""
-
-        return Done()
+        self.typed.append(argv[-1])
+        return SimpleNamespace(returncode=0, stderr="")
 
 
 @pytest.fixture
@@ -40,26 +48,26 @@ def xdotool(monkeypatch):
     return fake
 
 
-def make(stop: StopToken) -> DesktopActuator:
-    act = DesktopActuator(bounds=lambda: SCREEN, interrupt=stop.raise_if_requested)
+def make(interrupt, keyboard: FakeKeyboard) -> DesktopActuator:
+    act = DesktopActuator(bounds=lambda: SCREEN, interrupt=interrupt, keyboard=keyboard)
     act._xdotool = "/usr/bin/xdotool"
     act._gui = SimpleNamespace(FailSafeException=RuntimeError)  # typing needs no pyautogui with xdotool
     return act
 
 
-def test_text_is_typed_in_short_runs_in_order(xdotool):
-    make(StopToken()).execute(KeyText(text="Hello, World! " * 3))
-    assert "".join(xdotool.typed) == "Hello, World! " * 3
-    assert max(len(run) for run in xdotool.typed) <= 12
+def test_every_character_is_checked_for_before_it_is_typed(xdotool):
+    keyboard, checks = FakeKeyboard(missing="é"), []
+    make(lambda: checks.append(len(keyboard.typed) + len(xdotool.typed)), keyboard).execute(
+        KeyText(text="Hello, é World!"))
+    assert "".join(keyboard.typed) == "Hello,  World!" and xdotool.typed == ["é"]  # off the keymap
+    assert checks == list(range(len("Hello, é World!")))  # one check right before each character
 
 
 def test_a_stop_lands_within_200_ms_mid_typing(xdotool):
-    stop = StopToken()
-    long_text = "a" * 600  # ~4.8 s of typing
+    stop, keyboard = StopToken(), FakeKeyboard()
     threading.Timer(0.3, stop.request, args=("test brake",)).start()
     started = time.monotonic()
     with pytest.raises(StopRequested):
-        make(stop).execute(KeyText(text=long_text))
-    stopped_after = time.monotonic() - started - 0.3
-    assert stopped_after < 0.2
-    assert 0 < len("".join(xdotool.typed)) < 120  # it stopped part-way
+        make(stop.raise_if_requested, keyboard).execute(KeyText(text="a" * 600))  # ~4.8 s of typing
+    assert time.monotonic() - started - 0.3 < 0.2
+    assert 0 < len(keyboard.typed) < 120  # it stopped part-way

@@ -229,6 +229,34 @@ def test_typing_stops_when_the_focus_moves_to_another_window_part_way(make, actu
     guard.between_keys()  # no typing going on: nothing to compare
 
 
+def test_keys_are_refused_when_another_window_took_the_focus(make, actuator):
+    focus = [XTERM]  # a window came up and took the focus after the step was authorized for gedit
+    guard = make("version: 1\ndefault: allow\nwindows:\n  allow: [{title: 'gedit'}]\n",
+                 keyboard_focus=lambda: focus[0])
+    request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT, step_text='type "hello"')
+    with pytest.raises(ActionError, match='window "user@host: ~" has the keyboard focus, not "notes.txt - gedit"'):
+        guard.perform(guard.authorize(request).permit, KeyText(text="hello"))
+    assert actuator.operations == []
+
+
+def test_a_click_lands_only_where_the_step_was_allowed(make, actuator):
+    guard = make("version: 1\ndefault: allow\nwindows:\n  allow: [{title: 'gedit'}]\n")
+    request = ActionRequest(action=Click(target=TargetSpec(text="OK")), target=target("OK"), window=GEDIT,
+                            step_text='click "OK"')
+    permit = guard.authorize(request).permit
+    with pytest.raises(ActionError, match='window "user@host: ~" on top at 140,112'):
+        guard.perform(permit, MouseClick(point=BUTTON.center), windows=(GEDIT, XTERM))
+    assert actuator.operations == []
+    menu = Window(id=7, title="popdown", wm_class="Popdown", box=BUTTON.inflate(10), owner=GEDIT.id, popup=True)
+    guard.perform(permit, MouseClick(point=BUTTON.center), windows=(GEDIT, menu))  # the list it opened
+    assert actuator.operations == [MouseClick(point=BUTTON.center)]
+    actuator.operations.clear()
+    lenient = make()  # a policy that allows clicking in the other window lets the click through
+    permit = lenient.authorize(request).permit
+    lenient.perform(permit, MouseClick(point=BUTTON.center), windows=(GEDIT, XTERM))
+    assert actuator.operations == [MouseClick(point=BUTTON.center)]
+
+
 def test_own_window_covered_by_another_window_does_not_block(make, actuator):
     guard = make()
     permit = guard.authorize(click()).permit

@@ -32,12 +32,6 @@ def results(texts: list[str], *, status: StepStatus = StepStatus.SUCCEEDED,
             for step in plan_from_steps(texts).steps]
 
 
-@pytest.fixture
-def memory(tmp_path: Path):
-    with MemoryStore.open(tmp_path / "memory.sqlite3") as opened:
-        yield opened
-
-
 def record(memory: MemoryStore, name: str, texts: list[str], folder: Path, **kwargs) -> str:
     status = kwargs.pop("run_status", RunStatus.SUCCEEDED)
     return memory.record_run(name, texts, results(texts, **kwargs), status=status, trace_folder=folder,

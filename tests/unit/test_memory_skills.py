@@ -5,16 +5,9 @@ import pytest
 from test_memory import ORDER, results
 
 from desktop_agent.locators import Locator
-from desktop_agent.memory import MemoryStore
 from desktop_agent.memory_places import Places
 from desktop_agent.skills import consolidate, skill, skills
 from desktop_agent.types import Point, Rect, RunStatus, StepStatus
-
-
-@pytest.fixture
-def memory(tmp_path):
-    with MemoryStore.open(tmp_path / "memory.sqlite3") as opened:
-        yield opened
 
 
 def run(memory, tmp_path, folder, duration_ms, *, ok=True, name="Order", params=None):

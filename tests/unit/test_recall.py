@@ -3,14 +3,12 @@ place found before settles an ambiguity — with no change to the code or the ta
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from fakes import FakeDesktop
 
 from desktop_agent.actions import MouseClick
 from desktop_agent.audit import AuditLog
 from desktop_agent.cascade import plain_grounder
 from desktop_agent.guard import Approval, Correction, Guard
-from desktop_agent.memory import MemoryStore
 from desktop_agent.memory_feedback import task_feedback
 from desktop_agent.perception.templates import match_template
 from desktop_agent.policy import load_policy
@@ -47,13 +45,6 @@ def screen(*elements, windows=(window(),), shade=200, shift=Point(x=0, y=0)):
         moved.append(Element(role=element.role, box=box, text=element.text, window_id=element.window_id))
     return Screen(frame=Frame(image=image, region=Rect(left=0, top=0, width=800, height=600)),
                   elements=tuple(moved), windows=tuple(windows))
-
-
-@pytest.fixture
-def memory(tmp_path):
-    store = MemoryStore.open(tmp_path / "memory.sqlite3")
-    yield store
-    store.close()
 
 
 def run(desktop, steps, memory, tmp_path, name, *, approver=None, approve_every_step=False):

@@ -93,3 +93,22 @@ def test_the_workspace_is_restored_when_a_step_fails(tmp_path):
     assert notes.read_text() == "before"
     assert "not undone: a click can't be undone from the screen" in finished.results[0].error
     assert "workspace: " in finished.results[0].error
+
+
+def test_typing_cut_off_part_way_is_rolled_back_too(tmp_path):
+    from desktop_agent.errors import ActionError
+
+    desktop = FakeDesktop([screen(NAME_LABEL, FILLED)], advance=False)
+    act = desktop.actuator.execute
+
+    def focus_lost_while_typing(operation):
+        if isinstance(operation, KeyText) and operation.text == "Ada":
+            raise ActionError("stopped typing: the keyboard focus moved")
+        act(operation)
+
+    desktop.actuator.execute = focus_lost_while_typing
+    finished = run(desktop, ['type "Ada" into the "Name" field'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED
+    assert desktop.actuator.operations[-2:] == [MouseClick(point=FILLED.box.center, count=3),
+                                                KeyText(text="Grace")]
+    assert finished.results[0].error.startswith("stopped typing: the keyboard focus moved; rolled back: ")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from test_memory import memory, results  # noqa: F401  (the fixture)
+from test_memory import results
 
 from desktop_agent.errors import AgentError, TaskSyntaxError
 from desktop_agent.remembered import recall_task, remembered_plan
@@ -38,7 +38,8 @@ def test_a_consolidated_skill_gives_the_steps(memory, tmp_path):
 
 def test_a_secret_parameter_is_not_offered_and_must_be_given(memory, tmp_path):
     steps = ['type "{password}" into the field right of "Password"']
-    memory.record_run("Log in", steps, results([steps[0].replace("{password}", "x")], label="Password"), status=RunStatus.SUCCEEDED,
+    typed = [steps[0].replace("{password}", "x")]
+    memory.record_run("Log in", steps, results(typed, label="Password"), status=RunStatus.SUCCEEDED,
                       trace_folder=tmp_path / "r1", duration_ms=10, params={"password": "hunter2"})
     found = recall_task(memory, "log in")
     assert found.params == {}

@@ -1,0 +1,60 @@
+"""Type one character through the XTEST extension from this process: a key press and release (with
+Shift when the keymap puts the character on the shifted level), then a sync.
+
+In-process, a key reaches the X server within a fraction of a millisecond of the caller's last check
+(the stop and keyboard-focus check of `Guard.between_keys`), where starting an xdotool process takes
+several. Guaranteed: only characters on the first two levels of the current keymap are typed — for any
+other `type_char` returns False and sends nothing (the caller falls back to xdotool's remapping). Not
+guaranteed: Caps Lock or a held modifier changing what the key types.
+"""
+from __future__ import annotations
+
+import time
+
+_SPECIAL_KEYSYMS = {"\n": 0xFF0D, "\t": 0xFF09}  # Return, Tab
+_SHIFT_KEYSYM = 0xFFE1  # Shift_L
+
+
+class XTestKeyboard:
+    def __init__(self, *, display: str | None = None, key_delay_ms: int = 8) -> None:
+        self._display_name = display
+        self._delay_s = key_delay_ms / 1000
+        self._display = None
+
+    def _connection(self):
+        if self._display is None:
+            from Xlib import display  # lazily: it connects to the X server
+
+            self._display = display.Display(self._display_name)
+        return self._display
+
+    def type_char(self, char: str) -> bool:
+        keysym = _SPECIAL_KEYSYMS.get(char, ord(char) if len(char) == 1 and (
+            " " <= char <= "~" or "\u00a0" <= char <= "\u00ff") else None)
+        if keysym is None:
+            return False
+        connection = self._connection()
+        keycode = connection.keysym_to_keycode(keysym)
+        if not keycode:
+            return False
+        levels = [connection.keycode_to_keysym(keycode, level) for level in (0, 1)]
+        if keysym not in levels:
+            return False
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        shift = connection.keysym_to_keycode(_SHIFT_KEYSYM) if levels[0] != keysym else 0
+        if shift:
+            xtest.fake_input(connection, X.KeyPress, shift)
+        xtest.fake_input(connection, X.KeyPress, keycode)
+        xtest.fake_input(connection, X.KeyRelease, keycode)
+        if shift:
+            xtest.fake_input(connection, X.KeyRelease, shift)
+        connection.sync()
+        time.sleep(self._delay_s)
+        return True
+
+    def close(self) -> None:
+        if self._display is not None:
+            self._display.close()
+            self._display = None

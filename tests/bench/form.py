@@ -1,0 +1,150 @@
+"""The sample order form as the replay and memory benches use it: fresh instances at given places, the
+agent run on them, and what each instance itself printed on Submit.
+
+The only evidence of success these benches trust is the form's own stdout (a JSON line with
+"event": "submit" and the customer's name); the agent's own verdict is reported next to it.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_agent.actions import Plan
+from desktop_agent.compose import AgentConfig, build_runner
+from desktop_agent.demo.__main__ import launch_sample_app
+from desktop_agent.demo.display import end_process
+from desktop_agent.policy import Policy, parse_policy
+from desktop_agent.runner import RunFinished, RunOptions
+from desktop_agent.senses import Senses
+from desktop_agent.stop import StopToken
+from desktop_agent.types import Point, RunStatus, StepResult, Window
+
+TITLE = "Sample Order Form"
+HOME = Point(x=420, y=200)                                  # where the form opens by default
+CUSTOMER, SUBMIT = Point(x=300, y=106), Point(x=95, y=382)  # window-relative, at the default size
+WINDOW_TIMEOUT_S = 15.0
+FIRST_LAYOUT_S = 0.5   # Tk maps the window before it has drawn its widgets
+FORM_ONLY_POLICY = """\
+version: 1
+default: deny
+rules:
+  - decision: allow
+    actions: [type, click]
+    window_title: '^Sample Order Form$'
+    reason: "the bench's own order form"
+"""
+PHASES = ("capture", "perceive", "ground", "act", "settle", "verify")
+
+
+class BenchError(Exception):
+    """The bench could not set up what it measures (a tool, the recorder, a form that never opened)."""
+
+
+def xdotool(*args: str) -> str:
+    """Run xdotool on the current display; its stdout."""
+    tool = shutil.which("xdotool")
+    if tool is None:
+        raise BenchError("xdotool is not installed; run installer/install.sh")
+    done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=30, check=False)
+    if done.returncode != 0:
+        raise BenchError(f"xdotool {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def form_policy() -> Policy:
+    return parse_policy(FORM_ONLY_POLICY, source="bench: the order form only")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Form:
+    """One running sample form; `lines` is its stdout, filled by a reader thread."""
+
+    process: subprocess.Popen
+    lines: list[str]
+    window: Window
+
+    def point(self, relative: Point) -> Point:
+        return Point(x=self.window.box.left + relative.x, y=self.window.box.top + relative.y)
+
+    def submitted(self, customer: str, *, wait_s: float) -> bool:
+        """Whether the form printed a submit of `customer`, waiting up to `wait_s` for it."""
+        deadline = time.monotonic() + wait_s
+        while not any(event.get("event") == "submit" and event.get("customer") == customer
+                      for event in _events(self.lines)):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+
+def _events(lines: list[str]) -> list[dict]:
+    return [json.loads(line) for line in list(lines) if line.strip()]
+
+
+@contextmanager
+def open_forms(senses: Senses, *places: Point) -> Iterator[tuple[Form, ...]]:
+    """Fresh forms at `places`, launched in this order (so the last one is on top); ended on exit."""
+    with ExitStack() as cleanup:
+        forms = []
+        for place in places:
+            known = {window.id for window in senses.list_windows()}
+            process, lines = launch_sample_app(geometry=f"+{place.x}+{place.y}")
+            cleanup.callback(end_process, process)
+            forms.append(Form(process=process, lines=lines, window=_new_form_window(senses, known)))
+        time.sleep(FIRST_LAYOUT_S)
+        yield tuple(forms)
+
+
+def _new_form_window(senses: Senses, known: set[int]) -> Window:
+    deadline = time.monotonic() + WINDOW_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for window in senses.list_windows():
+            if window.title == TITLE and window.id not in known:
+                return window
+        time.sleep(0.05)
+    raise BenchError(f'no new "{TITLE}" window within {WINDOW_TIMEOUT_S:g} s')
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentRun:
+    """One run of the agent: its outcome, wall time and what each step reported."""
+
+    status: RunStatus
+    wall_ms: float
+    results: tuple[StepResult, ...]
+
+    @property
+    def strategies(self) -> tuple[str, ...]:
+        return tuple(r.target.strategy if r.target else "-" for r in self.results)
+
+    @property
+    def error(self) -> str:
+        return next((r.error for r in self.results if r.error), "")
+
+    def phase_ms(self, phase: str) -> float:
+        """Milliseconds of `phase` over all steps; "other" is the wall time no phase accounts for
+        (building the runner, the pauses between looks, screenshots, trace, ledger, memory, report)."""
+        if phase == "other":
+            return self.wall_ms - sum(self.phase_ms(p) for p in PHASES)
+        return sum(getattr(r.timings, f"{phase}_ms") for r in self.results)
+
+
+def run_agent(senses: Senses, plan: Plan, *, trace_root: Path, memory_path: Path,
+              assets: Path | None = None, find_timeout_s: float = 3.0) -> AgentRun:
+    """Run `plan` with the form-only policy; timed from building the runner to RunFinished."""
+    config = AgentConfig(policy=form_policy(), trace_root=trace_root, run_name=plan.name,
+                         memory_path=memory_path, assets=assets,
+                         options=RunOptions(find_timeout_s=find_timeout_s))
+    started = time.perf_counter()
+    finished: RunFinished | None = None
+    for event in build_runner(config, stop=StopToken(), senses=senses).run(plan):
+        if isinstance(event, RunFinished):
+            finished = event
+    wall_ms = (time.perf_counter() - started) * 1000
+    return AgentRun(status=finished.status, wall_ms=wall_ms, results=finished.results)

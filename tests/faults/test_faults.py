@@ -1,0 +1,21 @@
+"""Each fault against the real Fault Form on Xvfb (see cases.py): the run must end recovered, or stopped
+with a report, with no action outside the allowed window and no workspace byte lost."""
+from __future__ import annotations
+
+import pytest
+
+from tests.faults.cases import CASES, FaultCase, FaultRun
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name.replace(" ", "-") for c in CASES])
+def test_fault_ends_recovered_or_stopped_with_nothing_outside_and_nothing_lost(
+        case: FaultCase, desktop, monkeypatch, fault_rows) -> None:
+    measured = FaultRun(desktop, case, monkeypatch).measure()
+    fault_rows.append((case, measured))
+
+    assert measured.fault_happened, f"the fault was never injected: {measured.detail}"
+    assert measured.outcome == case.expected.value, measured.detail
+    assert measured.outside_actions == 0, f"{measured.outside_actions} action(s) reached other windows"
+    assert measured.bytes_lost == 0, f"{measured.bytes_lost} workspace byte(s) not restored"

@@ -88,7 +88,7 @@ class ReplayGrounder:
         if anchor is None:
             raise GroundingError("no anchor text was recorded")
         window = recorded_window(locator.window, screen)
-        found = ground(TargetSpec(text=anchor.text), _within(screen, window))
+        found = ground(TargetSpec(text=anchor.text), within(screen, window))
         point = Point(x=found.point.x + anchor.dx, y=found.point.y + anchor.dy)
         if window is not None and not window.box.contains(point):
             raise GroundingError(f'the offset from "{anchor.text}" leaves window "{window.title}"')
@@ -123,7 +123,7 @@ def recorded_window(recorded: WindowRef | None, screen: Screen) -> Window | None
     raise GroundingError(f'{len(titled) or len(same_class)} windows could be "{recorded.title}"')
 
 
-def _within(screen: Screen, window: Window | None) -> Screen:
+def within(screen: Screen, window: Window | None) -> Screen:
     if window is None:
         return screen
     return replace(screen, elements=tuple(e for e in screen.elements if e.window_id == window.id

@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop_agent.locators import Locator, WindowRef
+from desktop_agent.locators import AnchorRef, Locator, WindowRef
 from desktop_agent.memory import MemoryStore, now_iso
 from desktop_agent.types import Point, Rect
 
@@ -47,7 +47,8 @@ class RememberedPlace:
 
 
 _COLUMNS = ("app, window_title, target, offset_x, offset_y, window_width, window_height, crop_sha256,"
-            " crop_x, crop_y, element_text, element_role, source, hits, misses, last_used")
+            " crop_x, crop_y, element_text, element_role, anchor_text, anchor_dx, anchor_dy, source, hits,"
+            " misses, last_used")
 _KEY = "app = ? AND window_title = ? AND target = ?"
 
 
@@ -64,7 +65,7 @@ class Places:
         the place now remembered for the key (the existing one when the new one lost)."""
         source = Source(source)
         key = (app, window_title, target)
-        window = locator.window
+        window, anchor = locator.window, locator.anchor
         size = (window.width, window.height) if window is not None else (0, 0)
         crop_point = locator.crop_point
         if crop is not None and crop_point is None:
@@ -79,7 +80,9 @@ class Places:
             fields: dict[str, object] = {
                 "offset_x": locator.offset.x, "offset_y": locator.offset.y, "window_width": size[0],
                 "window_height": size[1], "element_text": locator.element_text,
-                "element_role": locator.element_role, "last_used": now_iso()}
+                "element_role": locator.element_role, "last_used": now_iso(),
+                "anchor_text": anchor.text if anchor else None, "anchor_dx": anchor.dx if anchor else None,
+                "anchor_dy": anchor.dy if anchor else None}
             if crop is not None and (same or replace):  # payload first, the row that refers to it last
                 fields |= {"crop_sha256": self.store.blobs.put_image(crop), "crop_x": crop_point.x,
                            "crop_y": crop_point.y}
@@ -140,14 +143,16 @@ class Places:
 
     def _place(self, row: sqlite3.Row | tuple[object, ...]) -> RememberedPlace:
         (app, title, target, offset_x, offset_y, width, height, sha, crop_x, crop_y, element_text,
-         element_role, source, hits, misses, last_used) = row
+         element_role, anchor_text, anchor_dx, anchor_dy, source, hits, misses, last_used) = row
         crop_path = self.store.blobs.path(sha) if sha is not None else None
         window = None if app == "" and title == "" else WindowRef(title=title, wm_class=app, width=width,
                                                                    height=height)
         locator = Locator(target=target, step=0, window=window, offset=Point(x=offset_x, y=offset_y),
                           crop=crop_path.relative_to(self.store.blobs.root).as_posix() if crop_path else None,
                           crop_point=Point(x=crop_x, y=crop_y) if sha is not None else None,
-                          element_text=element_text, element_role=element_role)
+                          element_text=element_text, element_role=element_role,
+                          anchor=None if anchor_text is None else AnchorRef(text=anchor_text, dx=anchor_dx,
+                                                                            dy=anchor_dy))
         return RememberedPlace(locator=locator,
                                crop_path=crop_path if crop_path is not None and crop_path.exists() else None,
                                source=Source(source), hits=hits, misses=misses, last_used=last_used)

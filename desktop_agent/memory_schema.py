@@ -87,6 +87,9 @@ MIGRATIONS: tuple[str, ...] = (
         crop_y INTEGER,
         element_text TEXT NOT NULL,
         element_role TEXT NOT NULL,
+        anchor_text TEXT,            -- a nearby text unique in the window, and the target point's offset
+        anchor_dx INTEGER,           --   from where it grounds (NULL: none was found)
+        anchor_dy INTEGER,
         source TEXT NOT NULL CHECK (source IN ('grounded', 'corrected')),
         hits INTEGER NOT NULL,
         misses INTEGER NOT NULL,

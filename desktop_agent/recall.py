@@ -9,8 +9,9 @@ again, and what was found for sure before backs up a target's words when they fa
 3. when the words fail (absent, ambiguous), a place found before, verified the same way ("remembered").
 The `learn_*` methods are what the runner tells it: a step verified, corrected (a point) or rejected.
 
-Guaranteed: a remembered place is never used on its word alone — its crop must be found, unique, near the
-remembered place in a window of the same application; a place that fails this is counted as a miss.
+Guaranteed: a remembered place is never used on its word alone — its crop must be found, unique, where
+the place should be in a window of the same application (from its landmark text, within a few points;
+without one, near its offset in the window); a place that fails this is counted as a miss.
 Memory problems (an unusable file) are the caller's to trace; they raise AgentError here.
 Not guaranteed: that two different targets that look alike in the same spot are told apart.
 """
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from desktop_agent.cascade import Grounder, crop_size, target_at
+from desktop_agent.cascade import Grounder, crop_size, target_at, within
 from desktop_agent.errors import GroundingError
-from desktop_agent.grounding import TemplateMatcher, find_all
+from desktop_agent.grounding import TemplateMatcher, find_all, ground
 from desktop_agent.locate import locate
 from desktop_agent.locators import Locator
 from desktop_agent.memory import MemoryStore
@@ -30,6 +31,7 @@ from desktop_agent.screen import coords
 from desktop_agent.types import Point, Rect, Screen, Target, TargetSpec, Window
 
 NEAR = 80          # points around the remembered place where its crop is looked for
+NEAR_LANDMARK = 12  # the same, when the place was found again from its landmark text
 _SAME_BOX = 0.5    # IoU at which a proposal is the one that was rejected
 
 
@@ -68,9 +70,10 @@ class Recall:
         if place.crop_path is None or locator.crop_point is None:
             return None  # no appearance to check it by: a bare point is never trusted
         width, height = crop_size(place.crop_path)
-        expected = Rect(left=window.box.left + locator.offset.x - locator.crop_point.x,
-                        top=window.box.top + locator.offset.y - locator.crop_point.y, width=width, height=height)
-        area = expected.inflate(NEAR).intersection(window.box)
+        point, slack = self._expected(locator, window, screen)
+        expected = Rect(left=point.x - locator.crop_point.x, top=point.y - locator.crop_point.y, width=width,
+                        height=height)
+        area = expected.inflate(slack).intersection(window.box)
         area = area.intersection(screen.frame.region) if area is not None else None
         try:
             if area is None:
@@ -86,6 +89,20 @@ class Recall:
         return target_at(point, screen, strategy,
                          f"{'a person pointed here before' if place.source is Source.CORRECTED else 'found here before'}"
                          f' in "{window.title}" ({place.hits} hit(s))')
+
+    @staticmethod
+    def _expected(locator: Locator, window: Window, screen: Screen) -> tuple[Point, int]:
+        """Where the place should be now, and how far from it its look is searched: from its landmark
+        text when that is in the window (alike-looking neighbours, such as a column of empty fields,
+        are then out of reach), else from the window's corner."""
+        anchor = locator.anchor
+        if anchor is not None:
+            try:
+                found = ground(TargetSpec(text=anchor.text), within(screen, window))
+                return Point(x=found.point.x + anchor.dx, y=found.point.y + anchor.dy), NEAR_LANDMARK
+            except GroundingError:
+                pass
+        return Point(x=window.box.left + locator.offset.x, y=window.box.top + locator.offset.y), NEAR
 
     def _unless_rejected(self, spec: TargetSpec, key: str, target: Target, screen: Screen) -> Target:
         window = screen.window_at(target.point)

@@ -2,6 +2,8 @@
 place found before settles an ambiguity — with no change to the code or the task."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from fakes import FakeDesktop
 
@@ -39,7 +41,7 @@ def screen(*elements, windows=(window(),), shade=200, shift=Point(x=0, y=0)):
     for element in elements:
         box = Rect(left=element.box.left + shift.x, top=element.box.top + shift.y, width=element.box.width,
                    height=element.box.height)
-        seed = sum(map(ord, element.text)) + (element.window_id or 0)
+        seed = sum(map(ord, element.text))  # alike elements look alike, in any window
         image[box.top:box.bottom, box.left:box.right] = np.random.default_rng(seed).integers(
             0, 255, (box.height, box.width, 3), np.uint8)
         moved.append(Element(role=element.role, box=box, text=element.text, window_id=element.window_id))
@@ -136,3 +138,34 @@ def test_approvals_corrections_and_rejections_are_remembered_as_feedback(memory,
     task = memory.tasks()[0]
     kinds = [f.kind.value for f in task_feedback(memory, task.id)]
     assert kinds == ["corrected", "approved"]
+
+
+def test_a_field_among_alike_fields_is_found_again_by_its_landmark(memory, tmp_path):
+    """Empty fields look the same: the remembered look alone can't tell the Name field from the Email
+    field below it, the landmark text it was remembered with can."""
+    def form(window_id: int, dx: int, dy: int) -> tuple[Element, ...]:
+        def at(element: Element) -> Element:
+            box = element.box
+            return replace(element, window_id=window_id,
+                           box=Rect(left=box.left + dx, top=box.top + dy, width=box.width, height=box.height))
+        return tuple(at(e) for e in (
+            Element(role=Role.TEXT, box=Rect(left=120, top=150, width=50, height=16), text="Name"),
+            Element(role=Role.FIELD, box=Rect(left=200, top=145, width=200, height=26), label="Name"),
+            Element(role=Role.TEXT, box=Rect(left=120, top=190, width=50, height=16), text="Email"),
+            Element(role=Role.FIELD, box=Rect(left=200, top=185, width=200, height=26), label="Email"),
+            Element(role=Role.TEXT, box=Rect(left=120, top=110, width=90, height=16), text="New order")))
+
+    one = screen(*form(1, 0, 0))
+    typed = replace(one.elements[1], text="Ada")
+    first = FakeDesktop([one, replace(screen(*form(1, 0, 0), shade=180),
+                                      elements=(*one.elements[:1], typed, *one.elements[2:]))])
+    step = ['type "Ada" into the field right of "Name"']
+    assert run(first, step, memory, tmp_path, "first").status is RunStatus.SUCCEEDED
+
+    other = window(left=300, top=200, id=2)  # a second form of the same application, on top
+    both = screen(*form(1, 0, 0), *form(2, 200, 100), windows=(window(), other))
+    second = FakeDesktop([both], advance=False)
+    again = run(second, step, memory, tmp_path, "second")
+    target = again.results[0].target
+    assert target.strategy == "remembered"
+    assert target.point == Point(x=500, y=258)  # the top form's Name field, not its Email field

@@ -125,6 +125,7 @@ class _Book:
         for place in places:
             self.locators.append(place.locator)
             self.crops[place.locator.crop] = place.crop
+            self.crops[f"step{place.locator.step:03d}-before.png"] = place.before
             if place.note:
                 self.notes.append(f"step {len(self.steps)}: {place.note}")
 

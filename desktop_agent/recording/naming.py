@@ -54,6 +54,7 @@ class Place:
     element: Element | None
     locator: Locator
     crop: np.ndarray  # BGR, the file `locator.crop`
+    before: np.ndarray  # BGR: the window the point is in (or the screen), as the person saw it
     note: str = ""
 
 
@@ -97,7 +98,10 @@ def name_place(point: Point, snapshot: Snapshot, screen: Screen, *, step: int, c
                 "look; recorded as a bare point")
     locator, crop = locate(point, screen, target=parse_target(phrase).describe(), step=step,
                            element=element, crop_name=crop_name)
-    return Place(phrase=phrase, element=element, locator=locator, crop=crop, note=note)
+    window = screen.window_at(point)
+    seen = window.box.intersection(snapshot.frame.region) if window is not None else None
+    before = coords.crop(snapshot.frame, seen or snapshot.frame.region).image.copy()
+    return Place(phrase=phrase, element=element, locator=locator, crop=crop, before=before, note=note)
 
 
 def spec_texts(spec: TargetSpec | None) -> list[str]:

@@ -103,6 +103,7 @@ def test_a_button_click_is_named_by_its_text(form):
     assert locator.crop == "step001.png" and crop.shape[2] == 3
     assert 0 <= locator.crop_point.x < crop.shape[1] and 0 <= locator.crop_point.y < crop.shape[0]
     assert crop.shape[1] > 140 and crop.shape[0] > 30  # the button's box, grown a little
+    assert recording.crops["step001-before.png"].shape[:2] == (494, 560)  # the window, as it was seen
     assert locator.anchor is not None and locator.anchor.text != "Submit order"
     assert replayed_from_landmark(locator, screen) == at(SUBMIT)
     assert recording.notes == () and recording.secrets == ()
@@ -203,7 +204,8 @@ def test_chords_scrolls_drags_and_other_clicks(form):
     assert any("ctrl+kp_begin" in note for note in recording.notes)  # said, not dropped silently
     drag_locators = [loc for loc in recording.locators if loc.step == 5]
     assert [loc.crop for loc in drag_locators] == ["step005.png", "step005-to.png"]
-    assert set(recording.crops) == {loc.crop for loc in recording.locators}
+    assert set(recording.crops) == ({loc.crop for loc in recording.locators}
+                                    | {f"step{loc.step:03d}-before.png" for loc in recording.locators})
     grounds_at(recording, 5, screen, at(SUBMIT))
     grounds_at(recording, 6, screen, at(GIFT_WRAP_BOX))
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import functools
 
 from desktop_agent import interactions
-from desktop_agent.actions import Action, Expect, Plan, Step, WaitFor
+from desktop_agent.actions import Action, Expect, Plan, Press, Step, WaitFor
 from desktop_agent.cascade import target_at
 from desktop_agent.checkpoint import CheckpointError, WorkspaceStore
+from desktop_agent.clipboard import digest, read_clipboard, write_clipboard
 from desktop_agent.errors import ActionError, GroundingError
 from desktop_agent.guard import Guard
 from desktop_agent.interactions import Grounded
@@ -40,28 +41,47 @@ class Recovery:
         self.trace = trace
         self.settle_timeout_s = settle_timeout_s
         self._store: WorkspaceStore | None = None
+        self._clipboard: bytes | None = None
 
     def checkpoint(self, plan: Plan, index: int, step: Step) -> None:
-        """Before a step that may change something, keep a copy of the workspace (see checkpoint.py)."""
-        if plan.workspace and not isinstance(step.action, (WaitFor, Expect)):
+        """Before a step that may change something: the window with the keyboard focus, the pointer and
+        — for a key press, which may cut or copy — the clipboard (kept in memory; traced as a digest),
+        and a copy of the workspace (see checkpoint.py). The screen itself is the look the step is
+        grounded on."""
+        if isinstance(step.action, (WaitFor, Expect)):
+            return
+        self._clipboard = read_clipboard() if isinstance(step.action, Press) else None
+        focus = self.senses.focused_window()
+        self.trace.event("screen_checkpoint", index=index, focus=focus.title if focus else None,
+                         pointer=self.senses.pointer(), clipboard=digest(self._clipboard))
+        if plan.workspace:
             self._store = self._store or WorkspaceStore(self.trace.folder / "workspace")
             taken = self._store.snapshot(plan.workspace, label=f"step{index + 1:03d}")
             self.trace.event("checkpoint", index=index, id=taken.id, files=len(taken.entries),
                              skipped=[s.path for s in taken.skipped])
 
-    def roll_back(self, index: int, step: Step, before: Look, grounded: Grounded, after: Look, *,
-                  secret: bool) -> str:
-        """Undo step `index`, whose check failed after it acted on `grounded` (found on `before`)."""
-        undo = inverse(step.action, grounded, before=before.screen, after=after.screen, secret=secret)
-        screen = "not undone: " + undo.how
-        if undo.action is not None:
-            try:
-                screen = self._undo_on_screen(index, undo.action, undo.how, before, after)
-            except (ActionError, GroundingError) as exc:
-                screen = f"undoing failed: {exc}"
+    def roll_back(self, index: int, step: Step, before: Look | None, grounded: Grounded, after: Look | None,
+                  *, secret: bool) -> str:
+        """Undo step `index`, whose check failed (or which was cut off) after it acted on `grounded`
+        (found on `before`; None for a step that needed no look, such as a key press)."""
+        screen = "nothing on screen to undo (no look was needed before it acted)"
+        if before is not None and after is not None:
+            undo = inverse(step.action, grounded, before=before.screen, after=after.screen, secret=secret)
+            screen = "not undone: " + undo.how
+            if undo.action is not None:
+                try:
+                    screen = self._undo_on_screen(index, undo.action, undo.how, before, after)
+                except (ActionError, GroundingError) as exc:
+                    screen = f"undoing failed: {exc}"
         files = self._restore_files(index)
-        self.trace.event("rollback", index=index, how=undo.how, screen=screen, files=files)
-        return "; ".join(part for part in ("rolled back: " + screen, files) if part)
+        clipboard = self._restore_clipboard()
+        self.trace.event("rollback", index=index, screen=screen, files=files, clipboard=clipboard)
+        return "; ".join(part for part in ("rolled back: " + screen, files, clipboard) if part)
+
+    def _restore_clipboard(self) -> str:
+        if self._clipboard is None or read_clipboard() == self._clipboard:
+            return ""
+        return "clipboard restored" if write_clipboard(self._clipboard) else "clipboard changed, not restored"
 
     def _undo_on_screen(self, index: int, action: Action, how: str, before: Look, after: Look) -> str:
         specs = interactions.target_specs(action)  # an inverse names its place by point, or none

@@ -267,9 +267,7 @@ class Runner:
             for operation in interactions.operations(action, grounded, retry=retry):
                 self.guard.perform(permit, operation, windows=windows)
         except ActionError as exc:  # refused or failed part-way: put back what was done so far
-            if look is None:
-                raise
-            after = self._look(looks, allow_blank=True)
+            after = self._look(looks, allow_blank=True) if look is not None else None
             raise ActionError(f"{exc}; " + self.recovery.roll_back(index, step, look, grounded, after,
                                                                    secret=permit.secret)) from exc
         finally:

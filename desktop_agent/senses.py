@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from desktop_agent.perception.perceiver import Perceiver
 from desktop_agent.screen.capture import Grabber
 from desktop_agent.screen.windows import WindowLister
-from desktop_agent.types import Frame, Rect, Screen, Window
+from desktop_agent.types import Frame, Point, Rect, Screen, Window
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +39,9 @@ class Senses:
 
     def focused_window(self, *, follow_pointer: bool = True) -> Window | None:
         return self.windows.focused_window(follow_pointer=follow_pointer)
+
+    def pointer(self) -> Point:
+        return self.windows.pointer()
 
     def is_own(self, window: Window) -> bool:
         return window.pid is not None and window.pid in self.own_pids

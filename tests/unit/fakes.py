@@ -67,6 +67,9 @@ class FakeDesktop:
     def list_windows(self):
         return self.screen.windows
 
-    def focused_window(self):
-        """Focus follows the topmost window."""
-        return self.screen.windows[-1] if self.screen.windows else None
+    def pointer(self):
+        return self.actuator.pointer()
+
+    def focused_window(self, *, follow_pointer=True):
+        """Focus follows the topmost window (none on a desktop that shows nothing)."""
+        return self.screen.windows[-1] if self.screens and self.screen.windows else None

@@ -112,3 +112,24 @@ def test_typing_cut_off_part_way_is_rolled_back_too(tmp_path):
     assert desktop.actuator.operations[-2:] == [MouseClick(point=FILLED.box.center, count=3),
                                                 KeyText(text="Grace")]
     assert finished.results[0].error.startswith("stopped typing: the keyboard focus moved; rolled back: ")
+
+
+def test_a_clipboard_a_cut_off_key_press_changed_is_put_back(tmp_path, monkeypatch):
+    from desktop_agent import recovery
+    from desktop_agent.errors import ActionError
+
+    clipboard = [b"what the person had copied"]
+    monkeypatch.setattr(recovery, "read_clipboard", lambda: clipboard[0])
+    monkeypatch.setattr(recovery, "write_clipboard", lambda data: clipboard.__setitem__(0, data) or True)
+    desktop = FakeDesktop([screen(OK)], advance=False)
+
+    def cut_then_fail(operation):
+        clipboard[0] = b"something else"
+        raise ActionError("the key press was cut off")
+
+    desktop.actuator.execute = cut_then_fail
+    finished = run(desktop, ["press ctrl+x"], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED and "clipboard restored" in finished.results[0].error
+    assert clipboard == [b"what the person had copied"]
+    events = (finished.trace / "events.jsonl").read_text()
+    assert "what the person had copied" not in events and '"screen_checkpoint"' in events

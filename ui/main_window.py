@@ -29,6 +29,7 @@ from ui.live_view import LiveView
 from ui.memory_panel import MemoryPanel, Remembered
 from ui.policy_view import PolicyView
 from ui.record_control import PerceiverFactory, RecordControl, RecorderFactory, input_recorder
+from ui.rollback import WorkspaceRollback
 from ui.run_control import BrakesFactory, RunControl, RunnerFactory
 from ui.secret_prompt import fill_for_run
 from ui.settings import Mode, SettingsDialog, hotkey_label, load_settings, save_settings
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
                                   approval=self.approval, timeline=self.timeline, parent=self)
         self.recorder = RecordControl(window=self, secret_fields=lambda: self.policy_view.policy().secret_fields,
                                       recorder=recorder, perceiver=perceiver, parent=self)
+        self.rollback = WorkspaceRollback(self)
         self.setWindowIcon(app_icon())
         self.setStyleSheet(STYLE)
         self._build_actions()
@@ -267,7 +269,8 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         for title, actions in (("&File", (self._open, self._save, self._save_as, None,
                                           self._settings_action, None, quit_app)),
-                               ("&Run", (self._run, self._pause, self._stop, None, self._record)),
+                               ("&Run", (self._run, self._pause, self._stop, None, self._record, None,
+                                         self.rollback.action)),
                                ("&View", (self._overlay, None, self._zoom_in, self._zoom_out, self._fit))):
             menu = menus.addMenu(title)
             for action in actions:
@@ -364,6 +367,7 @@ class MainWindow(QMainWindow):
             f"Stop hotkey unavailable: {problem}"))
         control.crashed.connect(self._on_crash)
         control.screenShown.connect(self._caption.setText)
+        control.runFinished.connect(self.rollback.set_run)
         control.runFinished.connect(lambda _: self.memory_panel.refresh())
         control.runFinished.connect(lambda _: self.memory_panel.consolidation.schedule())
         self.memory_panel.loadRequested.connect(self._load_remembered)

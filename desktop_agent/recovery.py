@@ -29,7 +29,7 @@ from desktop_agent.restore import describe as describe_restore, restore
 from desktop_agent.screen import coords
 from desktop_agent.senses import Look, Senses
 from desktop_agent.trace import Trace
-from desktop_agent.types import Point, Screen, Target
+from desktop_agent.types import Target
 from desktop_agent.undo import inverse
 from desktop_agent.verify import settle, visibly_changed
 
@@ -84,9 +84,10 @@ class Recovery:
         return "clipboard restored" if write_clipboard(self._clipboard) else "clipboard changed, not restored"
 
     def _undo_on_screen(self, index: int, action: Action, how: str, before: Look, after: Look) -> str:
-        specs = interactions.target_specs(action)  # an inverse names its place by point, or none
-        target = (target_at(_moved(specs[0].point, before.screen, after.screen), after.screen, "rollback", how)
-                  if specs else None)
+        # An inverse names its places by points on the screen as it is now (see undo.py), or none.
+        targets = tuple(target_at(spec.point, after.screen, "rollback", how)
+                        for spec in interactions.target_specs(action))
+        target = targets[0] if targets else None
         window = (after.screen.window_at(target.point) if target is not None
                   else self.senses.focused_window())
         request = ActionRequest(action=action, target=target, window=window,
@@ -94,7 +95,7 @@ class Recovery:
         authorization = self.guard.authorize(request)
         if authorization.permit is None:
             return f"not undone ({authorization.verdict.reason})"
-        grounded = Grounded(targets=(target,) if target is not None else ())
+        grounded = Grounded(targets=targets)
         for operation in interactions.operations(action, grounded, retry=True):
             self.guard.perform(authorization.permit, operation, windows=after.screen.windows)
         return self._compare(before, target, how)
@@ -121,11 +122,3 @@ class Recovery:
             return f"workspace not restored: {exc}"
         return "workspace: " + describe_restore(report)
 
-
-def _moved(point: Point, before: Screen, after: Screen) -> Point:
-    """Where `point` is now: its window may have moved since the checkpoint."""
-    window = before.window_at(point)
-    now = after.window_by_id(window.id) if window is not None else None
-    if now is None:
-        return point
-    return Point(x=point.x + now.box.left - window.box.left, y=point.y + now.box.top - window.box.top)

@@ -3,8 +3,8 @@
 Each action kind declares how it is undone, from what the screen showed before it acted (the step's
 checkpoint): typing into a field — the field's earlier text typed back, or the field cleared; a clear —
 the earlier text typed back; a tick — ticked back; a combo — the earlier option chosen again; a scroll
-— the same amount the other way; a click that opened a window (a dialog) — Escape, to close it. Other
-clicks, key presses, drags and launches have no inverse: they are irreversible, which is why the
+— the same amount the other way; a click that opened a window (a dialog) — Escape, to close it; a drag
+that moved a window — dragged back. Other clicks, key presses, drags and launches have no inverse: they are irreversible, which is why the
 default policy asks before the outward-facing ones (submit, send, delete, pay, launch, alt+f4).
 
 Pure: no I/O. Guaranteed: an inverse only restores what the checkpoint read off the screen, so a
@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop_agent.actions import (Action, Check, Clear, Click, Press, Scroll, ScrollDirection,
+from desktop_agent.actions import (Action, Check, Clear, Click, Drag, Press, Scroll, ScrollDirection,
                                    Select, TypeText)
 from desktop_agent.interactions import Grounded
-from desktop_agent.types import Role, Screen, TargetSpec
+from desktop_agent.types import Point, Role, Screen, TargetSpec
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,7 +31,7 @@ class Undo:
 def inverse(action: Action, grounded: Grounded, *, before: Screen, after: Screen, secret: bool) -> Undo:
     """How to undo `action`, which acted on `grounded` (found on `before`) and left `after`."""
     main = grounded.main
-    here = TargetSpec(point=main.point) if main is not None else None
+    here = TargetSpec(point=moved(main.point, before, after)) if main is not None else None
     element = main.element if main is not None else None
     match action:
         case TypeText() | Clear() if here is not None and element is not None and element.role is Role.FIELD:
@@ -55,7 +55,19 @@ def inverse(action: Action, grounded: Grounded, *, before: Screen, after: Screen
                         how=f"scroll {back.value} {amount}")
         case Click() if _opened_window(before, after):
             return Undo(action=Press(keys=("escape",)), how="press Escape to close the window it opened")
+        case Drag() if (start := grounded.targets[0].point) != (now := moved(start, before, after)):
+            return Undo(action=Drag(source=TargetSpec(point=now), destination=TargetSpec(point=start)),
+                        how="drag the window it moved back")
     return Undo(action=None, how=f"a {type(action).__name__.lower()} can't be undone from the screen")
+
+
+def moved(point: Point, before: Screen, after: Screen) -> Point:
+    """Where `point` (on `before`) is on `after`: its window may have moved in between."""
+    window = before.window_at(point)
+    now = after.window_by_id(window.id) if window is not None else None
+    if now is None:
+        return point
+    return Point(x=point.x + now.box.left - window.box.left, y=point.y + now.box.top - window.box.top)
 
 
 def _opened_window(before: Screen, after: Screen) -> bool:

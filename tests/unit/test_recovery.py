@@ -8,12 +8,12 @@ from dataclasses import replace
 from fakes import FakeDesktop
 from test_runner import NAME_FIELD, NAME_LABEL, OK, run, screen
 
-from desktop_agent.actions import (Check, Clear, Click, KeyChord, KeyText, MouseClick, Plan, Press, Scroll,
+from desktop_agent.actions import (Check, Clear, Click, Drag, KeyChord, KeyText, MouseClick, Plan, Press, Scroll,
                                    ScrollDirection, Select, TypeText)
 from desktop_agent.interactions import Grounded
 from desktop_agent.policy import parse_policy
 from desktop_agent.steps import parse_steps
-from desktop_agent.types import Element, Rect, Role, RunStatus, Target, TargetSpec, Window
+from desktop_agent.types import Element, Point, Rect, Role, RunStatus, Target, TargetSpec, Window
 from desktop_agent.undo import inverse
 
 FILLED = replace(NAME_FIELD, text="Grace")
@@ -46,6 +46,17 @@ def test_each_action_declares_its_inverse():
     assert inverse(Click(target=here), grounded(OK), before=before, after=dialog,
                    secret=False).action == Press(keys=("escape",))
     assert inverse(Click(target=here), grounded(OK), before=before, after=before, secret=False).action is None
+    title_bar = Target(box=Rect(left=150, top=105, width=100, height=10), point=Point(x=200, y=110),
+                       strategy="t", why="")
+    away = Target(box=title_bar.box, point=Point(x=500, y=410), strategy="t", why="")
+    box = before.windows[0].box
+    moved_away = replace(before, windows=(replace(before.windows[0], box=Rect(
+        left=box.left + 300, top=box.top + 300, width=box.width, height=box.height)),))
+    drag = Drag(source=TargetSpec(text="Orders"), destination=TargetSpec(point=away.point))
+    back = inverse(drag, Grounded(targets=(title_bar, away)), before=before, after=moved_away, secret=False)
+    assert back.action == Drag(source=TargetSpec(point=Point(x=500, y=410)),
+                               destination=TargetSpec(point=Point(x=200, y=110)))
+    assert inverse(drag, Grounded(targets=(title_bar, away)), before=before, after=before, secret=False).action is None
 
 
 def test_a_failed_typing_puts_the_fields_earlier_text_back(tmp_path):

@@ -19,7 +19,6 @@ lock (`BEGIN IMMEDIATE`) and wait up to 10 s for it.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
@@ -268,11 +267,11 @@ def _task(row: Sequence[object]) -> TaskRecord:
 
 
 def default_path() -> Path:
-    """`$XDG_DATA_HOME/desktop-agent/memory.sqlite3`, or under `~/.local/share` when that is unset or
-    not absolute (as the XDG base directory spec says)."""
-    base = os.environ.get("XDG_DATA_HOME", "")
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
-    return root / "desktop-agent" / FILE_NAME
+    """`memory.sqlite3` in the user's data folder (platformdirs): `$XDG_DATA_HOME/desktop-agent` on
+    Linux (`~/.local/share/desktop-agent` when that is unset)."""
+    import platformdirs  # lazily: only a run that remembers needs it
+
+    return platformdirs.user_data_path("desktop-agent", appauthor=False) / FILE_NAME
 
 
 def blob_folder(path: Path) -> Path:

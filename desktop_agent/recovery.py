@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 
 from desktop_agent import interactions
-from desktop_agent.actions import Action, Expect, Plan, Press, Step, WaitFor
+from desktop_agent.actions import Action, Click, Expect, Plan, Press, Step, WaitFor
 from desktop_agent.cascade import target_at
 from desktop_agent.checkpoint import CheckpointError, WorkspaceStore
 from desktop_agent.clipboard import digest, read_clipboard, write_clipboard
@@ -45,12 +45,13 @@ class Recovery:
 
     def checkpoint(self, plan: Plan, index: int, step: Step) -> None:
         """Before a step that may change something: the window with the keyboard focus, the pointer and
-        — for a key press, which may cut or copy — the clipboard (kept in memory; traced as a digest),
+        — for a key press or a click, which may cut or copy — the clipboard (kept in memory; traced as
+        a digest),
         and a copy of the workspace (see checkpoint.py). The screen itself is the look the step is
         grounded on."""
         if isinstance(step.action, (WaitFor, Expect)):
             return
-        self._clipboard = read_clipboard() if isinstance(step.action, Press) else None
+        self._clipboard = read_clipboard() if isinstance(step.action, (Press, Click)) else None
         focus = self.senses.focused_window()
         self.trace.event("screen_checkpoint", index=index, focus=focus.title if focus else None,
                          pointer=self.senses.pointer(), clipboard=digest(self._clipboard))

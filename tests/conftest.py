@@ -54,18 +54,14 @@ def new_display() -> VirtualDisplay:
         pytest.fail(f"cannot start Xvfb: {exc}", pytrace=False)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def private_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Runs remember themselves in the user's data folder: in tests that is a temporary one (also for
-    the agent processes the tests start), never the real ~/.local/share."""
+@pytest.fixture(autouse=True)
+def private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs remember themselves in the user's data folder: in tests that is a fresh temporary one for
+    each test (also for the agent processes it starts), never the real ~/.local/share — and what one
+    test's runs taught the memory never changes another test."""
     folder = tmp_path_factory.mktemp("xdg-data")
-    previous = os.environ.get("XDG_DATA_HOME")
-    os.environ["XDG_DATA_HOME"] = str(folder)
-    yield folder
-    if previous is None:
-        del os.environ["XDG_DATA_HOME"]
-    else:
-        os.environ["XDG_DATA_HOME"] = previous
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -50,8 +50,9 @@ class DesktopActuator:
     def __init__(self, *, bounds: Callable[[], Rect], pause_s: float = 0.01,
                  key_delay_ms: int = 8, launch_output: Path | None = None,
                  interrupt: Callable[[], None] = lambda: None, keyboard: XTestKeyboard | None = None) -> None:
-        """`interrupt` is called between the runs of a long text and raises to stop the typing
-        part-way: a stop was asked for, or the keyboard focus moved (`Guard.between_keys`)."""
+        """`interrupt` is called right before each key and button press and raises to stop the
+        operation there: a stop was asked for, the keyboard focus moved, another window took the input
+        (`Guard.before_input`)."""
         self._bounds = bounds
         self._interrupt = interrupt
         self._pause_s = pause_s
@@ -93,6 +94,7 @@ class DesktopActuator:
             case MouseClick(point=p, button=button, count=count):
                 gui.moveTo(p.x, p.y)
                 time.sleep(0.03)  # let the toolkit see the pointer enter before the press
+                self._interrupt()
                 gui.click(p.x, p.y, clicks=count, interval=0.02 if count > 1 else 0.0,
                           button=button.value)
             case MouseScroll(point=p, clicks=clicks):
@@ -101,6 +103,7 @@ class DesktopActuator:
                 gui.scroll(clicks)
             case MouseDrag(start=a, end=b):
                 gui.moveTo(a.x, a.y)
+                self._interrupt()
                 gui.mouseDown(button="left")
                 gui.moveTo(b.x, b.y, duration=0.3)
                 gui.mouseUp(button="left")

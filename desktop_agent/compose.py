@@ -70,7 +70,7 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
         config.ledger_path or default_path(config.trace_root))
     trace = Trace.create(config.trace_root, config.run_name)
     actuator = DesktopActuator(bounds=senses.grabber.bounds, launch_output=trace.folder / "launched.log",
-                               interrupt=lambda: guard.between_keys())  # the guard is made just below
+                               interrupt=lambda: guard.before_input())  # the guard is made just below
     journal = None
     if ledger is not None:
         ledger.start_run(trace.folder.name, config.run_name, trace.folder, source=config.source,

@@ -84,5 +84,11 @@ class ActionError(AgentError):
     """The OS refused or failed a side effect (program not found, input backend missing)."""
 
 
+class InputTaken(ActionError):
+    """Another window has (or would get) the input the step was allowed to give: a dialog or another
+    application came up, took the keyboard focus, or lies on top. Not retried: the screen is no longer
+    the one the step was planned on."""
+
+
 class StopRequested(AgentError):
     """The person pulled the brake: fail-safe corner, stop hotkey, Stop button or quit at approval."""

@@ -27,7 +27,7 @@ from desktop_agent.actions import (Check, Clear, Click, Drag, KeyChord, KeyText,
                                    MouseDrag, MouseMove, MouseScroll, Operation, Press, Scroll,
                                    Select, StartProcess, TypeText)
 from desktop_agent.audit import AuditLog
-from desktop_agent.errors import ActionError, AgentError, StopRequested
+from desktop_agent.errors import ActionError, AgentError, InputTaken, StopRequested
 from desktop_agent.jsonable import to_jsonable
 from desktop_agent.policy import ActionRequest, Policy, evaluate, is_secret_entry
 from desktop_agent.stop import StopToken, near_corner
@@ -152,6 +152,7 @@ class Guard:
         self._journal = journal
         self._step_index: int | None = None
         self._typing_into: Window | None = None  # the focused window when the current typing began
+        self._clicking: Permit | None = None     # the permit of the click being carried out
 
     # ------------------------------------------------------------ authorize
     def start_step(self, index: int | None = None) -> None:
@@ -263,9 +264,7 @@ class Guard:
             landing = _topmost(windows, point)
             self._refuse_own(permit, landing, f"at {point.x},{point.y}")
             self._refuse_elsewhere(permit, landing, f"on top at {point.x},{point.y}")
-            holder = self._input_holder() if self._input_holder is not None else None
-            if holder is not None and not self._is_own(holder):  # ours holds it while a person approves
-                self._refuse_elsewhere(permit, holder, "holds the input focus")
+            self._refuse_input_holder(permit)
         if isinstance(operation, (KeyText, KeyChord)) and self._keyboard_focus is not None:
             # Keys go wherever the focus is *now*: an approval click may have moved it to our window,
             # a dialog may have taken it.
@@ -279,24 +278,28 @@ class Guard:
             token = self._journal.before(step_index=self._step_index,
                                          step_text=_redact(permit.request.step_text, self._secrets),
                                          operation=_redact(to_jsonable(shown), self._secrets))
+        self._clicking = permit if isinstance(operation, (MouseClick, MouseDrag)) else None
         try:
             self._actuator.execute(operation)
         except Exception as exc:
-            self._typing_into = None
+            self._typing_into = self._clicking = None
             if isinstance(exc, AgentError):
                 self._record("operation-failed", permit=permit.serial, error=str(exc))
             if self._journal is not None:
                 self._journal.after(token, _redact(f"failed: {exc}", self._secrets))
             raise
-        self._typing_into = None
+        self._typing_into = self._clicking = None
         if self._journal is not None:
             self._journal.after(token, "done")
 
-    def between_keys(self) -> None:
-        """Called by the actuator between runs of a long text: stops the typing (StopRequested) when a
-        stop was asked for, and (ActionError) when the keyboard focus has moved to another window since
-        the typing began — the rest of the text would reach a window nobody checked."""
+    def before_input(self) -> None:
+        """Called by the actuator right before each key or button press: stops the operation
+        (StopRequested) when a stop was asked for, and refuses the press (ActionError) when another
+        window has taken the input since the click was allowed (a modal dialog), or the keyboard focus
+        has moved to another window since the typing began — it would reach a window nobody checked."""
         self._stop.raise_if_requested()
+        if self._clicking is not None:
+            self._refuse_input_holder(self._clicking)
         started, focus = self._typing_into, self._keyboard_focus
         if started is None or focus is None:
             return
@@ -304,7 +307,8 @@ class Guard:
         if now is None or now.id != started.id:
             where = f'"{now.title}"' if now is not None else "no window"
             self._record("focus-moved", expected=started.title, now=now.title if now else None)
-            raise ActionError(f'stopped typing: the keyboard focus moved from "{started.title}" to {where}')
+            message = f'stopped typing: the keyboard focus moved from "{started.title}" to {where}'
+            raise ActionError(message) if now is None else InputTaken(message)
 
     def finish_run(self, status: str) -> None:
         """Tell the journal the run ended with `status` (a RunStatus value)."""
@@ -315,7 +319,12 @@ class Guard:
         if window is not None and self._is_own(window):
             message = f'refusing to act on the agent\'s own window "{window.title}" {where}'
             self._record("refused", permit=permit.serial, reason=message)
-            raise ActionError(message, details={"window": window.title})
+            raise InputTaken(message, details={"window": window.title})
+
+    def _refuse_input_holder(self, permit: Permit) -> None:
+        holder = self._input_holder() if self._input_holder is not None else None
+        if holder is not None and not self._is_own(holder):  # ours holds it while a person approves
+            self._refuse_elsewhere(permit, holder, "holds the input focus")
 
     def _refuse_elsewhere(self, permit: Permit, window: Window | None, where: str) -> None:
         """An operation must land in the window its action was authorized for, in a popup of that window
@@ -331,7 +340,7 @@ class Guard:
             message = (f'refusing: window "{window.title}" {where}, not "{authorized.title}" that the step '
                        f"was allowed in ({verdict.reason})")
             self._record("refused", permit=permit.serial, reason=message)
-            raise ActionError(message, details={"window": window.title})
+            raise InputTaken(message, details={"window": window.title})
 
     def _covers(self, permit: Permit, operation: Operation) -> bool:
         """Whether `operation` is part of doing the permitted action. A launch permit covers only its

@@ -23,7 +23,7 @@ from pathlib import Path
 from desktop_agent import interactions
 from desktop_agent.actions import (Expect, Launch, MouseClick, Plan, Select, Step, TypeText,
                                    WaitFor, action_name)
-from desktop_agent.errors import (ActionError, AgentError, CaptureError, GroundingError,
+from desktop_agent.errors import (ActionError, AgentError, CaptureError, GroundingError, InputTaken,
                                   StopRequested, TaskSyntaxError)
 from desktop_agent.cascade import Grounder, plain_grounder
 from desktop_agent.grounding import TemplateMatcher, find_all
@@ -87,13 +87,20 @@ class _Corrected(Exception):
 class _StepFailed(Exception):
     """Internal: ends one attempt with a status and message."""
 
-    def __init__(self, status: StepStatus, message: str, target: Target | None = None) -> None:
+    def __init__(self, status: StepStatus, message: str, target: Target | None = None, *,
+                 retry: bool = True) -> None:
         super().__init__(message)
-        self.status, self.message, self.target = status, message, target
+        self.status, self.message, self.target, self.retry = status, message, target, retry
 
 
 def _same_place(a: Target, b: Target, tolerance: int = 2) -> bool:
     return abs(a.point.x - b.point.x) <= tolerance and abs(a.point.y - b.point.y) <= tolerance
+
+
+def _new_windows(seen: Sequence[Window], now: Sequence[Window]) -> list[Window]:
+    """Windows that came up since `seen`, popups (menus, tooltips) aside."""
+    known = {window.id for window in seen}
+    return [window for window in now if window.id not in known and not window.popup]
 
 
 class Runner:
@@ -159,7 +166,7 @@ class Runner:
         attempts = 0
         while True:
             attempts += 1
-            clock, looks = _Clock(), []
+            clock, looks, retry = _Clock(), [], True
             try:
                 result = yield from self._attempt(index, step, clock, looks, attempts,
                                                   unsure=unsure and attempts == 1)
@@ -169,12 +176,13 @@ class Runner:
             except _StepFailed as failure:
                 result = StepResult(step=step, status=failure.status, target=failure.target,
                                     error=failure.message)
+                retry = failure.retry
             except StopRequested as exc:
                 result = StepResult(step=step, status=StepStatus.STOPPED, error=str(exc))
             except (CaptureError, ActionError) as exc:
                 result = StepResult(step=step, status=StepStatus.FAILED, error=str(exc))
             result = replace(result, attempts=attempts, timings=clock.timings(looks))
-            if (result.status is not StepStatus.FAILED or attempts == 2 or not result.target
+            if (result.status is not StepStatus.FAILED or attempts == 2 or not result.target or not retry
                     or not interactions.retry_safe(step.action)):
                 return result
             # Verification failed after acting: ground again and try once more.
@@ -238,9 +246,9 @@ class Runner:
         try:
             outcome, after = self._act(index, step, look, grounded, authorization.permit, window,
                                        retry=attempt > 1, clock=clock, looks=looks)
-        except ActionError as exc:  # cut off part-way (and rolled back): a retry grounds again
-            return StepResult(step=step, status=StepStatus.FAILED, target=grounded.main, verdict=verdict,
-                              error=str(exc), screenshot=screenshot)
+        except ActionError as exc:  # cut off part-way (and rolled back): a retry grounds again, unless
+            raise _StepFailed(StepStatus.FAILED, str(exc), grounded.main,  # another window took the input
+                              retry=not isinstance(exc.__cause__ or exc, InputTaken)) from exc
         rolled_back = "" if outcome.ok or look is None else "; " + self.recovery.roll_back(
             index, step, look, grounded, after, secret=authorization.permit.secret)
         shot = self._shoot(index, step, after, grounded.main, "after")
@@ -262,6 +270,9 @@ class Runner:
         # Starting a program needs no sight of the screen (it may well be empty); anything else does.
         before = look.screen.frame if look else self.senses.grab(allow_blank=isinstance(action, Launch))
         windows = self.senses.list_windows()  # now, not when grounded: a dialog may have come up since
+        if look is not None and (new := _new_windows(look.screen.windows, windows)):
+            raise ActionError(f'window "{new[0].title}" came up after the step looked at the screen: not '
+                              "acting on a screen it has not seen")
         started = time.perf_counter()
         try:
             for operation in interactions.operations(action, grounded, retry=retry):

@@ -2,7 +2,7 @@
 Shift when the keymap puts the character on the shifted level), then a sync.
 
 In-process, a key reaches the X server within a fraction of a millisecond of the caller's last check
-(the stop and keyboard-focus check of `Guard.between_keys`), where starting an xdotool process takes
+(the stop and keyboard-focus check of `Guard.before_input`), where starting an xdotool process takes
 several. Guaranteed: only characters on the first two levels of the current keymap are typed — for any
 other `type_char` returns False and sends nothing (the caller falls back to xdotool's remapping). Not
 guaranteed: Caps Lock or a held modifier changing what the key types.

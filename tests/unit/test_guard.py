@@ -216,7 +216,7 @@ def test_typing_stops_when_the_focus_moves_to_another_window_part_way(make, actu
 
     def type_in_runs(operation):  # what DesktopActuator does: a check between runs of the text
         for run in ("hello ", "world"):
-            guard.between_keys()
+            guard.before_input()
             typed.append(run)
             focus[0] = XTERM  # another window grabs the focus after the first run
 
@@ -226,7 +226,7 @@ def test_typing_stops_when_the_focus_moves_to_another_window_part_way(make, actu
     with pytest.raises(ActionError, match='focus moved from "notes.txt - gedit" to "user@host: ~"'):
         guard.perform(guard.authorize(request).permit, KeyText(text="hello world"))
     assert typed == ["hello "]
-    guard.between_keys()  # no typing going on: nothing to compare
+    guard.before_input()  # no typing going on: nothing to compare
 
 
 def test_keys_are_refused_when_another_window_took_the_focus(make, actuator):

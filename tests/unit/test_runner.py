@@ -286,3 +286,12 @@ def test_a_finished_run_is_remembered_and_a_dry_run_is_not(tmp_path):
         [task] = memory.tasks()
         assert task.steps == ('click "OK"',)
         assert [r.id for r in memory.task(task.id).runs] == ["trace-False"]
+
+
+def test_a_window_that_comes_up_between_looking_and_acting_stops_the_action(tmp_path):
+    desktop = FakeDesktop([screen(OK)])
+    dialog = Window(id=9, title="Unexpected", wm_class="Orders", box=Rect(left=150, top=150, width=200, height=100))
+    desktop.list_windows = lambda: (*desktop.screen.windows, dialog)  # the look never saw it
+    finished = run(desktop, ['click "OK"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED and desktop.actuator.operations == []
+    assert 'window "Unexpected" came up after the step looked' in finished.results[0].error

@@ -371,9 +371,10 @@ class Runner:
 
     def _find(self, index: int, step: Step, clock: _Clock,
               looks: list[Look]) -> tuple[Look, Grounded]:
-        """Ground every target of the step on two captures in a row and accept them only when they
-        are in the same place on both (visible, unique and stable, like an actionability check),
-        waiting up to `find_timeout_s` (a blank screen — a program still starting — counts as "not
+        """Ground every target of the step and accept them only when a second capture shows them in
+        the same place (visible, unique and stable, like an actionability check): the pixels of their
+        windows unchanged, or — when something else there changed — grounded again to the same place.
+        Waits up to `find_timeout_s` (a blank screen — a program still starting — counts as "not
         yet"; at the deadline it fails with the last reason)."""
         deadline = time.monotonic() + self.options.find_timeout_s
         previous: tuple[Target, ...] = ()
@@ -387,7 +388,8 @@ class Runner:
                                     interactions.target_specs(step.action))
                 finally:
                     clock.add("ground", started)
-                if previous and all(_same_place(a, b) for a, b in zip(previous, targets)):
+                if ((previous and all(_same_place(a, b) for a, b in zip(previous, targets)))
+                        or self._holds_still(look, targets)):
                     return look, Grounded(targets=targets)
                 problem = (f"{targets[0].why} kept moving" if previous else "")
                 previous = targets
@@ -396,6 +398,17 @@ class Runner:
             if time.monotonic() >= deadline:
                 raise _StepFailed(StepStatus.FAILED, problem or "the target was seen only once")
             time.sleep(_STABLE_GAP_S if previous else 0.1)
+
+    def _holds_still(self, look: Look, targets: tuple[Target, ...]) -> bool:
+        """A second capture, of just the targets' windows, shows the same pixels as the look."""
+        time.sleep(_STABLE_GAP_S)
+        frame = look.screen.frame
+        for target in targets:
+            window = look.screen.window_at(target.point)
+            region = (window.box if window else target.box.inflate(_SHOT_MARGIN)).intersection(frame.region)
+            if region is None or visibly_changed(coords.crop(frame, region), self.senses.grab(region)):
+                return False
+        return True
 
     def _ground(self, spec: TargetSpec, look: Look, index: int) -> Target:
         return self.grounder(spec, look.screen, index + 1)

@@ -34,7 +34,7 @@ class WindowLister:
     def list_windows(self) -> tuple[Window, ...]:
         display = self._display()
         root = display.screen().root
-        atoms = _Atoms(display)
+        atoms = self._atoms()
         windows = []
         for child in root.query_tree().children:
             try:
@@ -47,31 +47,34 @@ class WindowLister:
 
     def focused_window(self, *, follow_pointer: bool = True) -> Window | None:
         """The listed window that keyboard input goes to: the X input focus, or — when focus follows the
-        pointer (PointerRoot, as with no window manager) — the topmost window under the pointer (None
-        then, without `follow_pointer`: no window holds the input on its own)."""
-        display = self._display()
-        root = display.screen().root
-        windows = self.list_windows()
-        focus = display.get_input_focus().focus
-        if isinstance(focus, int) or focus.id == root.id:  # PointerRoot or None
-            if not follow_pointer:
-                return None
-            pointer = root.query_pointer()
-            point = Point(x=pointer.root_x, y=pointer.root_y)
-            return next((w for w in reversed(windows) if w.box.contains(point)), None)
+        pointer (PointerRoot, as with no window manager) — the top-level window under the pointer (None
+        then, without `follow_pointer`: no window holds the input on its own). Only that window is
+        described, so this is cheap enough to ask before every key."""
         from Xlib.error import XError
 
-        by_id = {w.id: w for w in windows}
+        display = self._display()
+        root = display.screen().root
         try:
-            while focus.id != root.id and focus.id not in by_id:
-                parent = focus.query_tree().parent
-                if parent.id == root.id:  # a window manager frame: its client is the listed one
-                    client = _client_of(focus, _Atoms(display))
-                    return by_id.get(client.id) if client is not None else None
-                focus = parent
+            focus = display.get_input_focus().focus
+            if isinstance(focus, int) or focus.id == root.id:  # PointerRoot or None
+                if not follow_pointer:
+                    return None
+                top = root.query_pointer().child
+                if isinstance(top, int) or not top.id:  # over the bare root window
+                    return None
+            else:
+                top = focus
+                while (parent := top.query_tree().parent) and parent.id != root.id:
+                    top = parent
+            return _describe(top, root, self._atoms())
         except XError:  # the window vanished while we looked at it
             return None
-        return by_id.get(focus.id)
+
+    def _atoms(self) -> _Atoms:
+        atoms = getattr(self._local, "atoms", None)
+        if atoms is None:
+            atoms = self._local.atoms = _Atoms(self._display())
+        return atoms
 
     def pointer(self) -> Point:
         reply = self._display().screen().root.query_pointer()
@@ -81,7 +84,7 @@ class WindowLister:
         display = getattr(self._local, "display", None)
         if display is not None:
             display.close()
-            self._local.display = None
+            self._local.display = self._local.atoms = None
 
 
 class _Atoms:

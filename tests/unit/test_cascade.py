@@ -160,6 +160,7 @@ def _run(desktop, steps, tmp_path, policy=None):
 def _button_at(left):
     image = np.full((600, 800, 3), 40, np.uint8)
     image[100:400, 100:500] = 200
+    image[300:316, left:left + 60] = 90  # the button, drawn where it is
     return Screen(frame=Frame(image=image, region=Rect(left=0, top=0, width=800, height=600)),
                   elements=(text("OK", left, 300, role=Role.BUTTON),), windows=(window(),))
 

@@ -23,9 +23,10 @@ from pathlib import Path
 from desktop_agent import interactions
 from desktop_agent.actions import (Expect, Launch, MouseClick, Plan, Select, Step, TypeText,
                                    WaitFor, action_name)
-from desktop_agent.errors import (ActionError, AgentError, CaptureError, GroundingError, InputTaken,
-                                  StopRequested, TaskSyntaxError)
 from desktop_agent.cascade import Grounder, plain_grounder
+from desktop_agent.errors import (ActionError, AgentError, CaptureError, InputTaken, StopRequested,
+                                  TaskSyntaxError)
+from desktop_agent.finding import Clock, Finder, StepFailed
 from desktop_agent.grounding import TemplateMatcher, find_all
 from desktop_agent.guard import Approval, Correction, Guard, Permit
 from desktop_agent.interactions import Grounded
@@ -41,8 +42,7 @@ from desktop_agent.senses import Look, Senses
 from desktop_agent.steps import parse_step
 from desktop_agent.stop import StopToken
 from desktop_agent.trace import Trace
-from desktop_agent.types import (Frame, RunStatus, StepResult, StepStatus, Target,
-                                 TargetSpec, Timings, Window)
+from desktop_agent.types import Frame, RunStatus, StepResult, StepStatus, Target, TargetSpec, Window
 from desktop_agent.verify import Outcome, settle, visibly_changed
 
 
@@ -54,26 +54,9 @@ class RunOptions:
     base_dir: Path = Path(".")
 
 
-_STABLE_GAP_S = 0.02  # between the two captures a target must hold still across (about a frame or two)
 _SHOT_MARGIN = 24  # points of context around the target's window in step screenshots
 _RUN_STATUS = {StepStatus.FAILED: RunStatus.FAILED, StepStatus.DENIED: RunStatus.DENIED,
                StepStatus.STOPPED: RunStatus.STOPPED}
-
-
-class _Clock:
-    """Accumulates per-phase milliseconds for one step attempt."""
-
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    def add(self, phase: str, started: float) -> None:
-        self.ms[phase] = self.ms.get(phase, 0.0) + (time.perf_counter() - started) * 1000
-
-    def timings(self, looks: Sequence[Look]) -> Timings:
-        return Timings(capture_ms=sum(look.capture_ms for look in looks),
-                       perceive_ms=sum(look.perceive_ms for look in looks),
-                       ground_ms=self.ms.get("ground", 0.0), act_ms=self.ms.get("act", 0.0),
-                       settle_ms=self.ms.get("settle", 0.0), verify_ms=self.ms.get("verify", 0.0))
 
 
 class _Corrected(Exception):
@@ -82,19 +65,6 @@ class _Corrected(Exception):
     def __init__(self, step: Step) -> None:
         super().__init__(step.text)
         self.step = step
-
-
-class _StepFailed(Exception):
-    """Internal: ends one attempt with a status and message."""
-
-    def __init__(self, status: StepStatus, message: str, target: Target | None = None, *,
-                 retry: bool = True) -> None:
-        super().__init__(message)
-        self.status, self.message, self.target, self.retry = status, message, target, retry
-
-
-def _same_place(a: Target, b: Target, tolerance: int = 2) -> bool:
-    return abs(a.point.x - b.point.x) <= tolerance and abs(a.point.y - b.point.y) <= tolerance
 
 
 def _new_windows(seen: Sequence[Window], now: Sequence[Window]) -> list[Window]:
@@ -120,7 +90,8 @@ class Runner:
         self.stop = stop
         self.trace = trace
         self.options = options
-        self.grounder = grounder or plain_grounder(match_template, options.base_dir)
+        self.finder = Finder(senses=senses, grounder=grounder or plain_grounder(match_template, options.base_dir),
+                             stop=stop, find_timeout_s=options.find_timeout_s, dry_run=options.dry_run)
         self.recovery = Recovery(senses=senses, guard=guard, trace=trace,
                                  settle_timeout_s=options.settle_timeout_s)
 
@@ -166,14 +137,14 @@ class Runner:
         attempts = 0
         while True:
             attempts += 1
-            clock, looks, retry = _Clock(), [], True
+            clock, looks, retry = Clock(), [], True
             try:
                 result = yield from self._attempt(index, step, clock, looks, attempts,
                                                   unsure=unsure and attempts == 1)
             except _Corrected as corrected:
                 step, attempts = corrected.step, 0
                 continue
-            except _StepFailed as failure:
+            except StepFailed as failure:
                 result = StepResult(step=step, status=failure.status, target=failure.target,
                                     error=failure.message)
                 retry = failure.retry
@@ -188,15 +159,15 @@ class Runner:
             # Verification failed after acting: ground again and try once more.
             self.trace.event("retry", index=index, reason=result.error)
 
-    def _attempt(self, index: int, step: Step, clock: _Clock, looks: list[Look],
+    def _attempt(self, index: int, step: Step, clock: Clock, looks: list[Look],
                  attempt: int, *, unsure: bool = False) -> Iterator[Event]:
         action = step.action
         if isinstance(action, (WaitFor, Expect)):
-            return self._observe(index, step, clock, looks)
+            return self.finder.observe(index, step, clock, looks)
         self.guard.start_step(index)
         look, grounded = (None, Grounded(targets=()))
         if interactions.target_specs(action):
-            look, grounded = self._find(index, step, clock, looks)
+            look, grounded = self.finder.find(index, step, clock, looks)
         screenshot = self._shoot(index, step, look, grounded.main, "proposed")
         yield StepGrounded(index=index, step=step, target=grounded.main, screenshot=screenshot,
                            screen=look.screen if look else None)
@@ -247,7 +218,7 @@ class Runner:
             outcome, after = self._act(index, step, look, grounded, authorization.permit, window,
                                        retry=attempt > 1, clock=clock, looks=looks)
         except ActionError as exc:  # cut off part-way (and rolled back): a retry grounds again, unless
-            raise _StepFailed(StepStatus.FAILED, str(exc), grounded.main,  # another window took the input
+            raise StepFailed(StepStatus.FAILED, str(exc), grounded.main,  # another window took the input
                               retry=not isinstance(exc.__cause__ or exc, InputTaken)) from exc
         rolled_back = "" if outcome.ok or look is None else "; " + self.recovery.roll_back(
             index, step, look, grounded, after, secret=authorization.permit.secret)
@@ -263,7 +234,7 @@ class Runner:
                           screenshot=shot or screenshot)
 
     def _act(self, index: int, step: Step, look: Look | None, grounded: Grounded, permit: Permit,
-             window: Window | None, *, retry: bool, clock: _Clock,
+             window: Window | None, *, retry: bool, clock: Clock,
              looks: list[Look]) -> tuple[Outcome, Look]:
         """Perform the step's operations, wait for the screen to settle, check the expectation."""
         action = step.action
@@ -278,7 +249,7 @@ class Runner:
             for operation in interactions.operations(action, grounded, retry=retry):
                 self.guard.perform(permit, operation, windows=windows)
         except ActionError as exc:  # refused or failed part-way: put back what was done so far
-            after = self._look(looks, allow_blank=True) if look is not None else None
+            after = self.finder.look(looks, allow_blank=True) if look is not None else None
             raise ActionError(f"{exc}; " + self.recovery.roll_back(index, step, look, grounded, after,
                                                                    secret=permit.secret)) from exc
         finally:
@@ -291,7 +262,7 @@ class Runner:
         settled = settle(functools.partial(self.senses.grab, allow_blank=True), before, region,
                          timeout_s=self.options.settle_timeout_s)
         clock.add("settle", started)
-        after = self._look(looks, allow_blank=True)
+        after = self.finder.look(looks, allow_blank=True)
         started = time.perf_counter()
         changed = settled.changed or visibly_changed(before, after.screen.frame)
         outcome = interactions.check_outcome(action, grounded, after.screen, changed=changed,
@@ -300,21 +271,21 @@ class Runner:
         return outcome, after
 
     def _pick_option(self, action: Select, grounded: Grounded, permit: Permit, before: Frame,
-                     clock: _Clock, looks: list[Look]) -> None:
+                     clock: Clock, looks: list[Look]) -> None:
         """Second half of `select`: the list is open now; find the option and click it."""
         settle(self.senses.grab, before, timeout_s=self.options.settle_timeout_s)
         combo = grounded.main
         spec = interactions.option_spec(action)
         deadline = time.monotonic() + self.options.find_timeout_s
         while True:
-            look = self._look(looks)
+            look = self.finder.look(looks)
             options = [c for c in find_all(spec, look.screen)
                        if c.element.box.iou(combo.box) < 0.5 and c.element.box.top >= combo.box.top - 400]
             if options or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
         if not options:
-            raise _StepFailed(StepStatus.FAILED, f'option "{action.option}" did not appear in the '
+            raise StepFailed(StepStatus.FAILED, f'option "{action.option}" did not appear in the '
                               f"opened list", combo)
         started = time.perf_counter()
         self.guard.perform(permit, MouseClick(point=options[0].element.box.center),
@@ -332,7 +303,7 @@ class Runner:
                 fixed = replace(step, text=f"{step.text}  [corrected to at {point.x},{point.y}]",
                                 action=interactions.retarget(step.action, TargetSpec(point=point)))
         except (TaskSyntaxError, ValueError) as exc:
-            raise _StepFailed(StepStatus.FAILED, f"correction not usable: {exc}", proposed) from exc
+            raise StepFailed(StepStatus.FAILED, f"correction not usable: {exc}", proposed) from exc
         self.trace.event("correction", index=index, step=step.text, proposed=proposed,
                          correction=correction, corrected_step=fixed.text)
         return fixed
@@ -362,94 +333,6 @@ class Runner:
     def _mask_if_secret(self, request: ActionRequest) -> None:
         if isinstance(request.action, TypeText) and self.guard.is_secret(request):
             self.trace.mask(request.action.text)
-
-    # ------------------------------------------------------------ seeing and grounding
-    def _look(self, looks: list[Look], *, allow_blank: bool = False) -> Look:
-        look = self.senses.look(allow_blank=allow_blank)
-        looks.append(look)
-        return look
-
-    def _find(self, index: int, step: Step, clock: _Clock,
-              looks: list[Look]) -> tuple[Look, Grounded]:
-        """Ground every target of the step and accept them only when a second capture shows them in
-        the same place (visible, unique and stable, like an actionability check): the pixels of their
-        windows unchanged, or — when something else there changed — grounded again to the same place.
-        Waits up to `find_timeout_s` (a blank screen — a program still starting — counts as "not
-        yet"; at the deadline it fails with the last reason)."""
-        deadline = time.monotonic() + self.options.find_timeout_s
-        previous: tuple[Target, ...] = ()
-        while True:
-            self.stop.raise_if_requested()
-            try:
-                look = self._look(looks)
-                started = time.perf_counter()
-                try:
-                    targets = tuple(self._ground(spec, look, index) for spec in
-                                    interactions.target_specs(step.action))
-                finally:
-                    clock.add("ground", started)
-                if ((previous and all(_same_place(a, b) for a, b in zip(previous, targets)))
-                        or self._holds_still(look, targets)):
-                    return look, Grounded(targets=targets)
-                problem = (f"{targets[0].why} kept moving" if previous else "")
-                previous = targets
-            except (GroundingError, CaptureError) as exc:
-                problem, previous = str(exc), ()
-            if time.monotonic() >= deadline:
-                raise _StepFailed(StepStatus.FAILED, problem or "the target was seen only once")
-            time.sleep(_STABLE_GAP_S if previous else 0.1)
-
-    def _holds_still(self, look: Look, targets: tuple[Target, ...]) -> bool:
-        """A second capture, of just the targets' windows, shows the same pixels as the look."""
-        time.sleep(_STABLE_GAP_S)
-        frame = look.screen.frame
-        for target in targets:
-            window = look.screen.window_at(target.point)
-            region = (window.box if window else target.box.inflate(_SHOT_MARGIN)).intersection(frame.region)
-            if region is None or visibly_changed(coords.crop(frame, region), self.senses.grab(region)):
-                return False
-        return True
-
-    def _ground(self, spec: TargetSpec, look: Look, index: int) -> Target:
-        return self.grounder(spec, look.screen, index + 1)
-
-    def _observe(self, index: int, step: Step, clock: _Clock, looks: list[Look]) -> StepResult:
-        """`wait for` and `expect`: poll the screen, no side effect. An empty screen is a fine answer
-        to "has it vanished?" (its window closed) and never one to "has it appeared?"."""
-        action = step.action
-        appear = action.appear if isinstance(action, WaitFor) else True
-        timeout = action.timeout_s if isinstance(action, WaitFor) else self.options.find_timeout_s
-        deadline = time.monotonic() + timeout
-        while True:
-            self.stop.raise_if_requested()
-            target, problem = self._seek(index, action.target, clock, looks, allow_blank=not appear)
-            if (target is not None) == appear:
-                return StepResult(step=step, status=StepStatus.SUCCEEDED, target=target, verified=True)
-            if self.options.dry_run:  # nothing acted, so what earlier steps would change can't show
-                return StepResult(step=step, status=StepStatus.SKIPPED, target=target,
-                                  error="dry run: not so on the current screen; earlier steps may "
-                                        "make it so in a real run")
-            if time.monotonic() >= deadline:
-                what = action.target.describe()
-                message = (f"{what} did not appear within {timeout:g} s: {problem}" if appear
-                           else f"{what} was still visible after {timeout:g} s")
-                return StepResult(step=step, status=StepStatus.FAILED, target=target, error=message)
-            time.sleep(0.15)
-
-    def _seek(self, index: int, spec: TargetSpec, clock: _Clock, looks: list[Look], *,
-              allow_blank: bool) -> tuple[Target | None, str]:
-        """One look for `spec`: the target, or None and why not (a blank screen is "not yet")."""
-        try:
-            look = self._look(looks, allow_blank=allow_blank)
-        except CaptureError as exc:
-            return None, str(exc)
-        started = time.perf_counter()
-        try:
-            return self._ground(spec, look, index), ""
-        except GroundingError as exc:
-            return None, str(exc)
-        finally:
-            clock.add("ground", started)
 
     def _shoot(self, index: int, step: Step, look: Look | None, target: Target | None,
                phase: str) -> Path | None:

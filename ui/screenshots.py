@@ -1,9 +1,10 @@
-"""`make screenshots`: pictures of the main window — idle, waiting for an approval, after a run — written
-to build/screenshots/ as PNGs.
+"""`make screenshots`: pictures of the main window — idle, waiting for an approval, after a run, and the
+Memory tab with that run remembered — written to build/screenshots/ as PNGs.
 
 Everything in them is real: the bundled sample app on a fresh Xvfb, the demo task run on it by the
 engine in "Approve each step" mode, each approval given through the approval panel's button. The window
 itself is rendered offscreen (QT_QPA_PLATFORM=offscreen), so it is not on the display the agent sees.
+The run is remembered in a temporary user data folder, never in the person's own memory.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QListWidget, QPushButton
+from PySide6.QtWidgets import QApplication, QListWidget, QPushButton, QTableWidget, QTabWidget
 
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.guard import Proposal
@@ -35,6 +36,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with ExitStack() as cleanup:
         work = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
+        os.environ["XDG_DATA_HOME"] = str(work / "data")
         display = cleanup.enter_context(start_virtual_display())
         os.environ["DISPLAY"] = display.name
         sample = subprocess.Popen([sys.executable, "-m", "desktop_agent.demo.sample_app", "--geometry",
@@ -69,7 +71,17 @@ def main() -> int:
 
         def finished(_result: object) -> None:
             window.timeline.findChild(QListWidget).setCurrentRow(DETAILS_OF)
-            QTimer.singleShot(PAUSE_MS, lambda: (picture("3-after-run"), window.close()))
+            QTimer.singleShot(PAUSE_MS, lambda: (picture("3-after-run"), show_memory()))
+
+        def show_memory() -> None:
+            window.findChild(QTabWidget).setCurrentWidget(window.memory_panel)  # it reads when shown
+            QTimer.singleShot(PAUSE_MS, lambda: (
+                window.memory_panel.findChild(QTableWidget, "memoryTasks").selectRow(0),
+                QTimer.singleShot(PAUSE_MS, memory_shown)))
+
+        def memory_shown() -> None:
+            picture("4-memory")
+            window.close()
 
         def start() -> None:
             picture("1-idle")
@@ -81,7 +93,7 @@ def main() -> int:
         window.control.runFinished.connect(finished)
         QTimer.singleShot(1500, start)  # the sample app maps and paints meanwhile
         app.exec()
-    return 0 if len(pictured) == 3 else 1
+    return 0 if len(pictured) == 4 else 1
 
 
 if __name__ == "__main__":

@@ -104,15 +104,13 @@ class Places:
     def places(self, app: str, window_title: str, target: str) -> list[RememberedPlace]:
         """The places remembered for `target` in this app, best first: the one for this window title,
         then those for other titles of the same app; within each, corrected before grounded, then by
-        hits - misses, then the most recently used. Their crops are marked as used."""
+        hits - misses, then the most recently used. (A crop a place refers to is never pruned, so
+        looking places up — on every grounding — touches no file.)"""
         with self.store.reading() as db:
             rows = db.execute(f"SELECT {_COLUMNS} FROM places WHERE app = ? AND target = ?"
                               " ORDER BY window_title = ? DESC, source = 'corrected' DESC,"
                               " hits - misses DESC, last_used DESC, id DESC",
                               (app, target, window_title)).fetchall()
-        for row in rows:
-            if row[7] is not None:
-                self.store.blobs.touch(row[7])
         return [self._place(row) for row in rows]
 
     def place_missed(self, *, app: str, window_title: str, target: str) -> bool:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from desktop_agent.cascade import Grounder, crop_size, target_at, within
 from desktop_agent.errors import GroundingError
 from desktop_agent.grounding import TemplateMatcher, find_all, ground
@@ -124,10 +126,10 @@ class Recall:
                        why=f"{target.why.split(' at ')[0]}: the match a person rejected before is avoided")
 
     # ------------------------------------------------------------ learning
-    def learn_success(self, spec: TargetSpec, target: Target, screen: Screen) -> None:
-        """A step named by words acted on `target` and was verified: remember where it was and how it
-        looked."""
-        self._remember(spec.describe(), target.point, target, screen, Source.GROUNDED)
+    def learn_success(self, locator: Locator, crop: np.ndarray) -> None:
+        """A step named by words acted on its target and was verified: remember where it was and how it
+        looked (`locate`'s locator and crop for it, which the run's trace keeps too)."""
+        self._keep(locator, crop, Source.GROUNDED)
 
     def learn_correction(self, index: int, spec: TargetSpec, point: Point, screen: Screen) -> None:
         """A person pointed at `point` instead of what was proposed for `spec`."""
@@ -149,12 +151,15 @@ class Recall:
                         detail=step_text)
 
     def _remember(self, key: str, point: Point, target: Target, screen: Screen, source: Source) -> None:
-        window = screen.window_at(point)
+        self._keep(*locate(point, screen, target=key, step=0, element=target.element), source)
+
+    def _keep(self, locator: Locator, crop: np.ndarray, source: Source) -> None:
+        window = locator.window
         if window is None:
             return  # the bare desktop has no application to remember it for
-        locator, crop = locate(point, screen, target=key, step=0, element=target.element)
-        self.places.remember_place(app=window.wm_class, window_title=window.title, target=key,
+        self.places.remember_place(app=window.wm_class, window_title=window.title, target=locator.target,
                                    locator=locator, crop=crop, source=source)
+
 
 def _title(locator: Locator) -> str:
     return locator.window.title if locator.window is not None else ""

@@ -224,10 +224,10 @@ class Runner:
             index, step, look, grounded, after, secret=authorization.permit.secret)
         shot = self._shoot(index, step, after, grounded.main, "after")
         if outcome.ok and grounded.main is not None and spec is not None and spec.point is None:
-            self._learn(lambda recall: recall.learn_success(spec, grounded.main, look.screen))
-            self.trace.keep_locator(*locate(grounded.main.point, look.screen, target=spec.describe(),
-                                            step=index + 1, element=grounded.main.element,
-                                            crop_name=f"step{index + 1:03d}.png"))
+            locator, crop = locate(grounded.main.point, look.screen, target=spec.describe(), step=index + 1,
+                                   element=grounded.main.element, crop_name=f"step{index + 1:03d}.png")
+            self.trace.keep_locator(locator, crop)
+            self._learn(lambda recall: recall.learn_success(locator, crop))
         return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
                           target=grounded.main, verdict=verdict, verified=outcome.ok,
                           error=None if outcome.ok else f"verification failed: {outcome.detail}{rolled_back}",

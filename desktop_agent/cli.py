@@ -34,6 +34,7 @@ from desktop_agent.resume import ResumePoint, run_source
 from desktop_agent.run_to_task import save_run_as_task
 from desktop_agent.runner import RunFinished, RunOptions
 from desktop_agent.steps import load_task, parse_target, plan_from_steps
+from desktop_agent.task_file import parse_params
 from desktop_agent.stop import StopToken
 from desktop_agent.types import Frame, Rect, RunStatus
 from desktop_agent.vault import fill_secrets
@@ -131,7 +132,7 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _plan(args: argparse.Namespace) -> Plan:
-    params = dict(_param(p) for p in args.param)
+    params = parse_params(args.param)
     if sum(map(bool, (args.task, args.step, args.remembered))) > 1:
         raise AgentError("give one of: a task file, --step lines, --remembered WORDS")
     if args.remembered:
@@ -159,20 +160,13 @@ def _speed(args: argparse.Namespace) -> float:
     return speed
 
 
-def _param(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise AgentError(f"--param needs NAME=VALUE, got {text!r}")
-    return name, value
-
-
 def _run(args: argparse.Namespace) -> int:
     plan = _plan(args)  # parsed and validated in full before anything acts
     policy = load_policy(args.policy or plan.policy)
     remembered = bool(args.remembered)  # resumed as the steps it was run with
     source = run_source(plan, task=args.task,
                         steps=[s.text for s in plan.steps] if remembered else args.step,
-                        params=plan.params if remembered else dict(_param(p) for p in args.param),
+                        params=plan.params if remembered else parse_params(args.param),
                         policy=policy)
     return run_plan(args, plan, policy=policy, source=source,
                     base_dir=args.task.parent if args.task else Path.cwd())

@@ -17,6 +17,7 @@ from desktop_agent.errors import AgentError
 from desktop_agent.ledger import Ledger, default_path
 from desktop_agent.policy import load_policy
 from desktop_agent.resume import plan_resume
+from desktop_agent.task_file import parse_params
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
@@ -35,7 +36,7 @@ def _resume(args: argparse.Namespace) -> int:
     if not path.exists():  # resuming never creates a ledger
         raise AgentError(f"no run ledger {path}: nothing to resume (is --trace-dir right?)")
     with Ledger.open(path) as ledger:
-        point = plan_resume(ledger, args.run, params=dict(cli._param(p) for p in args.param))
+        point = plan_resume(ledger, args.run, params=parse_params(args.param))
     policy = load_policy(args.policy or point.plan.policy)
     print(f"resuming {point.run} at step {point.start + 1}: {point.why}",
           file=sys.stderr if args.json else sys.stdout, flush=True)

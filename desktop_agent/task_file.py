@@ -155,6 +155,17 @@ class _TaskFile:
         return path if path.is_absolute() else self.path.absolute().parent / path
 
 
+def parse_params(assignments: Sequence[str]) -> dict[str, str]:
+    """Command-line parameter values, each written NAME=VALUE (`--param customer="Ada"`)."""
+    params: dict[str, str] = {}
+    for text in assignments:
+        name, sep, value = text.partition("=")
+        if not sep or not name:
+            raise AgentError(f"a parameter is written NAME=VALUE, got {text!r}")
+        params[name] = value
+    return params
+
+
 # ---------------------------------------------------------------- writing
 class _Dumper(yaml.SafeDumper):
     """Indents list items under their key (`steps:` then `  - ...`), like hand-written task files."""

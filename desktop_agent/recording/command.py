@@ -24,6 +24,7 @@ from desktop_agent.recording.listener import DEFAULT_STOP_HOTKEY, InputRecorder
 from desktop_agent.recording.session import NothingRecorded, save_actions
 from desktop_agent.recording.synthesize import synthesize
 from desktop_agent.recording.writer import assets_folder, existing_output, parametrize
+from desktop_agent.task_file import parse_params
 
 EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT = 0, 1, 2
 _POLL_S = 0.2
@@ -58,7 +59,7 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def _record_or_raise(args: argparse.Namespace) -> int:
-    params = dict(_param(text) for text in args.param)
+    params = parse_params(args.param)
     policy = load_policy(args.policy)
     output: Path = args.output
     folder = assets_folder(output)
@@ -99,17 +100,10 @@ def _record_or_raise(args: argparse.Namespace) -> int:
 
 def _parametrize(args: argparse.Namespace) -> int:
     try:
-        steps = parametrize(args.task, dict(_param(text) for text in args.values))
+        steps = parametrize(args.task, parse_params(args.values))
     except AgentError as exc:
         print(f"desktop-agent parametrize: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for step in steps:
         print(step)
     return EXIT_OK
-
-
-def _param(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise AgentError(f"expected NAME=VALUE, got {text!r}")
-    return name, value

@@ -49,24 +49,26 @@ def finish(process: subprocess.Popen, timeout_s: float = 120) -> tuple[int, str,
     return process.returncode, out, err
 
 
+def fill_in_the_order(desktop, app) -> None:
+    """What the person does while `record` watches: name, password, Submit — then the stop hotkey."""
+    for point, text in ((CUSTOMER, "Grace Hopper"), (PASSWORD, SECRET)):
+        desktop.click(app.point(*point))
+        time.sleep(PAUSE_S)
+        desktop.xdotool("type", "--delay", "40", text)
+        time.sleep(PAUSE_S)
+    desktop.click(app.point(*SUBMIT))
+    app.wait_for_output(lambda out: '"submit"' in out)
+    time.sleep(PAUSE_S)
+    desktop.xdotool("key", "ctrl+alt+r")
+
+
 def test_recording_the_order_form_writes_readable_steps_and_no_secret(desktop, tmp_path):
     app = desktop.sample_app()
     output = tmp_path / "out" / "order.yaml"
     output.parent.mkdir()
     recording = start_recording(desktop, "-o", str(output), "--param", "customer=Grace Hopper",
                                 "--name", "Order for Grace", "--json")
-    desktop.click(app.point(*CUSTOMER))
-    time.sleep(PAUSE_S)
-    desktop.xdotool("type", "--delay", "40", "Grace Hopper")
-    time.sleep(PAUSE_S)
-    desktop.click(app.point(*PASSWORD))
-    time.sleep(PAUSE_S)
-    desktop.xdotool("type", "--delay", "40", SECRET)
-    time.sleep(PAUSE_S)
-    desktop.click(app.point(*SUBMIT))
-    app.wait_for_output(lambda out: '"submit"' in out)
-    time.sleep(PAUSE_S)
-    desktop.xdotool("key", "ctrl+alt+r")
+    fill_in_the_order(desktop, app)
     code, out, err = finish(recording)
 
     submitted = [e for e in app.events() if e["event"] == "submit"][-1]

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import keyring
 import pytest
-from test_record import CUSTOMER, PASSWORD, PAUSE_S, SECRET, SUBMIT, finish, start_recording
+from test_record import SECRET, fill_in_the_order, finish, start_recording
+from test_run_sample_app import FORM_ONLY_POLICY
 
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.ledger import Ledger, default_path
@@ -24,15 +25,6 @@ from tests.conftest import Desktop
 pytestmark = pytest.mark.e2e
 
 REPOSITORY = Path(__file__).parents[2]
-FORM_ONLY_POLICY = """\
-version: 1
-default: deny
-rules:
-  - decision: allow
-    actions: [type, click]
-    window_title: '^Sample Order Form$'
-    reason: "the test's own order form"
-"""
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +37,7 @@ def recorded(xdisplay: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     try:
         app = desktop.sample_app()
         recording = start_recording(desktop, "-o", str(task), "--param", "customer=Grace Hopper")
-        for point, text in ((CUSTOMER, "Grace Hopper"), (PASSWORD, SECRET)):
-            desktop.click(app.point(*point))
-            time.sleep(PAUSE_S)
-            desktop.xdotool("type", "--delay", "40", text)
-            time.sleep(PAUSE_S)
-        desktop.click(app.point(*SUBMIT))
-        app.wait_for_output(lambda out: '"submit"' in out)
-        time.sleep(PAUSE_S)
-        desktop.xdotool("key", "ctrl+alt+r")
+        fill_in_the_order(desktop, app)
         code, _, err = finish(recording)
         assert code == 0, err
     finally:

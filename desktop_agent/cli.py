@@ -128,7 +128,7 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-memory", action="store_true",
                         help="do not record this run in the local memory")
     parser.add_argument("--memory-db", type=Path, help="memory file (default: the user data dir)")
-    parser.set_defaults(handler=_run)
+    parser.set_defaults(handler=_run, speed=1.0)  # only replay takes --speed
 
 
 def _plan(args: argparse.Namespace) -> Plan:
@@ -154,7 +154,7 @@ def _ask_secret(name: str) -> str | None:
 
 
 def _speed(args: argparse.Namespace) -> float:
-    speed = getattr(args, "speed", 1.0)
+    speed = args.speed
     if not 0.05 <= speed <= 20:
         raise AgentError(f"--speed must be between 0.05 and 20, got {speed:g}")
     return speed

@@ -38,6 +38,7 @@ _XDOTOOL_KEYS = {"enter": "Return", "escape": "Escape", "tab": "Tab", "backspace
 
 
 _REMAP_DELAY_MS = 40
+_HOVER_S = 0.03  # the pointer rests on a target this long before the press: the toolkit sees it enter
 
 
 def xdotool_key(name: str) -> str:
@@ -92,8 +93,8 @@ class DesktopActuator:
             case MouseMove(point=p):
                 gui.moveTo(p.x, p.y)
             case MouseClick(point=p, button=button, count=count):
-                gui.moveTo(p.x, p.y)
-                time.sleep(0.03)  # let the toolkit see the pointer enter before the press
+                gui.moveTo(p.x, p.y, _pause=False)  # the hover wait is the pause here
+                time.sleep(_HOVER_S)
                 self._interrupt()
                 gui.click(p.x, p.y, clicks=count, interval=0.02 if count > 1 else 0.0,
                           button=button.value)

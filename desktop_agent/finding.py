@@ -63,10 +63,13 @@ class Finder:
         self.stop = stop
         self.find_timeout_s = find_timeout_s
         self.dry_run = dry_run
+        self._earlier: Look | None = None  # the look before the latest one, this step's or the last's
+        self._latest: Look | None = None
 
-    def look(self, looks: list[Look], *, allow_blank: bool = False) -> Look:
-        look = self.senses.look(allow_blank=allow_blank)
+    def look(self, looks: list[Look], *, allow_blank: bool = False, read: bool = True) -> Look:
+        look = self.senses.look(allow_blank=allow_blank, read=read)
         looks.append(look)
+        self._earlier, self._latest = self._latest, look
         return look
 
     def find(self, index: int, step: Step, clock: Clock,
@@ -100,13 +103,22 @@ class Finder:
             time.sleep(_STABLE_GAP_S if previous else 0.1)
 
     def _holds_still(self, look: Look, targets: tuple[Target, ...]) -> bool:
-        """A second capture, of just the targets' windows, shows the same pixels as the look."""
-        time.sleep(_STABLE_GAP_S)
+        """Each target's window shows the same pixels in a second capture at least `_STABLE_GAP_S`
+        apart from the look: the look before it when that one still agrees (the screen had held still
+        since then), else a new capture (usually no wait: reading the look took longer than the gap)."""
         frame = look.screen.frame
+        earlier = self._earlier.screen.frame if self._earlier is not None else None
         for target in targets:
             window = look.screen.window_at(target.point)
             region = (window.box if window else target.box.inflate(_MARGIN)).intersection(frame.region)
-            if region is None or visibly_changed(coords.crop(frame, region), self.senses.grab(region)):
+            if region is None:
+                return False
+            if (earlier is not None and frame.monotonic - earlier.monotonic >= _STABLE_GAP_S
+                    and earlier.region.contains_rect(region)
+                    and not visibly_changed(coords.crop(earlier, region), coords.crop(frame, region))):
+                continue
+            time.sleep(max(0.0, frame.monotonic + _STABLE_GAP_S - time.monotonic()))
+            if visibly_changed(coords.crop(frame, region), self.senses.grab(region)):
                 return False
         return True
 

@@ -103,6 +103,12 @@ def option_spec(action: Select) -> TargetSpec:
     return TargetSpec(text=action.option)
 
 
+def outcome_reads_screen(action: Action) -> bool:
+    """Whether `check_outcome` needs the elements of the screen after `action`, not just whether it
+    changed (a state to read back: typed text, a tick, an option)."""
+    return isinstance(action, (TypeText, Clear, Check, Select))
+
+
 def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed: bool,
                   secret: bool = False, whole: bool = False) -> verify.Outcome:
     """Did the action do what the step meant? `changed`: the screen differs from before the action;

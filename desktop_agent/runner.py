@@ -262,7 +262,9 @@ class Runner:
         settled = settle(functools.partial(self.senses.grab, allow_blank=True), before, region,
                          timeout_s=self.options.settle_timeout_s)
         clock.add("settle", started)
-        after = self.finder.look(looks, allow_blank=True)
+        # A check that needs only "did it change" (a click, a key) reads nothing: the next step's look
+        # reads what changed, and after the last step nothing needs to.
+        after = self.finder.look(looks, allow_blank=True, read=interactions.outcome_reads_screen(action))
         started = time.perf_counter()
         changed = settled.changed or visibly_changed(before, after.screen.frame)
         outcome = interactions.check_outcome(action, grounded, after.screen, changed=changed,

@@ -21,6 +21,7 @@ class Look:
     screen: Screen
     capture_ms: float
     perceive_ms: float
+    read: bool = True    # False: a glance, the frame and windows only (screen.elements is empty)
 
 
 class Senses:
@@ -46,12 +47,16 @@ class Senses:
     def is_own(self, window: Window) -> bool:
         return window.pid is not None and window.pid in self.own_pids
 
-    def look(self, *, allow_blank: bool = False) -> Look:
-        """`allow_blank`: accept a blank capture (to observe after acting, never to act on)."""
+    def look(self, *, allow_blank: bool = False, read: bool = True) -> Look:
+        """`allow_blank`: accept a blank capture (to observe after acting, never to act on); without
+        `read`, a glance: nothing is perceived (for a check that needs only pixels and windows)."""
         started = time.perf_counter()
         frame = self.grabber.grab(allow_blank=allow_blank)
         windows = self.windows.list_windows()
         captured = time.perf_counter()
+        if not read:
+            return Look(screen=Screen(frame=frame, elements=(), windows=tuple(windows)),
+                        capture_ms=(captured - started) * 1000, perceive_ms=0.0, read=False)
         skip = frozenset(w.id for w in windows if self.is_own(w))
         screen = self.perceiver.perceive(frame, windows, skip=skip)
         done = time.perf_counter()

@@ -20,6 +20,7 @@ class XTestKeyboard:
         self._display_name = display
         self._delay_s = key_delay_ms / 1000
         self._display = None
+        self._last_key = 0.0  # time.monotonic() of the last key sent
 
     def _connection(self):
         if self._display is None:
@@ -44,6 +45,8 @@ class XTestKeyboard:
         from Xlib.ext import xtest
 
         shift = connection.keysym_to_keycode(_SHIFT_KEYSYM) if levels[0] != keysym else 0
+        # One key per delay at most: the time the caller spent checking since the last key counts.
+        time.sleep(max(0.0, self._last_key + self._delay_s - time.monotonic()))
         if shift:
             xtest.fake_input(connection, X.KeyPress, shift)
         xtest.fake_input(connection, X.KeyPress, keycode)
@@ -51,7 +54,7 @@ class XTestKeyboard:
         if shift:
             xtest.fake_input(connection, X.KeyRelease, shift)
         connection.sync()
-        time.sleep(self._delay_s)
+        self._last_key = time.monotonic()
         return True
 
     def close(self) -> None:

@@ -48,12 +48,13 @@ class FakeDesktop:
             self.index += 1
 
     # the Senses interface the runner uses
-    def look(self, *, allow_blank=False):
+    def look(self, *, allow_blank=False, read=True):
+        """The current screen (read or not, its elements are kept: runner tests check outcomes)."""
         from desktop_agent.senses import Look
 
         if self.error is not None:
             raise self.error
-        look = Look(screen=self.screen, capture_ms=1.0, perceive_ms=2.0)
+        look = Look(screen=self.screen, capture_ms=1.0, perceive_ms=2.0, read=read)
         if self.advance_on_look and self.index + 1 < len(self.screens):
             self.index += 1
         return look

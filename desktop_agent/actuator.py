@@ -38,7 +38,7 @@ _XDOTOOL_KEYS = {"enter": "Return", "escape": "Escape", "tab": "Tab", "backspace
 
 
 _REMAP_DELAY_MS = 40
-_HOVER_S = 0.03  # the pointer rests on a target this long before the press: the toolkit sees it enter
+_HOVER_S = 0.01  # the pointer rests on a target this long before the press: the toolkit sees it enter
 
 
 def xdotool_key(name: str) -> str:
@@ -49,13 +49,17 @@ def xdotool_key(name: str) -> str:
 
 class DesktopActuator:
     def __init__(self, *, bounds: Callable[[], Rect], pause_s: float = 0.01,
-                 key_delay_ms: int = 8, launch_output: Path | None = None,
-                 interrupt: Callable[[], None] = lambda: None, keyboard: XTestKeyboard | None = None) -> None:
+                 key_delay_ms: int = 4, launch_output: Path | None = None,
+                 interrupt: Callable[[], None] = lambda: None,
+                 keys_into: Callable[[], int | None] = lambda: None,
+                 keyboard: XTestKeyboard | None = None) -> None:
         """`interrupt` is called right before each key and button press and raises to stop the
         operation there: a stop was asked for, the keyboard focus moved, another window took the input
-        (`Guard.before_input`)."""
+        (`Guard.before_input`). `keys_into`: the id of the window typed keys must reach, if any
+        (`Guard.keys_into`), checked again as each key is sent."""
         self._bounds = bounds
         self._interrupt = interrupt
+        self._keys_into = keys_into
         self._pause_s = pause_s
         self._key_delay_ms = key_delay_ms
         self._launch_output = launch_output
@@ -93,11 +97,13 @@ class DesktopActuator:
             case MouseMove(point=p):
                 gui.moveTo(p.x, p.y)
             case MouseClick(point=p, button=button, count=count):
-                gui.moveTo(p.x, p.y, _pause=False)  # the hover wait is the pause here
+                # No pyautogui pause: the hover wait is the one before, settling or the guard's wait
+                # for the keyboard focus (Guard._focus_for_keys) the one after.
+                gui.moveTo(p.x, p.y, _pause=False)
                 time.sleep(_HOVER_S)
                 self._interrupt()
                 gui.click(p.x, p.y, clicks=count, interval=0.02 if count > 1 else 0.0,
-                          button=button.value)
+                          button=button.value, _pause=False)
             case MouseScroll(point=p, clicks=clicks):
                 if p is not None:
                     gui.moveTo(p.x, p.y)
@@ -129,7 +135,7 @@ class DesktopActuator:
         # XTEST in this process (no gap between the check and the key); others through xdotool.
         for char in text:
             self._interrupt()
-            if self._keyboard.type_char(char):
+            if self._keyboard.type_char(char, into=self._keys_into()):
                 continue
             if char.isascii():
                 self._run_xdotool("type", "--", char)

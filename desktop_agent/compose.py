@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_agent.actuator import DesktopActuator
+from desktop_agent.approvals import Approver
 from desktop_agent.audit import AuditLog
 from desktop_agent.cascade import Grounder, ReplayGrounder, plain_grounder
 from desktop_agent.errors import AgentError
-from desktop_agent.guard import Approver, Guard
+from desktop_agent.guard import Guard
 from desktop_agent.ledger import Ledger, RunSource, default_path
 from desktop_agent.locators import load_locators
 from desktop_agent.memory import MemoryStore
@@ -70,7 +71,8 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
         config.ledger_path or default_path(config.trace_root))
     trace = Trace.create(config.trace_root, config.run_name)
     actuator = DesktopActuator(bounds=senses.grabber.bounds, launch_output=trace.folder / "launched.log",
-                               interrupt=lambda: guard.before_input())  # the guard is made just below
+                               interrupt=lambda: guard.before_input(),  # the guard is made just below
+                               keys_into=lambda: guard.keys_into())
     journal = None
     if ledger is not None:
         ledger.start_run(trace.folder.name, config.run_name, trace.folder, source=config.source,

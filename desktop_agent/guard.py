@@ -8,12 +8,13 @@ checking the stop token, the fail-safe corners and that no point lands on the ag
 Guaranteed: nothing reaches the actuator without a live permit; CONFIRM with nobody to approve stops the
 run (never silent approval); every authorization, question, operation and stop is in the audit log, and
 text typed into a secret field (policy `secret_fields`) is written as "•••" wherever it would appear.
-Not guaranteed: keyboard operations land in the window that was authorized (they go to whatever has
-focus); the fail-safe only sees the pointer between operations. Not thread-safe: one runner drives it.
+Keys wait (briefly) for the keyboard focus to reach the authorized window and are refused anywhere else;
+the focus is checked again right before each key and button press (`before_input`). Not guaranteed: a
+focus change in the fraction of a millisecond between that check and the key; the fail-safe only sees
+the pointer between operations. Not thread-safe: one runner drives it.
 """
 from __future__ import annotations
 
-import enum
 import os
 import re
 import time
@@ -26,6 +27,7 @@ from typing import Protocol
 from desktop_agent.actions import (Check, Clear, Click, Drag, KeyChord, KeyText, Launch, MouseClick,
                                    MouseDrag, MouseMove, MouseScroll, Operation, Press, Scroll,
                                    Select, StartProcess, TypeText)
+from desktop_agent.approvals import Approval, Approver, Correction, Proposal
 from desktop_agent.audit import AuditLog
 from desktop_agent.errors import ActionError, AgentError, InputTaken, StopRequested
 from desktop_agent.jsonable import to_jsonable
@@ -37,6 +39,7 @@ from desktop_agent.vault import MASK
 _frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 _RATE_WINDOW_S = 60.0
+_FOCUS_WAIT_S = 0.2  # how long keys wait for the keyboard focus to reach the window they are meant for
 
 
 class Actuator(Protocol):
@@ -56,44 +59,6 @@ class Journal(Protocol):
     def after(self, token: object, outcome: str) -> None: ...
 
     def finish(self, status: str) -> None: ...
-
-
-class Approval(enum.Enum):
-    APPROVE = "approve"
-    SKIP = "skip"
-    QUIT = "quit"
-
-
-@_frozen
-class Proposal:
-    request: ActionRequest
-    verdict: Verdict
-    screenshot: Path | None = None
-    reason_for_asking: str
-    secret: bool = False  # the step types into a secret field: show its text masked
-
-    @property
-    def shown_step_text(self) -> str:
-        """The step as a person may see it: a secret's text replaced by •••."""
-        text = self.request.step_text
-        if self.secret and isinstance(self.request.action, TypeText):
-            text = text.replace(self.request.action.text, MASK)
-        return text
-
-
-@_frozen
-class Correction:
-    """A person's "not that one": the place they clicked on the screenshot, or the step rewritten."""
-
-    point: Point | None = None
-    step_text: str | None = None
-
-    def __post_init__(self) -> None:
-        if (self.point is None) == (self.step_text is None):
-            raise ValueError("a correction is either a point or a rewritten step")
-
-
-Approver = Callable[[Proposal], Approval | Correction]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -268,7 +233,7 @@ class Guard:
         if isinstance(operation, (KeyText, KeyChord)) and self._keyboard_focus is not None:
             # Keys go wherever the focus is *now*: an approval click may have moved it to our window,
             # a dialog may have taken it.
-            self._typing_into = self._keyboard_focus()
+            self._typing_into = self._focus_for_keys(permit)
             self._refuse_own(permit, self._typing_into, "(it has the keyboard focus)")
             self._refuse_elsewhere(permit, self._typing_into, "has the keyboard focus")
         shown = self._redacted_operation(permit, operation)
@@ -310,10 +275,26 @@ class Guard:
             message = f'stopped typing: the keyboard focus moved from "{started.title}" to {where}'
             raise ActionError(message) if now is None else InputTaken(message)
 
+    def keys_into(self) -> int | None:
+        """The id of the window the typing going on was allowed into (None when not typing)."""
+        return self._typing_into.id if self._typing_into is not None else None
+
     def finish_run(self, status: str) -> None:
         """Tell the journal the run ended with `status` (a RunStatus value)."""
         if self._journal is not None:
             self._journal.finish(status)
+
+    def _focus_for_keys(self, permit: Permit) -> Window | None:
+        """The window keys would reach: the authorized one, once the focus has arrived there (a click
+        just before may still be moving it: up to `_FOCUS_WAIT_S`), or wherever it is then."""
+        authorized = permit.request.window
+        deadline = time.monotonic() + _FOCUS_WAIT_S
+        while True:
+            focus = self._keyboard_focus()
+            if (authorized is None or (focus is not None and authorized.id in (focus.id, focus.owner))
+                    or time.monotonic() >= deadline):
+                return focus
+            time.sleep(0.005)
 
     def _refuse_own(self, permit: Permit, window: Window | None, where: str) -> None:
         if window is not None and self._is_own(window):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from desktop_agent.actions import action_name
-from desktop_agent.guard import Approval, Approver, Proposal
+from desktop_agent.approvals import Approval, Approver, Proposal
 from desktop_agent.runner import Event, RunFinished, RunStarted, StepFinished, StepGrounded, StepStarted
 from desktop_agent.types import Rect, StepResult, StepStatus, Target
 

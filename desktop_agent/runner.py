@@ -23,12 +23,13 @@ from pathlib import Path
 from desktop_agent import interactions
 from desktop_agent.actions import (Expect, Launch, MouseClick, Plan, Select, Step, TypeText,
                                    WaitFor, action_name)
+from desktop_agent.approvals import Approval, Correction
 from desktop_agent.cascade import Grounder, plain_grounder
 from desktop_agent.errors import (ActionError, AgentError, CaptureError, InputTaken, StopRequested,
                                   TaskSyntaxError)
 from desktop_agent.finding import Clock, Finder, StepFailed
 from desktop_agent.grounding import TemplateMatcher, find_all
-from desktop_agent.guard import Approval, Correction, Guard, Permit
+from desktop_agent.guard import Guard, Permit
 from desktop_agent.interactions import Grounded
 from desktop_agent.locate import locate
 from desktop_agent.memory import MemoryStore

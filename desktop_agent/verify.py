@@ -43,25 +43,30 @@ def changed_pixels(before: np.ndarray, after: np.ndarray) -> int:
 
 
 def settle(grab: Callable[[Rect | None], Frame], before: Frame, region: Rect | None = None, *,
-           react_s: float = 0.25, timeout_s: float = 3.0, interval_s: float = 0.03) -> Settled:
-    """Wait for `region` (default: everything `before` shows) to react to an action (up to
-    `react_s`) and then hold still across two captures (up to `timeout_s`)."""
+           react_s: float = 0.25, timeout_s: float = 3.0, quiet_s: float = 0.03,
+           poll_s: float = 0.005) -> Settled:
+    """Wait for `region` (default: everything `before` shows) to react to an action (up to `react_s`)
+    and then to hold still for `quiet_s` (up to `timeout_s`), looking every `poll_s`: it has settled
+    `quiet_s` after the last capture that showed something new (a caret blink is not new)."""
     base = coords.crop(before, region) if region is not None else before
     region = base.region
-    start = time.monotonic()
+    start = last_news = time.monotonic()
     previous = grab(region)
     changed = changed_pixels(base.image, previous.image) > 0
     while True:
-        time.sleep(interval_s)
+        time.sleep(poll_s)
         current = grab(region)
-        quiet = changed_pixels(previous.image, current.image) < _CARET_PIXELS
-        changed = changed or changed_pixels(base.image, current.image) > 0
-        elapsed = time.monotonic() - start
-        if quiet and (changed or elapsed >= react_s):
+        now = time.monotonic()
+        if changed_pixels(previous.image, current.image) >= _CARET_PIXELS:
+            last_news = now
+        if not changed and changed_pixels(base.image, current.image) > 0:
+            changed, last_news = True, now
+        previous = current
+        elapsed = now - start
+        if (now - last_news >= quiet_s) if changed else elapsed >= react_s:
             return Settled(frame=current, changed=changed, stable=True, elapsed_ms=elapsed * 1000)
         if elapsed >= timeout_s:
             return Settled(frame=current, changed=changed, stable=False, elapsed_ms=elapsed * 1000)
-        previous = current
 
 
 def visibly_changed(before: Frame, after: Frame) -> bool:

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEd
 
 from desktop_agent import interactions
 from desktop_agent.actions import Action, action_name
+from desktop_agent.approvals import Approval, Correction, Proposal
 from desktop_agent.errors import TaskSyntaxError
-from desktop_agent.guard import Approval, Correction, Proposal
 from desktop_agent.steps import parse_step
 from desktop_agent.types import Decision, Point, TargetSpec
 

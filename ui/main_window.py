@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel, QMa
                                QMenu, QMessageBox, QSizePolicy, QSplitter, QStyle, QSystemTrayIcon,
                                QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget)
 
+from desktop_agent.approvals import Proposal
 from desktop_agent.compose import build_perceiver
 from desktop_agent.errors import AgentError, TaskSyntaxError
-from desktop_agent.guard import Proposal
 from ui.approval_panel import ApprovalPanel
 from ui.editor import TaskEditor
 from ui.live_view import LiveView

@@ -17,8 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRectF, Qt, Signal, Slot
 
 from desktop_agent.actions import Plan
+from desktop_agent.approvals import Approval, Correction, Proposal
 from desktop_agent.compose import AgentConfig
-from desktop_agent.guard import Approval, Correction, Proposal
 from desktop_agent.policy import Policy
 from desktop_agent.runner import (RunFinished, Runner, RunOptions, RunStarted, StepFinished,
                                   StepGrounded, StepStarted)

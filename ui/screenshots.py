@@ -18,8 +18,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QListWidget, QPushButton, QTableWidget, QTabWidget
 
+from desktop_agent.approvals import Proposal
 from desktop_agent.demo.display import start_virtual_display
-from desktop_agent.guard import Proposal
 from ui.app import build_main_window
 from ui.settings import Mode, Settings, save_settings
 

@@ -18,8 +18,8 @@ from contextlib import AbstractContextManager
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from desktop_agent.actions import Plan
+from desktop_agent.approvals import Approval, Correction, Proposal
 from desktop_agent.errors import AgentError
-from desktop_agent.guard import Approval, Correction, Proposal
 from desktop_agent.runner import Runner, RunStarted, StepFinished
 from desktop_agent.stop import StopHotkey
 

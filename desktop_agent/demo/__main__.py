@@ -16,9 +16,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from desktop_agent import reporting
+from desktop_agent.approvals import Approval, Proposal
 from desktop_agent.compose import AgentConfig, build_runner
 from desktop_agent.demo.display import end_process, start_virtual_display
-from desktop_agent.guard import Approval, Proposal
 from desktop_agent.policy import load_policy
 from desktop_agent.runner import RunFinished, RunOptions
 from desktop_agent.steps import load_task

@@ -53,20 +53,9 @@ class WindowLister:
         from Xlib.error import XError
 
         display = self._display()
-        root = display.screen().root
         try:
-            focus = display.get_input_focus().focus
-            if isinstance(focus, int) or focus.id == root.id:  # PointerRoot or None
-                if not follow_pointer:
-                    return None
-                top = root.query_pointer().child
-                if isinstance(top, int) or not top.id:  # over the bare root window
-                    return None
-            else:
-                top = focus
-                while (parent := top.query_tree().parent) and parent.id != root.id:
-                    top = parent
-            return _describe(top, root, self._atoms())
+            top = _focus_top_level(display, follow_pointer=follow_pointer)
+            return None if top is None else _describe(top, display.screen().root, self._atoms())
         except XError:  # the window vanished while we looked at it
             return None
 
@@ -85,6 +74,33 @@ class WindowLister:
         if display is not None:
             display.close()
             self._local.display = self._local.atoms = None
+
+
+def focused_client_id(display) -> int | None:
+    """The id (as `Window.id`) of the window keys typed now reach, asked on the caller's own Xlib
+    `display`: under a server grab on it, no other client can move the focus before the next request."""
+    from Xlib.error import XError
+
+    try:
+        top = _focus_top_level(display, follow_pointer=True)
+        return None if top is None else (_client_of(top, _Atoms(display)) or top).id
+    except XError:
+        return None
+
+
+def _focus_top_level(display, *, follow_pointer: bool):
+    """The root child holding the keyboard focus (see `WindowLister.focused_window`), or None."""
+    root = display.screen().root
+    focus = display.get_input_focus().focus
+    if isinstance(focus, int) or focus.id == root.id:  # PointerRoot or None
+        if not follow_pointer:
+            return None
+        top = root.query_pointer().child
+        return None if isinstance(top, int) or not top.id else top  # None: over the bare root window
+    top = focus
+    while (parent := top.query_tree().parent) and parent.id != root.id:
+        top = parent
+    return top
 
 
 class _Atoms:

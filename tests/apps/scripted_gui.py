@@ -26,7 +26,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from desktop_agent import reporting
-from desktop_agent.guard import Proposal
+from desktop_agent.approvals import Proposal
 from ui.app import build_main_window
 from ui.settings import Mode, Settings, save_settings
 

@@ -24,12 +24,13 @@ from desktop_agent.runner import RunFinished, RunOptions
 from desktop_agent.senses import Senses
 from desktop_agent.stop import StopToken
 from desktop_agent.types import Point, RunStatus, StepResult, Window
+from desktop_agent.verify import visibly_changed
 
 TITLE = "Sample Order Form"
 HOME = Point(x=420, y=200)                                  # where the form opens by default
 CUSTOMER, SUBMIT = Point(x=300, y=106), Point(x=95, y=382)  # window-relative, at the default size
 WINDOW_TIMEOUT_S = 15.0
-FIRST_LAYOUT_S = 0.5   # Tk maps the window before it has drawn its widgets
+FIRST_LAYOUT_S = 0.5   # Tk maps the window before it has drawn its widgets: waited for, then watched
 FORM_ONLY_POLICY = """\
 version: 1
 default: deny
@@ -96,19 +97,37 @@ def open_forms(senses: Senses, *places: Point) -> Iterator[tuple[Form, ...]]:
             known = {window.id for window in senses.list_windows()}
             process, lines = launch_sample_app(geometry=f"+{place.x}+{place.y}")
             cleanup.callback(end_process, process)
-            forms.append(Form(process=process, lines=lines, window=_new_form_window(senses, known)))
-        time.sleep(FIRST_LAYOUT_S)
+            forms.append(Form(process=process, lines=lines, window=_new_form_window(senses, known, place)))
+        for form in forms:
+            _wait_until_drawn(senses, form.window)
         yield tuple(forms)
 
 
-def _new_form_window(senses: Senses, known: set[int]) -> Window:
+def _wait_until_drawn(senses: Senses, window: Window) -> None:
+    """Tk maps a window before it has drawn its widgets (longer on a cold start: fonts load): wait
+    `FIRST_LAYOUT_S`, then until two captures of the window `FIRST_LAYOUT_S` apart agree."""
+    deadline = time.monotonic() + WINDOW_TIMEOUT_S
+    time.sleep(FIRST_LAYOUT_S)
+    shown = senses.grab(window.box, allow_blank=True)
+    while time.monotonic() < deadline:
+        time.sleep(FIRST_LAYOUT_S)
+        now = senses.grab(window.box, allow_blank=True)
+        if not visibly_changed(shown, now):
+            return
+        shown = now
+    raise BenchError(f'"{window.title}" kept changing for {WINDOW_TIMEOUT_S:g} s after it opened')
+
+
+def _new_form_window(senses: Senses, known: set[int], place: Point) -> Window:
+    """The new form's window once it is at `place` (Tk may map it elsewhere first, then move it)."""
     deadline = time.monotonic() + WINDOW_TIMEOUT_S
     while time.monotonic() < deadline:
         for window in senses.list_windows():
-            if window.title == TITLE and window.id not in known:
+            if (window.title == TITLE and window.id not in known
+                    and (window.box.left, window.box.top) == (place.x, place.y)):
                 return window
         time.sleep(0.05)
-    raise BenchError(f'no new "{TITLE}" window within {WINDOW_TIMEOUT_S:g} s')
+    raise BenchError(f'no new "{TITLE}" window at +{place.x}+{place.y} within {WINDOW_TIMEOUT_S:g} s')
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

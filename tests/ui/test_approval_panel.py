@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 
-from desktop_agent.guard import Approval, Correction, Proposal
+from desktop_agent.approvals import Approval, Correction, Proposal
 from desktop_agent.policy import ActionRequest
 from desktop_agent.steps import parse_step
 from desktop_agent.types import Decision, Point, Rect, Target, Verdict, Window

@@ -10,7 +10,7 @@ from fake_engine import DELETE, OK, FakeRuns, config
 from PySide6.QtCore import QObject, Slot
 
 from desktop_agent.actions import MouseClick
-from desktop_agent.guard import Approval, Correction
+from desktop_agent.approvals import Approval, Correction
 from desktop_agent.runner import RunFinished, RunStarted, StepFinished, StepGrounded, StepStarted
 from desktop_agent.steps import plan_from_steps
 from desktop_agent.stop import StopHotkey, StopToken

@@ -20,12 +20,14 @@ class FakeKeyboard:
 
     def __init__(self, missing: str = "") -> None:
         self.typed: list[str] = []
+        self.into: list[int | None] = []
         self.missing = missing
 
-    def type_char(self, char: str) -> bool:
+    def type_char(self, char: str, *, into: int | None = None) -> bool:
         if char in self.missing:
             return False
         self.typed.append(char)
+        self.into.append(into)
         time.sleep(0.008)
         return True
 
@@ -48,8 +50,8 @@ def xdotool(monkeypatch):
     return fake
 
 
-def make(interrupt, keyboard: FakeKeyboard) -> DesktopActuator:
-    act = DesktopActuator(bounds=lambda: SCREEN, interrupt=interrupt, keyboard=keyboard)
+def make(interrupt, keyboard: FakeKeyboard, keys_into=lambda: None) -> DesktopActuator:
+    act = DesktopActuator(bounds=lambda: SCREEN, interrupt=interrupt, keys_into=keys_into, keyboard=keyboard)
     act._xdotool = "/usr/bin/xdotool"
     act._gui = SimpleNamespace(FailSafeException=RuntimeError)  # typing needs no pyautogui with xdotool
     return act
@@ -71,3 +73,9 @@ def test_a_stop_lands_within_200_ms_mid_typing(xdotool):
         make(stop.raise_if_requested, keyboard).execute(KeyText(text="a" * 600))  # ~4.8 s of typing
     assert time.monotonic() - started - 0.3 < 0.2
     assert 0 < len(keyboard.typed) < 120  # it stopped part-way
+
+
+def test_each_key_is_sent_for_the_window_the_typing_was_allowed_into(xdotool):
+    keyboard, windows = FakeKeyboard(), iter([7, 7, 9])  # the guard's answer, asked again per key
+    make(lambda: None, keyboard, keys_into=lambda: next(windows)).execute(KeyText(text="abc"))
+    assert keyboard.into == [7, 7, 9]

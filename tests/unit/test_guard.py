@@ -10,7 +10,8 @@ from desktop_agent.actions import (Click, KeyChord, KeyText, Launch, MouseClick,
                                    MouseMove, MouseScroll, Press, StartProcess, TypeText)
 from desktop_agent.audit import AuditLog, verify_audit
 from desktop_agent.errors import ActionError, StopRequested
-from desktop_agent.guard import Approval, Guard, Permit, PermitError, Proposal
+from desktop_agent.approvals import Approval, Proposal
+from desktop_agent.guard import Guard, Permit, PermitError
 from desktop_agent.policy import ActionRequest, load_policy, parse_policy
 from desktop_agent.stop import StopToken
 from desktop_agent.types import Decision, Element, Point, Rect, Role, Target, TargetSpec, Window
@@ -237,6 +238,16 @@ def test_keys_are_refused_when_another_window_took_the_focus(make, actuator):
     with pytest.raises(ActionError, match='window "user@host: ~" has the keyboard focus, not "notes.txt - gedit"'):
         guard.perform(guard.authorize(request).permit, KeyText(text="hello"))
     assert actuator.operations == []
+
+
+def test_keys_wait_for_the_focus_a_click_is_still_moving_to_the_window(make, actuator):
+    answers = iter([XTERM, XTERM, GEDIT])  # the window manager hands gedit the focus a moment late
+    guard = make("version: 1\ndefault: allow\nwindows:\n  allow: [{title: 'gedit'}]\n",
+                 keyboard_focus=lambda: next(answers, GEDIT))
+    request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT, step_text='type "hello"')
+    guard.perform(guard.authorize(request).permit, KeyText(text="hello"))
+    assert actuator.operations == [KeyText(text="hello")]
+    assert next(answers, None) is None  # it asked until the focus was there
 
 
 def test_a_click_lands_only_where_the_step_was_allowed(make, actuator):

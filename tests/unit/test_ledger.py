@@ -16,9 +16,10 @@ from fakes import FakeDesktop, RecordingActuator
 
 from desktop_agent import cli
 from desktop_agent.actions import KeyText, MouseClick, TypeText
+from desktop_agent.approvals import Approval
 from desktop_agent.audit import AuditLog
 from desktop_agent.errors import ActionError, AgentError
-from desktop_agent.guard import Approval, Guard
+from desktop_agent.guard import Guard
 from desktop_agent.ledger import SCHEMA_VERSION, Ledger, RunSource, default_path
 from desktop_agent.owner import Owner
 from desktop_agent.policy import ActionRequest, load_policy

@@ -8,9 +8,10 @@ import numpy as np
 from fakes import FakeDesktop
 
 from desktop_agent.actions import MouseClick
+from desktop_agent.approvals import Approval, Correction
 from desktop_agent.audit import AuditLog
 from desktop_agent.cascade import plain_grounder
-from desktop_agent.guard import Approval, Correction, Guard
+from desktop_agent.guard import Guard
 from desktop_agent.memory_feedback import task_feedback
 from desktop_agent.perception.templates import match_template
 from desktop_agent.policy import load_policy

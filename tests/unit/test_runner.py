@@ -9,9 +9,10 @@ import pytest
 from fakes import FakeDesktop
 
 from desktop_agent.actions import KeyChord, KeyText, MouseClick
+from desktop_agent.approvals import Approval, Correction
 from desktop_agent.audit import AuditLog
 from desktop_agent.errors import CaptureError
-from desktop_agent.guard import Approval, Correction, Guard
+from desktop_agent.guard import Guard
 from desktop_agent.policy import load_policy, parse_policy
 from desktop_agent.runner import RunFinished, Runner, RunOptions
 from desktop_agent.steps import plan_from_steps

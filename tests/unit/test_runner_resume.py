@@ -7,7 +7,7 @@ from fakes import FakeDesktop
 from test_runner import NAME_FIELD, NAME_LABEL, OK, run, screen
 
 from desktop_agent.actions import KeyText, MouseClick
-from desktop_agent.guard import Approval
+from desktop_agent.approvals import Approval
 from desktop_agent.types import RunStatus, StepStatus
 
 STEPS = ['click "OK"', 'type "Ada" into the field right of "Name"', 'click "OK"']

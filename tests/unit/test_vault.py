@@ -7,8 +7,8 @@ from fakes import FakeDesktop
 from test_runner import NAME_FIELD, NAME_LABEL, run, screen
 
 from desktop_agent.actions import KeyText, TypeText
+from desktop_agent.approvals import Approval
 from desktop_agent.errors import AgentError
-from desktop_agent.guard import Approval
 from desktop_agent.steps import plan_from_steps
 from desktop_agent.vault import fill_secrets, secret_names
 

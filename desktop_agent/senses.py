@@ -21,7 +21,6 @@ class Look:
     screen: Screen
     capture_ms: float
     perceive_ms: float
-    read: bool = True    # False: a glance, the frame and windows only (screen.elements is empty)
 
 
 class Senses:
@@ -56,7 +55,7 @@ class Senses:
         captured = time.perf_counter()
         if not read:
             return Look(screen=Screen(frame=frame, elements=(), windows=tuple(windows)),
-                        capture_ms=(captured - started) * 1000, perceive_ms=0.0, read=False)
+                        capture_ms=(captured - started) * 1000, perceive_ms=0.0)
         skip = frozenset(w.id for w in windows if self.is_own(w))
         screen = self.perceiver.perceive(frame, windows, skip=skip)
         done = time.perf_counter()

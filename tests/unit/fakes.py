@@ -35,6 +35,7 @@ class FakeDesktop:
         self.advance = advance
         self.advance_on_look = advance_on_look  # the screen changes by itself (a wait's subject)
         self.error = error
+        self.reads: list[bool] = []  # per look: whether its elements were asked for
         self.actuator = RecordingActuator()
         self.actuator.execute = self._react
 
@@ -49,12 +50,16 @@ class FakeDesktop:
 
     # the Senses interface the runner uses
     def look(self, *, allow_blank=False, read=True):
-        """The current screen (read or not, its elements are kept: runner tests check outcomes)."""
+        """The current screen; not `read`: a glance, its frame and windows only (as Senses.look)."""
+        from dataclasses import replace
+
         from desktop_agent.senses import Look
 
         if self.error is not None:
             raise self.error
-        look = Look(screen=self.screen, capture_ms=1.0, perceive_ms=2.0, read=read)
+        self.reads.append(read)
+        look = Look(screen=self.screen if read else replace(self.screen, elements=()), capture_ms=1.0,
+                    perceive_ms=2.0)
         if self.advance_on_look and self.index + 1 < len(self.screens):
             self.index += 1
         return look

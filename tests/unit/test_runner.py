@@ -77,6 +77,16 @@ def test_typed_text_must_be_visible_in_the_field(tmp_path):
     assert desktop.actuator.operations == [MouseClick(point=NAME_FIELD.box.center), KeyText(text="Ada")]
 
 
+def test_only_a_check_that_reads_the_screen_gets_its_after_look_read(tmp_path):
+    typed = replace(NAME_FIELD, text="Ada")
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD, OK), screen(NAME_LABEL, NAME_FIELD, OK),  # field clicked
+                           screen(NAME_LABEL, typed, OK, shade=170), screen(NAME_LABEL, typed, OK, shade=140)])
+    finished = run(desktop, ['type "Ada" into the field right of "Name"', 'click "OK"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.SUCCEEDED
+    # typing: look, read after (the text must be seen); click: look, a glance after ("did it change")
+    assert desktop.reads == [True, True, True, False]
+
+
 def test_typed_text_not_seen_fails_verification(tmp_path):
     desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD)], advance=False)
     finished = run(desktop, ['type "Ada" into the "Name" field'], tmp_path=tmp_path)

@@ -1,5 +1,6 @@
 """Text comparison shared by grounding and verification: tiers of match between what a step names and
-what OCR read, tolerant of case, punctuation, '&' mnemonics and OCR confusions (l/1/I, O/0, rn/m)."""
+what OCR read, tolerant of case, punctuation, '&' mnemonics and OCR confusions (l/1/I, O/0, rn/m).
+Numbers are never matched loosely: "Item 12" may be read as "Item l2", never as "Item 26"."""
 from __future__ import annotations
 
 import difflib
@@ -21,6 +22,7 @@ class Tier(enum.IntEnum):
 
 _WORD = re.compile(r"(?:[^\W_]|&(?=[^\W_]))+")  # letters/digits; a '&' mnemonic inside a word is kept
 _CONFUSABLE = str.maketrans({"I": "l", "1": "l", "|": "l", "0": "o", "O": "o"})
+_AS_DIGITS = str.maketrans({"i": "1", "l": "1", "o": "0"})  # words are casefolded
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -35,6 +37,17 @@ def key(text: str) -> tuple[str, ...]:
 def _folded(text: str) -> str:
     """Normalised text with OCR confusables merged (l/1/I, O/0, rn/m), for fuzzy comparison."""
     return " ".join(key(text.translate(_CONFUSABLE))).replace("rn", "m")
+
+
+def _numbers(text: str) -> tuple[str, ...]:
+    """The numbers in `text`: words of digits, OCR look-alikes read as digits (l2 is 12) when the word
+    has a real digit. A fuzzy match never changes one: a number is read exactly or not at all."""
+    found = []
+    for word, _, _ in _words(text):
+        digits = word.translate(_AS_DIGITS)
+        if digits.isdigit() and any(c.isdigit() for c in word):
+            found.append(digits)
+    return tuple(found)
 
 
 def similarity(a: str, b: str) -> float:
@@ -58,6 +71,8 @@ def score_text(query: str, text: str) -> tuple[Tier, float, tuple[int, int] | No
         if have[i:i + n] == wanted:
             coverage = sum(map(len, wanted)) / sum(map(len, have))
             return Tier.CONTAINS, 0.5 + 0.2 * coverage, (words[i][1], words[i + n - 1][2])
+    if _numbers(query) != _numbers(text):  # "Item 12" is never a misread "Item 26"
+        return None
     ratio = similarity(query, text)
     if ratio >= _FUZZY_MIN:
         return Tier.FUZZY, 0.5 * ratio, None

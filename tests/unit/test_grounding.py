@@ -64,6 +64,14 @@ def test_fuzzy_match_folds_ocr_confusables():
     assert 0.4 <= target.score <= 0.5
 
 
+def test_a_fuzzy_match_never_changes_a_number():
+    sc = screen(text("Item 26", 100, 100), text("Item l2", 100, 200))  # "l2": an OCR misread of 12
+    target = ground(spec("Item 12"), sc)
+    assert (target.element.text, target.strategy) == ("Item l2", "text-fuzzy")
+    with pytest.raises(GroundingError):
+        ground(spec("Item 12"), screen(text("Item 26", 100, 100), text("Item 2", 100, 200)))
+
+
 def test_word_inside_menu_bar_line_gets_its_own_box():
     line = text("File Edit Search View", 0, 0, width=210)  # 10 points a character
     target = ground(spec("Edit"), screen(line))

@@ -1,5 +1,5 @@
-"""`desktop-agent memory search|list|show|forget|export|import|consolidate`: the local memory from the
-command line. Each takes `--json` (one JSON document on stdout) and `--db FILE` (default: the memory in
+"""`desktop-agent memory search|list|show|forget|learned|unlearn|export|import|consolidate`: the local
+memory from the command line. Each takes `--json` (one JSON document on stdout) and `--db FILE` (default: the memory in
 the user data folder). Reading commands never create a memory file; `import` does.
 
 Errors (an unknown task, a missing file, a refused archive) are raised as AgentError with a message
@@ -17,6 +17,7 @@ from desktop_agent.errors import AgentError
 from desktop_agent.jsonable import to_jsonable
 from desktop_agent.memory import MemoryStore, TaskRecord, default_path
 from desktop_agent.memory_feedback import task_feedback
+from desktop_agent.memory_places import Lesson, Places
 from desktop_agent.memory_transfer import TransferReport, export_memory, import_memory
 from desktop_agent.skills import KEEP_RUNS, STALE_AFTER, Skill, consolidate, skill, skills
 
@@ -24,6 +25,8 @@ _OK = 0  # the exit code of a command that did what it was asked (cli.EXIT_OK)
 _SUBCOMMANDS = (("search", "tasks matching words, best first"), ("list", "every task (or --skills)"),
                 ("show", "one task with its runs, skill and feedback"),
                 ("forget", "remove a task, its runs and the screenshots only they used"),
+                ("learned", "the places remembered and the proposals rejected for targets"),
+                ("unlearn", "forget the places and rejections learned for one target"),
                 ("export", "write the whole memory to one archive file"),
                 ("import", "merge an exported archive into the memory"),
                 ("consolidate", "turn successful runs into skills and prune stale entries"))
@@ -31,8 +34,9 @@ _SUBCOMMANDS = (("search", "tasks matching words, best first"), ("list", "every 
 
 def add_memory_command(subparsers: argparse._SubParsersAction) -> None:
     """Add the `memory` command and its subcommands to `subparsers` (the handler returns an exit code)."""
-    memory = subparsers.add_parser("memory", help="search, list, show, forget, export, import or"
-                                                  " consolidate remembered tasks")
+    memory = subparsers.add_parser("memory", help="search, list, show or forget remembered tasks; review"
+                                                  " or unlearn what grounding learned; export, import,"
+                                                  " consolidate")
     commands = memory.add_subparsers(dest="memory_command", required=True)
     for name, helptext in _SUBCOMMANDS:
         sub = commands.add_parser(name, help=helptext)
@@ -44,6 +48,13 @@ def add_memory_command(subparsers: argparse._SubParsersAction) -> None:
                 sub.add_argument("--skills", action="store_true", help="list skills instead of tasks")
             case "show" | "forget":
                 sub.add_argument("id", type=int)
+            case "learned":
+                sub.add_argument("words", nargs="?", default="", help="only targets containing these")
+            case "unlearn":
+                sub.add_argument("target", help="the target exactly as `memory learned` shows it")
+                sub.add_argument("--app", help="only in windows of this class")
+                sub.add_argument("--window", help="only in windows with this title")
+                sub.add_argument("--only", choices=("place", "rejection"), help="only this kind")
             case "export" | "import":
                 sub.add_argument("file", type=Path, help="the archive (a zip file)")
             case "consolidate":
@@ -65,6 +76,8 @@ def run_memory_command(args: argparse.Namespace) -> int:
             return _print_tasks(args, [], [])
         if args.memory_command == "list":
             return _print_skills(args, [])
+        if args.memory_command == "learned":
+            return _print_lessons(args, [])
         raise AgentError(f"no memory file {path}", details={"path": str(path)})
     with MemoryStore.open(path) as memory:
         match args.memory_command:
@@ -82,6 +95,10 @@ def run_memory_command(args: argparse.Namespace) -> int:
                 _print(args, {"forgotten": args.id, "runs_removed": removed},
                        f"forgot task {args.id} and {removed} run(s)")
                 return _OK
+            case "learned":
+                return _print_lessons(args, Places(memory).lessons(args.words))
+            case "unlearn":
+                return _unlearn(args, Places(memory))
             case "export":
                 report = export_memory(memory, args.file)
                 _print(args, _transfer_row(args.file, report),
@@ -120,6 +137,30 @@ def _show(args: argparse.Namespace, memory: MemoryStore) -> int:
     for given in feedback:
         where = f"step {given.step_index + 1}" + (f" of run {given.run_id}" if given.run_id else "")
         print(f"  {given.kind.value}: {where}" + (f" — {given.detail}" if given.detail else ""))
+    return _OK
+
+
+def _print_lessons(args: argparse.Namespace, lessons: Sequence[Lesson]) -> int:
+    if args.json:
+        print(json.dumps([to_jsonable(lesson) for lesson in lessons], indent=2, ensure_ascii=False))
+        return _OK
+    if not lessons:
+        print("nothing learned" + (f' for targets containing "{args.words}"' if args.words else ""))
+    for lesson in lessons:
+        where = f'"{lesson.window_title}" ({lesson.app})' if lesson.app else "the desktop"
+        print(f"{lesson.kind:<9}  {lesson.target}  in {where}: {lesson.detail}  [{lesson.when}]")
+    return _OK
+
+
+def _unlearn(args: argparse.Namespace, places: Places) -> int:
+    forgotten = places.unlearn(target=args.target, app=args.app, window_title=args.window, kind=args.only)
+    if not forgotten:
+        raise AgentError(f'nothing learned for target "{args.target}"'
+                         + "".join(f" {flag} {value!r}" for flag, value in (("--app", args.app),
+                                   ("--window", args.window), ("--only", args.only)) if value)
+                         + "; `desktop-agent memory learned` lists what is", details={"target": args.target})
+    _print(args, {"target": args.target, "forgotten": forgotten},
+           f'forgot {forgotten} place(s) and rejection(s) learned for "{args.target}"')
     return _OK
 
 

@@ -1,5 +1,6 @@
 """Remembered places: where a target was found for sure in a window, so the next run can look there first;
-and the boxes a person rejected for a target, so they are not proposed again.
+and the boxes a person rejected for a target, so they are not proposed again. Both can be reviewed
+(`lessons`) and forgotten (`unlearn`): `desktop-agent memory learned|unlearn`, the GUI's Memory tab.
 
 A place is keyed by (app = the window's wm_class, window title, target = `TargetSpec.describe()`) and
 holds the target point relative to the window's top-left, the window's size, how the target looked (a
@@ -44,6 +45,19 @@ class RememberedPlace:
     hits: int
     misses: int
     last_used: str          # last remembered or confirmed (UTC, ISO 8601)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lesson:
+    """One thing grounding learned about a target in a window, as a person reviews it: a remembered
+    place or a rejected proposal."""
+
+    kind: str          # "place" or "rejection"
+    app: str           # the window's class ("" for the bare desktop)
+    window_title: str
+    target: str        # as `TargetSpec.describe()` words it
+    detail: str        # a place: its source, hits, misses and point; a rejection: its box (window-relative)
+    when: str          # last used or rejected (UTC, ISO 8601)
 
 
 _COLUMNS = ("app, window_title, target, offset_x, offset_y, window_width, window_height, crop_sha256,"
@@ -138,6 +152,38 @@ class Places:
             rows = db.execute(f"SELECT left, top, width, height FROM rejections WHERE {_KEY}"
                               " ORDER BY rejected_at DESC", (app, window_title, target)).fetchall()
         return [Rect(left=r[0], top=r[1], width=r[2], height=r[3]) for r in rows]
+
+    def lessons(self, words: str = "") -> list[Lesson]:
+        """Every place and rejection whose target contains `words` (any case), most recent first."""
+        escaped = words.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        with self.store.reading() as db:
+            places = db.execute("SELECT app, window_title, target, source, hits, misses, offset_x, offset_y,"
+                                " last_used FROM places WHERE target LIKE ? ESCAPE '\\'", (like,)).fetchall()
+            rejections = db.execute("SELECT app, window_title, target, left, top, width, height, rejected_at"
+                                    " FROM rejections WHERE target LIKE ? ESCAPE '\\'", (like,)).fetchall()
+        found = [Lesson(kind="place", app=app, window_title=title, target=target, when=when,
+                        detail=f"{source}, {hits} hit(s), {misses} miss(es), at {x},{y}")
+                 for app, title, target, source, hits, misses, x, y, when in places]
+        found += [Lesson(kind="rejection", app=app, window_title=title, target=target, when=when,
+                         detail=f"not the one at {left},{top} ({width}x{height})")
+                  for app, title, target, left, top, width, height, when in rejections]
+        return sorted(found, key=lambda lesson: lesson.when, reverse=True)
+
+    def unlearn(self, *, target: str, app: str | None = None, window_title: str | None = None,
+                kind: str | None = None) -> int:
+        """Forget the places and rejections for exactly `target` (only in `app` / `window_title` / of
+        `kind` when given); how many were forgotten. A crop no place refers to any more is pruned with
+        the other unused blobs."""
+        where, values = ["target = ?"], [target]
+        for column, value in (("app", app), ("window_title", window_title)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                values.append(value)
+        tables = {"place": "places", "rejection": "rejections"}
+        with self.store.writing() as db:
+            return sum(db.execute(f"DELETE FROM {table} WHERE {' AND '.join(where)}", values).rowcount
+                       for name, table in tables.items() if kind in (None, name))
 
     def _place(self, row: sqlite3.Row | tuple[object, ...]) -> RememberedPlace:
         (app, title, target, offset_x, offset_y, width, height, sha, crop_x, crop_y, element_text,

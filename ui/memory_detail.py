@@ -1,6 +1,7 @@
 """One remembered task, as the memory tab shows it: its name and run count, its skill (success rate and
 typical duration, when it has one), its steps with the last run's status of each, the last run's
-parameters and its recent runs. Display only: it reads nothing and changes nothing.
+parameters and its recent runs. Display only: it reads nothing and changes nothing (`read_memory` is the
+memory tab's one way to read, shared by its panel and dialogs).
 
 Guaranteed: the steps shown are the skill's canonical steps when the task has a skill, else the task's
 own — the steps "Load into editor" gives; parameter values are shown as stored (secrets as "•••").
@@ -8,18 +9,23 @@ own — the steps "Load into editor" gives; parameter values are shown as stored
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from desktop_agent.memory import TaskDetail
+from desktop_agent.errors import AgentError
+from desktop_agent.memory import MemoryStore, TaskDetail
 from desktop_agent.skills import Skill
 from ui.timeline import STATUS_COLOURS, status_icon
 
 RECENT_RUNS = 20
+_Read = TypeVar("_Read")
 
 
 class TaskDetailView(QWidget):
@@ -94,6 +100,19 @@ def _fill_row(table: QTableWidget, row: int, items: tuple[QTableWidgetItem, ...]
     for column, item in enumerate(items):
         item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         table.setItem(row, column, item)
+
+
+def read_memory(path: Path, read: Callable[[MemoryStore], _Read], fallback: _Read) -> tuple[_Read, str]:
+    """`read(store)` on a store opened at `path` just for it, and ""; or `fallback` and why not when
+    the file is unusable (foreign, newer, corrupt, unreadable). A missing file is `fallback` and "" —
+    nothing was remembered yet — and is not created."""
+    if not path.exists():
+        return fallback, ""
+    try:
+        with MemoryStore.open(path) as store:
+            return read(store), ""
+    except (AgentError, OSError, sqlite3.Error) as exc:
+        return fallback, f"Can't read the memory: {exc}"
 
 
 def when(iso: str | None) -> str:

@@ -18,7 +18,6 @@ changed.
 """
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +28,12 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QSplitter, QStackedWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from desktop_agent.errors import AgentError
 from desktop_agent.memory import MASK, MemoryStore, TaskDetail, TaskRecord, default_path
 from desktop_agent.skills import Skill, skill
 from ui.consolidation import IDLE_MS, IdleConsolidation
 from ui.editor import DEBOUNCE_MS
-from ui.memory_detail import TaskDetailView, label, table, when
+from ui.learned_dialog import LearnedDialog
+from ui.memory_detail import TaskDetailView, label, read_memory, table, when
 
 SEARCH_LIMIT = 100
 _Read = TypeVar("_Read")
@@ -165,15 +164,7 @@ class MemoryPanel(QWidget):
     def _read(self, read: Callable[[MemoryStore], _Read], fallback: _Read) -> _Read:
         """`read(store)` on a freshly opened store; `fallback` (and the reason shown) if the file is
         missing or unusable."""
-        problem = ""
-        if not self._path.exists():
-            result = fallback
-        else:
-            try:
-                with MemoryStore.open(self._path) as store:
-                    result = read(store)
-            except (AgentError, OSError, sqlite3.Error) as exc:
-                problem, result = f"Can't read the memory: {exc}", fallback
+        result, problem = read_memory(self._path, read, fallback)
         self._show_problem(problem)
         return result
 
@@ -232,6 +223,9 @@ class MemoryPanel(QWidget):
         self._search.setObjectName("memorySearch")
         self._search.setClearButtonEnabled(True)
         self._search.textChanged.connect(self._timer.start)
+        learned = _button("What it learned…", "learnedButton", "Review or forget the places remembered and"
+                                                               " the proposals rejected for targets")
+        learned.clicked.connect(lambda: LearnedDialog(self._path, self).open())
         self._problem = label("", "error")
         self._problem.setWordWrap(True)
         self._problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -278,7 +272,10 @@ class MemoryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(6)
-        layout.addWidget(self._search)
+        searching = QHBoxLayout()
+        searching.addWidget(self._search, 1)
+        searching.addWidget(learned)
+        layout.addLayout(searching)
         layout.addWidget(self._problem)
         layout.addWidget(split, 1)
 

@@ -1,5 +1,6 @@
-"""`make screenshots`: pictures of the main window — idle, waiting for an approval, after a run, and the
-Memory tab with that run remembered — written to build/screenshots/ as PNGs.
+"""`make screenshots`: pictures of the main window — idle, waiting for an approval, after a run, the
+Memory tab with that run remembered, and what grounding learned from it — written to build/screenshots/
+as PNGs.
 
 Everything in them is real: the bundled sample app on a fresh Xvfb, the demo task run on it by the
 engine in "Approve each step" mode, each approval given through the approval panel's button. The window
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QListWidget, QPushButton, QTableWidg
 from desktop_agent.approvals import Proposal
 from desktop_agent.demo.display import start_virtual_display
 from ui.app import build_main_window
+from ui.learned_dialog import LearnedDialog
 from ui.settings import Mode, Settings, save_settings
 
 TASK = Path(__file__).resolve().parents[1] / "desktop_agent" / "demo" / "order_task.yaml"
@@ -81,6 +83,15 @@ def main() -> int:
 
         def memory_shown() -> None:
             picture("4-memory")
+            window.memory_panel.findChild(QPushButton, "learnedButton").click()
+            QTimer.singleShot(PAUSE_MS, learned_shown)
+
+        def learned_shown() -> None:
+            dialog = window.memory_panel.findChild(LearnedDialog)
+            path = OUT / "5-learned.png"
+            dialog.grab().save(str(path))
+            pictured.append(path)
+            print(path)
             window.close()
 
         def start() -> None:
@@ -93,7 +104,7 @@ def main() -> int:
         window.control.runFinished.connect(finished)
         QTimer.singleShot(1500, start)  # the sample app maps and paints meanwhile
         app.exec()
-    return 0 if len(pictured) == 4 else 1
+    return 0 if len(pictured) == 5 else 1
 
 
 if __name__ == "__main__":

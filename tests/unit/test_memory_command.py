@@ -13,7 +13,8 @@ from desktop_agent.errors import AgentError
 from desktop_agent.memory import MemoryStore
 from desktop_agent.memory_command import add_memory_command
 from desktop_agent.memory_feedback import record_feedback
-from desktop_agent.types import StepStatus
+from desktop_agent.memory_places import Places
+from desktop_agent.types import Rect, StepStatus
 
 
 def memory_cli(capsys, *args: str) -> tuple[int, str]:
@@ -98,8 +99,24 @@ def test_export_import_through_the_command_line(tmp_path, capsys):
     assert memory_cli(capsys, "export", str(archive), "--db", str(tmp_path / "none.sqlite3"))[0] == 2
 
 
-@pytest.mark.parametrize("sub", ["search x", "list", "show 1", "forget 1", "export f", "import f",
-                                 "consolidate"])
+def test_learned_and_unlearn_through_the_command_line(tmp_path, capsys):
+    db = str(tmp_path / "m.sqlite3")
+    assert memory_cli(capsys, "learned", "--db", db) == (0, "nothing learned\n")  # no file: none made
+    with MemoryStore.open(tmp_path / "m.sqlite3") as memory:
+        Places(memory).reject(app="Orders", window_title="Order form", target='"Submit" button',
+                              box=Rect(left=10, top=20, width=60, height=24))
+    code, out = memory_cli(capsys, "learned", "submit", "--db", db)
+    assert code == 0 and out.startswith('rejection  "Submit" button  in "Order form" (Orders): not the one'
+                                        " at 10,20 (60x24)")
+    code, message = memory_cli(capsys, "unlearn", "Submit", "--db", db)
+    assert code == 2 and 'nothing learned for target "Submit"' in message and "memory learned" in message
+    code, out = memory_cli(capsys, "unlearn", '"Submit" button', "--app", "Orders", "--json", "--db", db)
+    assert code == 0 and json.loads(out) == {"target": '"Submit" button', "forgotten": 1}
+    assert json.loads(memory_cli(capsys, "learned", "--json", "--db", db)[1]) == []
+
+
+@pytest.mark.parametrize("sub", ["search x", "list", "show 1", "forget 1", "learned", "unlearn t", "export f",
+                                 "import f", "consolidate"])
 def test_every_subcommand_takes_json_and_db(sub):
     parser = argparse.ArgumentParser()
     add_memory_command(parser.add_subparsers(dest="command"))

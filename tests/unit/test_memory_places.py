@@ -114,3 +114,24 @@ def test_feedback_is_linked_to_its_task_and_masked_when_the_run_is_recorded(tmp_
             record_feedback(memory, task_id=task.id, step_index=0, kind="liked")
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("memory.sqlite3*"))
     assert b"hunter2-zebra" not in blob
+
+
+def test_lessons_list_places_and_rejections_and_unlearn_forgets_only_what_is_named(places):
+    remember(places, 100, 40, "corrected")
+    remember(places, 300, 40, title="other.txt - gedit")
+    places.reject(app=APP, window_title=TITLE, target=TARGET, box=Rect(left=10, top=20, width=60, height=24))
+    places.reject(app=APP, window_title=TITLE, target='"Open" button', box=Rect(left=1, top=2, width=3, height=4))
+
+    lessons = places.lessons("save")  # any case, part of the target's words
+    assert sorted((lesson.kind, lesson.window_title) for lesson in lessons) == [
+        ("place", "notes.txt - gedit"), ("place", "other.txt - gedit"), ("rejection", "notes.txt - gedit")]
+    corrected = next(lesson for lesson in lessons if lesson.detail.startswith("corrected"))
+    assert corrected.detail == "corrected, 1 hit(s), 0 miss(es), at 100,40"
+    assert places.lessons("100%") == []  # the words are matched literally, "%" included
+
+    assert places.unlearn(target=TARGET, window_title=TITLE, kind="rejection") == 1
+    assert places.rejected(APP, TITLE, TARGET) == [] and len(places.places(APP, TITLE, TARGET)) == 2
+    assert places.unlearn(target=TARGET) == 2
+    assert places.places(APP, TITLE, TARGET) == []
+    assert [lesson.target for lesson in places.lessons()] == ['"Open" button']  # another target stays
+    assert places.unlearn(target="Save") == 0  # the target exactly, not a part of it

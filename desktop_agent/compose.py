@@ -28,6 +28,7 @@ from desktop_agent.recall import Recall
 from desktop_agent.runner import Runner, RunOptions
 from desktop_agent.screen.capture import Grabber
 from desktop_agent.screen.windows import WindowLister
+from desktop_agent.seen import load_seen, prime
 from desktop_agent.senses import Senses
 from desktop_agent.stop import CornerWatch, StopHotkey, StopToken
 from desktop_agent.trace import Trace
@@ -65,6 +66,7 @@ def build_senses(*, display: str | None = None, own_pids: frozenset[int] = froze
 def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None = None) -> Runner:
     senses = senses or build_senses(display=config.display, own_pids=config.own_pids)
     grounder = build_grounder(config)  # a malformed recording stops the run before anything is made
+    seen = load_seen(config.assets) if config.assets is not None else []
     # Opened before the trace folder exists, so a foreign ledger file stops the run with nothing made.
     # A dry run acts on nothing, so it has nothing to account for after a crash.
     ledger = None if config.options.dry_run else Ledger.open(
@@ -84,6 +86,8 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
                   input_holder=functools.partial(senses.focused_window, follow_pointer=False),
                   journal=journal)
     memory = _memory(config, trace)
+    if seen:  # a replay starts from what its recording saw: only what differs is read again
+        prime(senses.perceiver, senses.list_windows(), config.assets, seen)
     recall = None if memory is None else Recall(store=memory, run_id=trace.folder.name,
                                                 match_template=templates.match_template)
     return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,

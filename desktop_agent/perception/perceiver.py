@@ -4,7 +4,7 @@ Perceives window by window (full-frame OCR of a mostly empty screen misses small
 incrementally: for a window seen before at the same place, only the pixels that changed are read again,
 and the text outside them is kept. Widget proposals are recomputed on every changed window as a whole (cheap).
 Guarantee: every element returned was read from pixels of the given frame or of an identical earlier
-crop of the same window. Not guaranteed: that text scrolled within an unchanged box is re-read unless
+crop of the same window (or of a recorded image of it, identical there, when `prime`d). Not guaranteed: that text scrolled within an unchanged box is re-read unless
 its pixels changed (they do, when it scrolls).
 """
 from __future__ import annotations
@@ -73,6 +73,16 @@ class Perceiver:
         self._memory = {k: v for k, v in self._memory.items() if k in {w for w, _ in regions}}
         self.last_stats = PerceptionStats(windows=len(regions), **counts)
         return Screen(frame=frame, elements=visible, windows=tuple(windows))
+
+    def prime(self, window_id: int, box: Rect, image: np.ndarray, texts: Sequence[Element]) -> None:
+        """Start window `window_id` (at `box`) from an image of it read before (`texts`, in its pixels):
+        its next perception reads only what differs from `image` (a replay starting from what its
+        recording saw, `seen.prime`)."""
+        self._remember(window_id, Frame(image=image, region=box), list(texts))
+
+    def read_texts(self, image: np.ndarray) -> list[Element]:
+        """The TEXT elements of `image` as a full read of a window shows them (for `seen.read_seen`)."""
+        return self._reader.read(image)
 
     def _perceive_region(self, window_id: int, sub: Frame) -> tuple[list[Element], str]:
         image = sub.image

@@ -4,7 +4,7 @@ desktop app share.
 `save_actions` leaves out what the person did to the agent's own windows (a click on the app's "Stop
 recording" indicator, typing while one of its windows had the keyboard focus), names the rest on the
 screens the person saw — with the agent's own windows not perceived — and writes the task file and its
-assets folder.
+assets folder, with the text of each window image read for replays to start from (`seen.py`).
 
 Guaranteed: nothing is written unless at least one step was described (`NothingRecorded` otherwise); an
 action is left out when the topmost window under its point (a drag: its start), or for typing the focused
@@ -18,12 +18,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from desktop_agent.errors import AgentError
 from desktop_agent.recording.describe import Perceive, Recording, describe
 from desktop_agent.recording.events import (RecordedAction, RecordedChord, RecordedClick, RecordedDrag,
                                             RecordedScroll, RecordedTyping, Snapshot)
 from desktop_agent.recording.writer import assets_folder, save_recording
-from desktop_agent.types import Frame, Point, Screen, Window
+from desktop_agent.seen import read_seen
+from desktop_agent.types import Element, Frame, Point, Screen, Window
 
 
 class SnapshotPerceiver(Protocol):
@@ -31,6 +34,8 @@ class SnapshotPerceiver(Protocol):
 
     def perceive(self, frame: Frame, windows: Sequence[Window], *,
                  skip: frozenset[int] = frozenset()) -> Screen: ...
+
+    def read_texts(self, image: np.ndarray) -> list[Element]: ...
 
 
 class NothingRecorded(AgentError):
@@ -55,8 +60,19 @@ def save_actions(actions: Sequence[RecordedAction], perceiver: SnapshotPerceiver
                          assets=assets_folder(path).name)
     if not recording.steps:
         raise NothingRecorded("nothing was recorded that a step can say", notes=recording.notes)
-    save_recording(path, name=name, recording=recording, params=params, overwrite=overwrite)
+    save_recording(path, name=name, recording=recording, params=params, overwrite=overwrite,
+                   seen=read_seen(_window_images(recording), perceiver.read_texts))
     return recording
+
+
+def _window_images(recording: Recording) -> list[tuple[str, str, np.ndarray]]:
+    """(file name, window class, pixels) of each step's window as the person saw it, once each."""
+    images: dict[str, tuple[str, str, np.ndarray]] = {}
+    for locator in recording.locators:
+        name = f"step{locator.step:03d}-before.png"
+        if locator.window is not None and name in recording.crops:
+            images.setdefault(name, (name, locator.window.wm_class, recording.crops[name]))
+    return list(images.values())
 
 
 def _perceiving(perceiver: SnapshotPerceiver, own_pids: frozenset[int]) -> Perceive:

@@ -1,7 +1,7 @@
 """Save a recording as a task file with its assets folder; turn typed values of a saved one into parameters.
 
-`save_recording` writes `<stem>.assets/` (the crops as PNG, `locators.json`) first, into a fresh folder
-that replaces any old one by rename, and the task file LAST (atomically, `task_file.save_task`), with
+`save_recording` writes `<stem>.assets/` (the crops as PNG, `locators.json`, `seen.json`) first, into a
+fresh folder that replaces any old one by rename, and the task file LAST (atomically, `task_file.save_task`), with
 `assets:` naming the folder: a task file on disk always has its whole assets folder beside it.
 `parametrize` rewrites an existing task file's steps atomically and leaves its assets alone.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import cv2
@@ -27,6 +27,7 @@ from desktop_agent.errors import AgentError
 from desktop_agent.locators import save_locators
 from desktop_agent.phrases import Line, tokenize
 from desktop_agent.recording.describe import Recording
+from desktop_agent.seen import SeenWindow, save_seen
 from desktop_agent.task_file import read_task, save_task
 
 _PARAM_NAME = re.compile(r"[A-Za-z_][\w-]*")  # as task files allow
@@ -45,7 +46,7 @@ def existing_output(path: Path) -> Path | None:
 
 
 def save_recording(path: Path, *, name: str, recording: Recording, params: Mapping[str, str],
-                   overwrite: bool = False) -> Path:
+                   overwrite: bool = False, seen: Sequence[SeenWindow] = ()) -> Path:
     """Write the assets folder, then the task file; returns the task file's path."""
     folder = assets_folder(path)
     if not overwrite and (existing := existing_output(path)) is not None:
@@ -60,6 +61,8 @@ def save_recording(path: Path, *, name: str, recording: Recording, params: Mappi
             if not cv2.imwrite(str(fresh / file_name), pixels):
                 raise AgentError(f"cannot write {fresh / file_name}")
         save_locators(fresh, recording.locators)
+        if seen:
+            save_seen(fresh, seen)
         _swap_in(fresh, folder)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)

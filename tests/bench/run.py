@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from desktop_agent.compose import build_senses
+from desktop_agent.compose import build_perceiver, build_senses
+from desktop_agent.perception.ocr import TextReader
 from desktop_agent.demo.display import start_virtual_display
 from tests.bench import latency, memory, replay
 from tests.bench.form import BenchError
@@ -27,13 +28,14 @@ def _progress(text: str) -> None:
 def main() -> int:
     with start_virtual_display() as display, TemporaryDirectory() as tmp:
         os.environ["DISPLAY"] = display.name
-        senses = build_senses()
+        reader = TextReader()
+        senses = build_senses(perceiver=build_perceiver(reader))
         folder = Path(tmp)
         try:
             _progress("per-step latency")
             latencies = latency.measure(senses, folder)
             _progress("replay vs blind replay")
-            replays = replay.measure(senses, folder)
+            replays = replay.measure(senses, folder, reader=reader)
             _progress("memory: first and second runs")
             memories = memory.measure(senses, folder)
         except BenchError as exc:

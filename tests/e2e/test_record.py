@@ -15,6 +15,7 @@ import time
 import pytest
 
 from desktop_agent.locators import load_locators
+from desktop_agent.seen import load_seen
 from desktop_agent.steps import load_task
 
 pytestmark = pytest.mark.e2e
@@ -92,6 +93,9 @@ def test_recording_the_order_form_writes_readable_steps_and_no_secret(desktop, t
     for locator in locators:
         png = plan.assets / locator.crop
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    seen = load_seen(plan.assets)  # the window images with their text, for replays to start from
+    assert seen and {one.wm_class for one in seen} == {locators[0].window.wm_class}
+    assert "Customer name" in {text.text for text in seen[0].texts}
     written = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
     assert SECRET.encode() not in written and b"Tr0ub4dor" not in written
     assert SECRET not in out + err

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import nullcontext
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -93,6 +94,9 @@ class FakePerceiver:
     def perceive(self, frame, windows, *, skip=frozenset()) -> Screen:
         self.skipped.append(skip)
         return Screen(frame=frame, elements=(SUBMIT,), windows=tuple(windows))
+
+    def read_texts(self, image) -> list[Element]:
+        return [replace(SUBMIT, role=Role.TEXT, window_id=None)]
 
 
 @pytest.fixture

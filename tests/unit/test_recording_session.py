@@ -10,6 +10,7 @@ import pytest
 from desktop_agent.recording.events import (RecordedChord, RecordedClick, RecordedDrag, RecordedTyping,
                                             Snapshot)
 from desktop_agent.recording.session import NothingRecorded, save_actions
+from desktop_agent.seen import load_seen
 from desktop_agent.task_file import read_task
 from desktop_agent.types import Element, Frame, Point, Rect, Role, Screen, Window
 
@@ -35,6 +36,9 @@ class Perceiver:
     def perceive(self, frame, windows, *, skip=frozenset()) -> Screen:
         self.skipped.append(skip)
         return Screen(frame=frame, elements=(OK, NAME), windows=tuple(windows))
+
+    def read_texts(self, image) -> list[Element]:
+        return [Element(role=Role.TEXT, box=Rect(left=20, top=100, width=30, height=16), text="OK")]
 
 
 def save(tmp_path, actions, perceiver=None):
@@ -69,3 +73,11 @@ def test_nothing_a_step_can_say_writes_nothing_and_says_why(tmp_path):
         save(tmp_path, [RecordedChord(keys=("ctrl", "f20"))])
     assert raised.value.notes and "f20" in raised.value.notes[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_each_window_image_is_saved_with_its_text_read_for_replays_to_start_from(tmp_path):
+    save(tmp_path, [RecordedClick(point=OK.box.center, before=shot())])
+    [seen] = load_seen(tmp_path / "task.assets")
+    assert (seen.image, seen.wm_class, seen.width, seen.height) == ("step001-before.png", "orders", 400, 300)
+    assert [t.text for t in seen.texts] == ["OK"]
+    assert (tmp_path / "task.assets" / seen.image).is_file()

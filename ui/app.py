@@ -1,6 +1,6 @@
 """The desktop app's composition root: `desktop-agent gui [TASK]` builds the QApplication, the settings
-store and the main window wired to the real engine (compose.build_runner, the global stop hotkey and the
-corner fail-safe), and returns the app's exit code.
+store and the main window wired to the real engine (`Engine`: compose.build_runner on senses kept for the
+app's life; the global stop hotkey and the corner fail-safe), and returns the app's exit code.
 
 Qt is imported only when the window is built: the CLI loads this module for every command.
 """
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from desktop_agent import compose
 from desktop_agent.runner import Runner
+from desktop_agent.senses import Senses
 from desktop_agent.stop import StopHotkey, StopToken
 
 if TYPE_CHECKING:
@@ -31,8 +32,17 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     gui.set_defaults(handler=_open)
 
 
-def build_runner(config: compose.AgentConfig) -> Runner:
-    return compose.build_runner(config, stop=StopToken())
+class Engine:
+    """Runners for the app's runs sharing one set of senses for the app's life: the models load once,
+    and each run's perceiver starts from what the last one saw (only what changed since is read)."""
+
+    def __init__(self) -> None:
+        self._senses: Senses | None = None
+
+    def build_runner(self, config: compose.AgentConfig) -> Runner:
+        if self._senses is None:
+            self._senses = compose.build_senses(display=config.display, own_pids=config.own_pids)
+        return compose.build_runner(config, stop=StopToken(), senses=self._senses)
 
 
 def desktop_brakes(runner: Runner, hotkey: str) -> AbstractContextManager[StopHotkey | None]:
@@ -43,7 +53,7 @@ def build_main_window(store: QSettings) -> MainWindow:
     """The main window on the real engine; `store` is the QSettings it reads and writes."""
     from ui.main_window import MainWindow
 
-    return MainWindow(factory=build_runner, brakes=desktop_brakes, store=store)
+    return MainWindow(factory=Engine().build_runner, brakes=desktop_brakes, store=store)
 
 
 def _open(args: argparse.Namespace) -> int:

@@ -97,8 +97,8 @@ class DesktopActuator:
             case MouseMove(point=p):
                 gui.moveTo(p.x, p.y)
             case MouseClick(point=p, button=button, count=count):
-                # No pyautogui pause: the hover wait is the one before, settling or the guard's wait
-                # for the keyboard focus (Guard._focus_for_keys) the one after.
+                # No pyautogui pause: the hover wait is the one before; after the click comes settling,
+                # or typing, which waits for the keyboard focus to arrive (the guard does).
                 gui.moveTo(p.x, p.y, _pause=False)
                 time.sleep(_HOVER_S)
                 self._interrupt()

@@ -9,9 +9,10 @@ Guaranteed: nothing reaches the actuator without a live permit; CONFIRM with nob
 run (never silent approval); every authorization, question, operation and stop is in the audit log, and
 text typed into a secret field (policy `secret_fields`) is written as "•••" wherever it would appear.
 Keys wait (briefly) for the keyboard focus to reach the authorized window and are refused anywhere else;
-the focus is checked again right before each key and button press (`before_input`). Not guaranteed: a
-focus change in the fraction of a millisecond between that check and the key; the fail-safe only sees
-the pointer between operations. Not thread-safe: one runner drives it.
+the focus is checked again right before each key and button press (`before_input`), and each key typed
+through XTEST is sent only into `keys_into` (checked under a server grab, `xkeys.py`). Not guaranteed: a
+focus change in the moment between the check and a character typed through xdotool (off the keymap);
+the fail-safe only sees the pointer between operations. Not thread-safe: one runner drives it.
 """
 from __future__ import annotations
 

@@ -4,8 +4,9 @@ Perceives window by window (full-frame OCR of a mostly empty screen misses small
 incrementally: for a window seen before at the same place, only the pixels that changed are read again,
 and the text outside them is kept. Widget proposals are recomputed on every changed window as a whole (cheap).
 Guarantee: every element returned was read from pixels of the given frame or of an identical earlier
-crop of the same window (or of a recorded image of it, identical there, when `prime`d). Not guaranteed: that text scrolled within an unchanged box is re-read unless
-its pixels changed (they do, when it scrolls).
+crop of the same window (or of a recorded image of it, identical there, when `prime`d). Not guaranteed:
+that text scrolled within an unchanged box is re-read unless its pixels changed (they do, when it
+scrolls).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`make screenshots`: pictures of the main window — idle, waiting for an approval, after a run, the
-Memory tab with that run remembered, and what grounding learned from it — written to build/screenshots/
-as PNGs.
+Memory tab with that run remembered — what grounding learned from it, and the indicator shown while
+recording, written to build/screenshots/ as PNGs.
 
 Everything in them is real: the bundled sample app on a fresh Xvfb, the demo task run on it by the
 engine in "Approve each step" mode, each approval given through the approval panel's button. The window
@@ -17,12 +17,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QListWidget, QPushButton, QTableWidget, QTabWidget
+from PySide6.QtWidgets import QApplication, QListWidget, QPushButton, QTableWidget, QTabWidget, QWidget
 
 from desktop_agent.approvals import Proposal
 from desktop_agent.demo.display import start_virtual_display
+from desktop_agent.recording.listener import DEFAULT_STOP_HOTKEY
 from ui.app import build_main_window
 from ui.learned_dialog import LearnedDialog
+from ui.record_control import RecordingIndicator
 from ui.settings import Mode, Settings, save_settings
 
 TASK = Path(__file__).resolve().parents[1] / "desktop_agent" / "demo" / "order_task.yaml"
@@ -56,11 +58,14 @@ def main() -> int:
 
         pictured: list[Path] = []
 
-        def picture(name: str) -> None:
+        def save(widget: QWidget, name: str) -> None:
             path = OUT / f"{name}.png"
-            window.grab().save(str(path))
+            widget.grab().save(str(path))
             pictured.append(path)
             print(path)
+
+        def picture(name: str) -> None:
+            save(window, name)
 
         def approve() -> None:
             window.approval.findChild(QPushButton, "approve").click()
@@ -87,12 +92,12 @@ def main() -> int:
             QTimer.singleShot(PAUSE_MS, learned_shown)
 
         def learned_shown() -> None:
-            dialog = window.memory_panel.findChild(LearnedDialog)
-            path = OUT / "5-learned.png"
-            dialog.grab().save(str(path))
-            pictured.append(path)
-            print(path)
-            window.close()
+            save(window.memory_panel.findChild(LearnedDialog), "5-learned")
+            indicator = RecordingIndicator(DEFAULT_STOP_HOTKEY)
+            indicator.set_listening(True)
+            indicator.show_on_top()
+            QTimer.singleShot(PAUSE_MS, lambda: (save(indicator, "6-recording"), indicator.close(),
+                                                 window.close()))
 
         def start() -> None:
             picture("1-idle")
@@ -104,7 +109,7 @@ def main() -> int:
         window.control.runFinished.connect(finished)
         QTimer.singleShot(1500, start)  # the sample app maps and paints meanwhile
         app.exec()
-    return 0 if len(pictured) == 5 else 1
+    return 0 if len(pictured) == 6 else 1
 
 
 if __name__ == "__main__":

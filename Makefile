@@ -23,7 +23,7 @@ faults: $(STAMP)  # each fault against real applications on Xvfb, then a table o
 bench: $(STAMP)
 	$(PY) -m tests.bench.run
 
-screenshots: $(STAMP)  # the app idle, asking for an approval, after a run, its Memory tab, what it learned, recording -> build/screenshots/*.png
+screenshots: $(STAMP)  # pictures of the app (idle, approving, after a run, memory, recording) -> build/screenshots/*.png
 	$(PY) -m ui.screenshots
 
 clean:

@@ -11,8 +11,6 @@ before it existed) primes nothing; a malformed one is an AgentError naming the f
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,19 +43,13 @@ def read_seen(images: Sequence[tuple[str, str, np.ndarray]],
 
 
 def save_seen(folder: Path, seen: Sequence[SeenWindow]) -> Path:
+    """Write `folder/seen.json`; the folder is a fresh one the recording writer swaps in whole."""
     path = folder / SEEN_FILE
     document = {"version": _VERSION, "windows": [
         {"image": one.image, "wm_class": one.wm_class, "width": one.width, "height": one.height,
          "texts": [{"text": t.text, "box": [t.box.left, t.box.top, t.box.width, t.box.height],
                     "confidence": round(t.confidence, 4)} for t in one.texts]} for one in seen]}
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".seen-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, ensure_ascii=False)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     return path
 
 

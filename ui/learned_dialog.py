@@ -11,12 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLineEdit,
                                QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop_agent.memory_places import Lesson, Places
-from ui.memory_detail import label, read_memory, table, when
+from ui.memory_detail import fill_row, label, read_memory, table, when
 
 _KINDS = {"place": "remembered place", "rejection": "rejected proposal"}
 _Read = TypeVar("_Read")
@@ -81,11 +80,8 @@ class LearnedDialog(QDialog):
         self._table.setRowCount(len(self._lessons))
         for row, lesson in enumerate(self._lessons):
             window = f"{lesson.window_title} ({lesson.app})" if lesson.app else "the desktop"
-            for column, text in enumerate((lesson.target, _KINDS[lesson.kind], window, lesson.detail,
-                                           when(lesson.when))):
-                item = QTableWidgetItem(text)
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-                self._table.setItem(row, column, item)
+            fill_row(self._table, row, tuple(QTableWidgetItem(text) for text in (
+                lesson.target, _KINDS[lesson.kind], window, lesson.detail, when(lesson.when))))
         if not self._lessons and not self.problem:
             self._status.setText(f'Nothing learned for targets containing "{words}"' if words.strip()
                                  else "Nothing learned yet: places come from verified steps and corrections,"

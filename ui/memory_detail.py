@@ -83,20 +83,20 @@ class TaskDetailView(QWidget):
             status.setToolTip(str(run.trace_folder))
             took = QTableWidgetItem(duration(run.duration_ms))
             took.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            _fill_row(self._runs, row, (status, QTableWidgetItem(when(run.started_at)), took))
+            fill_row(self._runs, row, (status, QTableWidgetItem(when(run.started_at)), took))
 
     def _show_params(self, params: Mapping[str, str]) -> None:
         self._params_caption.setVisible(bool(params))
         self._params.setVisible(bool(params))
         self._params.setRowCount(len(params))
         for row, (name, value) in enumerate(sorted(params.items())):
-            _fill_row(self._params, row, (QTableWidgetItem(f"{{{name}}}"), QTableWidgetItem(value)))
+            fill_row(self._params, row, (QTableWidgetItem(f"{{{name}}}"), QTableWidgetItem(value)))
         # as tall as its rows: a few parameters should not take the steps' room
         self._params.setFixedHeight(self._params.horizontalHeader().sizeHint().height() + 4
                                     + sum(self._params.rowHeight(r) for r in range(len(params))))
 
 
-def _fill_row(table: QTableWidget, row: int, items: tuple[QTableWidgetItem, ...]) -> None:
+def fill_row(table: QTableWidget, row: int, items: tuple[QTableWidgetItem, ...]) -> None:
     for column, item in enumerate(items):
         item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         table.setItem(row, column, item)

@@ -15,6 +15,7 @@ from desktop_agent.actuator import DesktopActuator
 from desktop_agent.approvals import Approver
 from desktop_agent.audit import AuditLog
 from desktop_agent.cascade import Grounder, ReplayGrounder, plain_grounder
+from desktop_agent.command_line import screen_line
 from desktop_agent.errors import AgentError
 from desktop_agent.guard import Guard
 from desktop_agent.ledger import Ledger, RunSource, default_path
@@ -84,7 +85,7 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
                   own_pids=config.own_pids, keyboard_focus=senses.focused_window,
                   input_holder=functools.partial(senses.focused_window, follow_pointer=False),
-                  journal=journal)
+                  read_line=lambda window: screen_line(senses.look().screen, window), journal=journal)
     memory = _memory(config, trace)
     if seen:  # a replay starts from what its recording saw: only what differs is read again
         prime(senses.perceiver, senses.list_windows(), config.assets, seen)

@@ -30,6 +30,7 @@ from desktop_agent.actions import (Check, Clear, Click, Drag, KeyChord, KeyText,
                                    Select, StartProcess, TypeText)
 from desktop_agent.approvals import Approval, Approver, Correction, Proposal
 from desktop_agent.audit import AuditLog
+from desktop_agent.command_line import PendingLines, submits
 from desktop_agent.errors import ActionError, AgentError, InputTaken, StopRequested
 from desktop_agent.jsonable import to_jsonable
 from desktop_agent.policy import ActionRequest, Policy, evaluate, is_secret_entry
@@ -91,12 +92,14 @@ class Guard:
                  own_title_pattern: str | None = r"(?i)\bdesktop[- ]agent\b",
                  keyboard_focus: Callable[[], Window | None] | None = None,
                  input_holder: Callable[[], Window | None] | None = None,
+                 read_line: Callable[[Window], str | None] | None = None,
                  clock: Callable[[], float] = time.monotonic, journal: Journal | None = None) -> None:
         """`own_pids` defaults to this process. `approve_every_step` needs an approver. `journal` (the
         run ledger) records an intent before and an outcome after every executed operation.
         `keyboard_focus`: the window keys would reach now; `input_holder`: the window that took the
         input focus for itself, if one did (a modal dialog grabs it) — None when focus follows the
-        pointer."""
+        pointer; `read_line`: a window's current line as seen on screen now (command_line.screen_line),
+        for telling whether the agent typed all of a command line it submits."""
         if approve_every_step and approver is None:
             raise ValueError("approve_every_step needs an approver")
         self._policy = policy
@@ -119,6 +122,8 @@ class Guard:
         self._step_index: int | None = None
         self._typing_into: Window | None = None  # the focused window when the current typing began
         self._clicking: Permit | None = None     # the permit of the click being carried out
+        self._read_line = read_line
+        self._pending_lines = PendingLines()       # what was typed into each window since it last ran a line
 
     # ------------------------------------------------------------ authorize
     def start_step(self, index: int | None = None) -> None:
@@ -136,6 +141,7 @@ class Guard:
         self._permit = None
         secret = self._note_secret(request)
         self._check_stop("authorize", request=request)
+        request = self._with_command(request)
         verdict = self._verdict(request)
         answer = None
         if verdict.decision is not Decision.DENY:
@@ -156,6 +162,7 @@ class Guard:
         nothing counts toward the rate limit."""
         self._note_secret(request)
         self._check_stop("preview", request=request)
+        request = self._with_command(request)
         verdict = self._verdict(request)
         self._record("preview", request=request, verdict=verdict)
         return verdict
@@ -165,9 +172,21 @@ class Guard:
             return Verdict(decision=Decision.DENY, rule="guard.own_window",
                            reason=f'refusing to act on the agent\'s own window "{request.window.title}"')
         verdict = evaluate(self._policy, request)
+        verdict = replace(verdict, reason=_redact(verdict.reason, self._secrets))  # it may show a command
         if verdict.decision is Decision.DENY:
             return verdict
         return self._limit_verdict() or verdict
+
+    def _with_command(self, request: ActionRequest) -> ActionRequest:
+        """`request` with the command line it submits, when its window runs the line submitted to it:
+        what the agent typed there since the last submission, checked against the line on screen."""
+        window = request.window
+        if (window is None or submits(request.action) is None
+                or self._policy.commands.place(window) is None):
+            return replace(request, command=None)
+        on_screen = self._read_line(window) if self._read_line is not None else None
+        return replace(request, command=self._pending_lines.command_line(request.action, window.id,
+                                                                          on_screen))
 
     def _limit_verdict(self) -> Verdict | None:
         limits = self._policy.limits
@@ -196,7 +215,7 @@ class Guard:
         if self._approver is None:
             self._halt(f"{ask_because or verdict.reason}: needs confirmation and nobody is there to "
                        "approve it", request=request, verdict=verdict)
-        proposal = Proposal(request=request, verdict=verdict, screenshot=screenshot,
+        proposal = Proposal(request=self._masked(request), verdict=verdict, screenshot=screenshot,
                             reason_for_asking=why, secret=self.is_secret(request))
         self._record("proposal", proposal=proposal)
         approval = self._approver(proposal)
@@ -226,6 +245,7 @@ class Guard:
         pointer = self._actuator.pointer()
         if near_corner(pointer, self._actuator.screen_bounds()):
             self._halt(f"fail-safe: pointer in a screen corner at {pointer.x},{pointer.y}")
+        landing = None
         for point in _points(operation, pointer):
             landing = _topmost(windows, point)
             self._refuse_own(permit, landing, f"at {point.x},{point.y}")
@@ -245,16 +265,21 @@ class Guard:
                                          step_text=_redact(permit.request.step_text, self._secrets),
                                          operation=_redact(to_jsonable(shown), self._secrets))
         self._clicking = permit if isinstance(operation, (MouseClick, MouseDrag)) else None
+        into = self._typing_into or landing or permit.request.window
         try:
             self._actuator.execute(operation)
         except Exception as exc:
             self._typing_into = self._clicking = None
+            if into is not None:  # part of it may have reached the line
+                self._pending_lines.lost_track(into.id)
             if isinstance(exc, AgentError):
                 self._record("operation-failed", permit=permit.serial, error=str(exc))
             if self._journal is not None:
                 self._journal.after(token, _redact(f"failed: {exc}", self._secrets))
             raise
         self._typing_into = self._clicking = None
+        if into is not None:
+            self._pending_lines.performed(into.id, operation)
         if self._journal is not None:
             self._journal.after(token, "done")
 
@@ -317,7 +342,7 @@ class Guard:
             return
         if window.popup and window.owner == authorized.id:  # e.g. the list a combo opened
             return
-        verdict = self._verdict(replace(permit.request, window=window))
+        verdict = self._verdict(replace(permit.request, window=window, command=None))
         if verdict.decision is not Decision.ALLOW:
             message = (f'refusing: window "{window.title}" {where}, not "{authorized.title}" that the step '
                        f"was allowed in ({verdict.reason})")
@@ -339,7 +364,7 @@ class Guard:
                     return keys == action.keys
                 if isinstance(action, Clear):
                     return keys == ("delete",)
-                as_press = replace(permit.request, action=Press(keys=keys))
+                as_press = replace(permit.request, action=Press(keys=keys), command=None)
                 return (isinstance(action, (TypeText, Select))
                         and evaluate(self._policy, as_press).decision is Decision.ALLOW)
             case MouseClick() | MouseMove() | MouseScroll() | MouseDrag():
@@ -378,6 +403,15 @@ class Guard:
         self._permit = None
         self._record("stop", reason=reason, **context)
         raise StopRequested(reason)
+
+    def _masked(self, request: ActionRequest) -> ActionRequest:
+        """`request` as a person is shown it: secrets in its command line masked."""
+        command = request.command
+        if command is None:
+            return request
+        return replace(request, command=replace(
+            command, lines=tuple(_redact(line, self._secrets) for line in command.lines),
+            on_screen=None if command.on_screen is None else _redact(command.on_screen, self._secrets)))
 
     def _redacted_operation(self, permit: Permit, operation: Operation) -> Operation:
         if permit.secret and isinstance(operation, KeyText):

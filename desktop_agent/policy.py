@@ -19,17 +19,22 @@ Pure: `evaluate` does no I/O; only `load_policy` reads a file. The schema (YAML,
                                 #   "recorded-point": only where a recording saw it)
         window_title: '<regex>' # searched in Window.title
         window_class: '<regex>' # searched in Window.wm_class
-        text: '<regex>'         # searched in what the action enters: typed text, launch command line, option
+        text: '<regex>'         # searched in what the action enters: typed text, launch command line, option,
+                                #   and the command line an action submits (see `commands`)
         keys: [ctrl+alt+delete] # press of exactly one of these chords, in any key order
         secret: true            # the request types into a secret field (see secret_fields)
+    commands:                   # windows that run the line submitted to them: see command_policy.py
+      decision: confirm
+      windows: [{class: '<regex>', reason: '...'}]
+      allow: [{program: ls, args: '<regex>'}]
 
-Order of evaluation: windows.deny, windows.allow, rules, default. Regexes are Python `re` syntax, searched
+Order of evaluation: windows.deny, windows.allow, rules, default; an action that submits a command line
+(command_line.py) gets the stricter of that and the `commands` verdict (which names the line). Regexes are Python `re` syntax, searched
 (not anchored). Guaranteed: any malformed input raises PolicyError naming the place (`rules[3].text`).
 Not guaranteed: that a rule sees what is really on screen; it sees what perception reported.
 """
 from __future__ import annotations
 
-import enum
 import re
 import shlex
 from collections.abc import Iterable
@@ -38,9 +43,13 @@ from pathlib import Path
 
 import yaml
 
+from desktop_agent import policy_fields as pf
 from desktop_agent.actions import (Action, Check, Clear, Click, Drag, Expect, Launch, Press, Scroll,
                                    Select, TypeText, WaitFor, action_name)
+from desktop_agent.command_line import CommandLine
+from desktop_agent.command_policy import CommandPolicy, judge, parse_commands
 from desktop_agent.errors import PolicyError
+from desktop_agent.policy_fields import WindowMatch, chord
 from desktop_agent.types import Decision, Element, Role, Target, TargetSpec, Verdict, Window
 from desktop_agent.vault import PLACEHOLDER
 
@@ -49,11 +58,8 @@ _frozen = dataclass(frozen=True, slots=True, kw_only=True)
 ACTION_NAMES = frozenset({"click", "double-click", "right-click", "type", "clear", "press", "check", "uncheck",
                           "select", "scroll", "drag", "wait", "expect", "launch"})
 _DEFAULT_SECRET_FIELDS = r"(?i)pass(word|phrase|code)|\bpin\b|secret|one[- ]time|\b(otp|2fa|cvv|cvc)\b"
-_KEY_ALIASES = {"control": "ctrl", "ctl": "ctrl", "ctrlleft": "ctrl", "ctrlright": "ctrl",
-                "altleft": "alt", "altright": "alt", "shiftleft": "shift", "shiftright": "shift",
-                "win": "super", "winleft": "super", "winright": "super", "meta": "super", "cmd": "super",
-                "command": "super", "del": "delete", "return": "enter", "esc": "escape"}
-_TOP_KEYS = frozenset({"version", "default", "limits", "secret_fields", "windows", "rules"})
+_TOP_KEYS = frozenset({"version", "default", "limits", "secret_fields", "windows", "rules", "commands"})
+_STRICTNESS = {Decision.ALLOW: 0, Decision.CONFIRM: 1, Decision.DENY: 2}
 _RULE_KEYS = frozenset({"decision", "reason", "actions", "target_role", "target_text", "target_strategy",
                         "window_title", "window_class", "text", "keys", "secret"})
 
@@ -67,20 +73,13 @@ class ActionRequest:
     target: Target | None
     window: Window | None
     step_text: str = ""
+    command: CommandLine | None = None  # what the action runs, when it submits a command window's line
 
 
 @_frozen
 class Limits:
     max_steps: int | None = None
     max_actions_per_minute: int | None = None
-
-
-@_frozen
-class WindowMatch:
-    where: str
-    reason: str
-    title: re.Pattern[str] | None = None
-    wm_class: re.Pattern[str] | None = None
 
 
 @_frozen
@@ -108,22 +107,26 @@ class Policy:
     windows_allow: tuple[WindowMatch, ...] = ()
     windows_deny: tuple[WindowMatch, ...] = ()
     rules: tuple[Rule, ...] = ()
+    commands: CommandPolicy = CommandPolicy()
 
 
 # ---------------------------------------------------------------- evaluation
 def evaluate(policy: Policy, request: ActionRequest) -> Verdict:
     subject = describe(request)
     for entry in policy.windows_deny:
-        if _window_matches(entry, request.window):
+        if entry.matches(request.window):
             return Verdict(decision=Decision.DENY, reason=f"{entry.reason}: {subject}", rule=entry.where)
     if (policy.windows_allow and not isinstance(request.action, Launch)
-            and not any(_window_matches(entry, request.window) for entry in policy.windows_allow)):
+            and not any(entry.matches(request.window) for entry in policy.windows_allow)):
         return Verdict(decision=Decision.DENY, rule="windows.allow",
                        reason=f"window is not on the policy's allow list: {subject}")
-    for rule in policy.rules:
-        if _rule_matches(policy, rule, request):
-            return Verdict(decision=rule.decision, reason=f"{rule.reason}: {subject}", rule=rule.where)
-    return Verdict(decision=policy.default, reason=f"no rule matched: {subject}", rule="default")
+    verdict = next((Verdict(decision=rule.decision, reason=f"{rule.reason}: {subject}", rule=rule.where)
+                    for rule in policy.rules if _rule_matches(policy, rule, request)),
+                   Verdict(decision=policy.default, reason=f"no rule matched: {subject}", rule="default"))
+    as_command = judge(policy.commands, request.action, request.window, request.command)
+    if as_command is None or _STRICTNESS[verdict.decision] > _STRICTNESS[as_command.decision]:
+        return verdict  # a rule that asks for more (a denylist entry) gives its own reason
+    return as_command  # as strict or stricter: it shows the command line
 
 
 def is_secret_entry(policy: Policy, request: ActionRequest) -> bool:
@@ -138,12 +141,6 @@ def is_secret_entry(policy: Policy, request: ActionRequest) -> bool:
     names = [element.label, element.text] if element is not None and element.role is Role.FIELD else []
     names.extend(_spec_texts(request.action.target))
     return any(policy.secret_fields.search(name) for name in names if name)
-
-
-def chord(keys: Iterable[str]) -> frozenset[str]:
-    """Canonical, order-free form of a key chord: lower case, common aliases folded ("control" -> "ctrl")."""
-    names = (key.strip().lower() for key in keys)
-    return frozenset(_KEY_ALIASES.get(name, name) for name in names)
 
 
 def describe(request: ActionRequest) -> str:
@@ -176,16 +173,9 @@ def _rule_matches(policy: Policy, rule: Rule, request: ActionRequest) -> bool:
             and _search_any(rule.target_strategy, (request.target.strategy,) if request.target else ())
             and _search_any(rule.window_title, (window.title,) if window else ())
             and _search_any(rule.window_class, (window.wm_class,) if window else ())
-            and _search_any(rule.text, _entered_text(action))
+            and _search_any(rule.text, _entered_text(request))
             and (not rule.keys or (isinstance(action, Press) and chord(action.keys) in rule.keys))
             and (rule.secret is None or rule.secret == is_secret_entry(policy, request)))
-
-
-def _window_matches(entry: WindowMatch, window: Window | None) -> bool:
-    if window is None:
-        return False
-    return ((entry.title is None or bool(entry.title.search(window.title)))
-            and (entry.wm_class is None or bool(entry.wm_class.search(window.wm_class))))
 
 
 def _search_any(pattern: re.Pattern[str] | None, texts: Iterable[str]) -> bool:
@@ -214,15 +204,16 @@ def _spec_texts(spec: TargetSpec | None) -> list[str]:
     return texts
 
 
-def _entered_text(action: Action) -> tuple[str, ...]:
-    match action:
+def _entered_text(request: ActionRequest) -> tuple[str, ...]:
+    command = request.command.lines if request.command is not None else ()
+    match request.action:
         case TypeText(text=text):
-            return (text,)
+            return (text, *command)
         case Launch(argv=argv):
             return (shlex.join(argv),)
         case Select(option=option):
             return (option,)
-    return ()
+    return command
 
 
 def _clip(text: str, limit: int = 80) -> str:
@@ -256,15 +247,8 @@ def parse_policy(text: str, *, source: str) -> Policy:
         raise PolicyError(f"YAML error: {exc}", source=source) from exc
     try:
         return _policy(data, source)
-    except _Invalid as exc:
+    except pf.Invalid as exc:
         raise PolicyError(exc.message, source=source, where=exc.where) from None
-
-
-class _Invalid(Exception):
-    def __init__(self, message: str, where: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.where = where
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -283,140 +267,54 @@ class _StrictLoader(yaml.SafeLoader):
 
 def _policy(data: object, source: str) -> Policy:
     if data is None:
-        raise _Invalid("the policy is empty", "")
-    top = _mapping(data, "", _TOP_KEYS)
+        raise pf.Invalid("the policy is empty", "")
+    top = pf.mapping(data, "", _TOP_KEYS)
     if top.get("version", 1) != 1:
-        raise _Invalid(f"unsupported version {top['version']!r}; this agent reads version 1", "version")
-    windows = _mapping(top.get("windows", {}), "windows", frozenset({"allow", "deny"}))
+        raise pf.Invalid(f"unsupported version {top['version']!r}; this agent reads version 1", "version")
+    windows = pf.mapping(top.get("windows", {}), "windows", frozenset({"allow", "deny"}))
     return Policy(
         source=source,
-        default=_decision(top.get("default", "allow"), "default"),
+        default=pf.decision(top.get("default", "allow"), "default"),
         limits=_limits(top.get("limits", {})),
-        secret_fields=_regex(top.get("secret_fields", _DEFAULT_SECRET_FIELDS), "secret_fields"),
-        windows_allow=tuple(_window_match(v, w) for v, w in _items(windows.get("allow", []),
+        secret_fields=pf.regex(top.get("secret_fields", _DEFAULT_SECRET_FIELDS), "secret_fields"),
+        windows_allow=tuple(pf.window_match(v, w)[0] for v, w in pf.items(windows.get("allow", []),
                                                                    "windows.allow")),
-        windows_deny=tuple(_window_match(v, w) for v, w in _items(windows.get("deny", []),
+        windows_deny=tuple(pf.window_match(v, w)[0] for v, w in pf.items(windows.get("deny", []),
                                                                   "windows.deny")),
-        rules=tuple(_rule(v, w) for v, w in _items(top.get("rules", []), "rules")),
+        rules=tuple(_rule(v, w) for v, w in pf.items(top.get("rules", []), "rules")),
+        commands=parse_commands(top.get("commands", {})),
     )
 
 
 def _limits(value: object) -> Limits:
-    data = _mapping(value, "limits", frozenset({"max_steps", "max_actions_per_minute"}))
-    return Limits(max_steps=_positive(data.get("max_steps"), "limits.max_steps"),
-                  max_actions_per_minute=_positive(data.get("max_actions_per_minute"),
+    data = pf.mapping(value, "limits", frozenset({"max_steps", "max_actions_per_minute"}))
+    return Limits(max_steps=pf.positive(data.get("max_steps"), "limits.max_steps"),
+                  max_actions_per_minute=pf.positive(data.get("max_actions_per_minute"),
                                                    "limits.max_actions_per_minute"))
 
 
-def _window_match(value: object, where: str) -> WindowMatch:
-    data = _mapping(value, where, frozenset({"title", "class", "reason"}))
-    if "title" not in data and "class" not in data:
-        raise _Invalid("a window entry needs a title or class regex", where)
-    return WindowMatch(where=where,
-                       reason=_string(data.get("reason", "window is on the policy's deny list"),
-                                      f"{where}.reason"),
-                       title=_optional_regex(data, "title", where),
-                       wm_class=_optional_regex(data, "class", where))
-
-
 def _rule(value: object, where: str) -> Rule:
-    data = _mapping(value, where, _RULE_KEYS)
+    data = pf.mapping(value, where, _RULE_KEYS)
     for required in ("decision", "reason"):
         if required not in data:
-            raise _Invalid(f"a rule needs '{required}'", where)
+            raise pf.Invalid(f"a rule needs '{required}'", where)
     return Rule(where=where,
-                decision=_decision(data["decision"], f"{where}.decision"),
-                reason=_string(data["reason"], f"{where}.reason"),
-                actions=frozenset(_action_name(v, w) for v, w in _items(data.get("actions", []),
+                decision=pf.decision(data["decision"], f"{where}.decision"),
+                reason=pf.string(data["reason"], f"{where}.reason"),
+                actions=frozenset(_action_name(v, w) for v, w in pf.items(data.get("actions", []),
                                                                         f"{where}.actions")),
-                target_role=_role(data.get("target_role"), f"{where}.target_role"),
-                target_text=_optional_regex(data, "target_text", where),
-                target_strategy=_optional_regex(data, "target_strategy", where),
-                window_title=_optional_regex(data, "window_title", where),
-                window_class=_optional_regex(data, "window_class", where),
-                text=_optional_regex(data, "text", where),
-                keys=frozenset(_chord(v, w) for v, w in _items(data.get("keys", []), f"{where}.keys")),
-                secret=_optional_bool(data.get("secret"), f"{where}.secret"))
-
-
-# ---------------------------------------------------------------- field readers
-def _mapping(value: object, where: str, allowed: frozenset[str]) -> dict:
-    if not isinstance(value, dict):
-        raise _Invalid(f"expected a mapping, got {_kind(value)}", where)
-    unknown = sorted(str(key) for key in value if key not in allowed)
-    if unknown:
-        place = f"{where}.{unknown[0]}" if where else unknown[0]
-        raise _Invalid(f"unknown key {unknown[0]!r}; expected one of: {', '.join(sorted(allowed))}", place)
-    return value
-
-
-def _items(value: object, where: str) -> list[tuple[object, str]]:
-    if not isinstance(value, list):
-        raise _Invalid(f"expected a list, got {_kind(value)}", where)
-    return [(item, f"{where}[{index}]") for index, item in enumerate(value)]
-
-
-def _string(value: object, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _Invalid(f"expected non-empty text, got {_kind(value)}", where)
-    return value
-
-
-def _regex(value: object, where: str) -> re.Pattern[str]:
-    pattern = _string(value, where)
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise _Invalid(f"bad regular expression {pattern!r}: {exc}", where) from None
-
-
-def _optional_regex(data: dict, key: str, where: str) -> re.Pattern[str] | None:
-    return _regex(data[key], f"{where}.{key}") if key in data else None
-
-
-def _decision(value: object, where: str) -> Decision:
-    return _enum(Decision, value, where, "decision")
-
-
-def _role(value: object, where: str) -> Role | None:
-    return None if value is None else _enum(Role, value, where, "role")
-
-
-def _enum(kind: type[enum.Enum], value: object, where: str, what: str):
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(member.value for member in kind)
-        raise _Invalid(f"unknown {what} {value!r}; expected one of: {choices}", where) from None
+                target_role=pf.role(data.get("target_role"), f"{where}.target_role"),
+                target_text=pf.optional_regex(data, "target_text", where),
+                target_strategy=pf.optional_regex(data, "target_strategy", where),
+                window_title=pf.optional_regex(data, "window_title", where),
+                window_class=pf.optional_regex(data, "window_class", where),
+                text=pf.optional_regex(data, "text", where),
+                keys=frozenset(pf.parse_chord(v, w) for v, w in pf.items(data.get("keys", []), f"{where}.keys")),
+                secret=pf.optional_bool(data.get("secret"), f"{where}.secret"))
 
 
 def _action_name(value: object, where: str) -> str:
     if value not in ACTION_NAMES:
-        raise _Invalid(f"unknown action {value!r}; expected one of: {', '.join(sorted(ACTION_NAMES))}",
+        raise pf.Invalid(f"unknown action {value!r}; expected one of: {', '.join(sorted(ACTION_NAMES))}",
                        where)
     return str(value)
-
-
-def _chord(value: object, where: str) -> frozenset[str]:
-    keys = _string(value, where).split("+")
-    if any(not key.strip() for key in keys):
-        raise _Invalid(f"bad key chord {value!r}; write keys joined by '+', e.g. ctrl+alt+delete", where)
-    return chord(keys)
-
-
-def _positive(value: object, where: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _Invalid(f"expected a positive whole number or null, got {value!r}", where)
-    return value
-
-
-def _optional_bool(value: object, where: str) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        raise _Invalid(f"expected true or false, got {value!r}", where)
-    return value
-
-
-def _kind(value: object) -> str:
-    return "nothing" if value is None else type(value).__name__

@@ -86,6 +86,12 @@ def terminal_approver(stdin: TextIO, out: TextIO) -> Approver:
             target = request.target
             print(f"  target: {target.strategy} at ({target.point.x},{target.point.y}) "
                   f"box {box_text(target.box)} — {target.why}", file=out)
+        if request.command is not None:
+            print(f"  command: {request.command.shown}", file=out)
+            if not request.command.typed_all:
+                seen = request.command.on_screen
+                print(f"  on screen: {seen if seen is not None else '(could not be read)'}"
+                      "  — the agent did not type all of this line", file=out)
         print(f"  policy: {verdict.decision.value} — {verdict.reason}", file=out)
         if proposal.screenshot is not None:
             print(f"  screenshot: {proposal.screenshot}", file=out)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -98,16 +98,39 @@ def elements_in(screen: Screen, box: Rect) -> list[Element]:
     return [e for e in screen.elements if e.box.intersection(box) is not None]
 
 
+def text_rows(elements: Sequence[Element]) -> list[tuple[str, Rect]]:
+    """The text read on each row (a line read in pieces, or split at wide gaps), joined left to right
+    with a space, top to bottom, with the row's box."""
+    rows: list[list[Element]] = []
+    for element in sorted((e for e in elements if e.text.strip()), key=lambda e: e.box.center.y):
+        if rows and rows[-1][0].box.top <= element.box.center.y < rows[-1][0].box.bottom:
+            rows[-1].append(element)
+        else:
+            rows.append([element])
+    joined = []
+    for row in rows:
+        row.sort(key=lambda e: e.box.left)
+        box = row[0].box
+        for element in row[1:]:
+            box = box.union(element.box)
+        joined.append((" ".join(e.text.strip() for e in row), box))
+    return joined
+
+
 def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bool,
                 whole: bool = False) -> Outcome:
-    """The typed text is visible in the field (or anywhere, without a field). Secrets can't be read
-    back (masked), so for them the field must merely have changed — the caller checks that."""
+    """The typed text is visible in the field (or anywhere, without a field: in one piece of text or
+    on one row of them). Secrets can't be read back (masked), so for them the field must merely have
+    changed — the caller checks that."""
     if secret:
         return Outcome(ok=True, detail="masked field: checked for a visible change only")
     candidates = elements_in(screen, field_box.inflate(4)) if field_box else list(screen.elements)
     for element in candidates:
         if text_matches(text, element.text, whole=whole):
             return Outcome(ok=True, detail=f'"{element.text}" is visible at {_xy(element.box)}')
+    for row, box in ([] if field_box else text_rows(candidates)):
+        if text_matches(text, row, whole=whole):
+            return Outcome(ok=True, detail=f'"{row}" is visible at {_xy(box)}')
     seen = ", ".join(f'"{e.text}"' for e in candidates[:4] if e.text) or "nothing"
     where = f"in the field at {_xy(field_box)}" if field_box else "on screen"
     return Outcome(ok=False, detail=f'typed "{text}" but {where} reads {seen}')

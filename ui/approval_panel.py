@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEd
 from desktop_agent import interactions
 from desktop_agent.actions import Action, action_name
 from desktop_agent.approvals import Approval, Correction, Proposal
+from desktop_agent.command_line import CommandLine
 from desktop_agent.errors import TaskSyntaxError
 from desktop_agent.steps import parse_step
 from desktop_agent.types import Decision, Point, TargetSpec
@@ -29,6 +30,8 @@ _STYLE = f"""
 QLabel#kicker {{ color: {_MUTED}; font-size: 8pt; font-weight: 600; letter-spacing: 1px; }}
 QLabel#step {{ font-size: 13pt; font-weight: 600; }}
 QLabel#key {{ color: {_MUTED}; }}
+QLabel#command {{ font-family: monospace; background: #f6f8fa; border: 1px solid #d0d7de;
+                 border-radius: 3px; padding: 3px 5px; }}
 QLabel#hint {{ color: {_MUTED}; font-size: 8pt; }}
 QLabel#idle {{ color: {_MUTED}; font-size: 11pt; }}
 QLabel#confirm {{ background: #fff8c5; color: #7d4e00; border: 1px solid #d4a72c;
@@ -114,6 +117,7 @@ class ApprovalPanel(QWidget):
             self._why.setText(target.why)
         self._why.setVisible(bool(self._why.text()))
         self._window.setText(request.window.title if request.window else "—")
+        self._show_command(request.command)
         colour = VERDICT_COLOURS[verdict.decision]
         self._badge.setText(verdict.decision.value.upper())
         self._badge.setStyleSheet(f"background: {colour}; color: white; border-radius: 3px; "
@@ -126,6 +130,19 @@ class ApprovalPanel(QWidget):
         self._pages.setCurrentIndex(1)
         self._set_enabled(True)
         self._approve.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_command(self, command: CommandLine | None) -> None:
+        """The exact line a terminal (or run dialog) will run, and what the screen shows if the agent
+        did not type all of it."""
+        text = ""
+        if command is not None:
+            text = command.shown + ("\n(and whatever the clipboard holds)" if command.paste else "")
+            if not command.typed_all:
+                seen = command.on_screen if command.on_screen is not None else "(could not be read)"
+                text += f"\n⚠ on screen: {seen} — the agent did not type all of this line"
+        self._command.setText(text)
+        self._command.setVisible(bool(text))
+        self._command_key.setVisible(bool(text))
 
     def picked(self, x: int, y: int) -> None:
         """Completes an edit-by-click with the screen point the person picked."""
@@ -201,6 +218,9 @@ class ApprovalPanel(QWidget):
         self._picking = _label("Click the right element on the screenshot…", "picking")
         self._action, self._target, self._why = _label(""), _label(""), _label("", "key")
         self._window, self._verdict, self._asking_why = _label(""), _label(""), _label("")
+        self._command = _label("", "command")
+        self._command.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._command_key = _label("Runs", "key", wrap=False)
         header = QHBoxLayout()
         header.addWidget(_label("PROPOSED STEP", "kicker", wrap=False))
         header.addStretch(1)
@@ -210,9 +230,10 @@ class ApprovalPanel(QWidget):
         facts.setVerticalSpacing(6)
         facts.setColumnStretch(1, 1)
         rows = (("Action", self._action), ("Target", self._target), ("", self._why),
-                ("Window", self._window), ("Policy", self._verdict), ("Asking", self._asking_why))
+                ("Window", self._window), (self._command_key, self._command), ("Policy", self._verdict),
+                ("Asking", self._asking_why))
         for row, (name, value) in enumerate(rows):
-            key = _label(name, "key", wrap=False)
+            key = name if isinstance(name, QLabel) else _label(name, "key", wrap=False)
             facts.addWidget(key, row, 0, Qt.AlignmentFlag.AlignTop)
             facts.addWidget(value, row, 1)
         line = QFrame()

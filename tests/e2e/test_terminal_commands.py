@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop_agent.steps import load_task
 from tests.conftest import require
+from tests.e2e.test_record import finish, start_recording
 
 TITLE = "agent terminal"
 PRECIOUS = "precious data\n"
@@ -207,3 +209,24 @@ def test_an_approved_command_runs_once_exactly_as_shown(desktop, tmp_path):
 def _remove(folder: Path) -> None:
     subprocess.run(["chmod", "-R", "u+rwx", str(folder)], check=False)
     subprocess.run(["rm", "-r", str(folder)], check=True)
+
+
+def test_a_command_recorded_in_a_terminal_asks_again_on_replay(desktop, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    terminal = Terminal(desktop, home)
+    recording = start_recording(desktop, "-o", str(tmp_path / "touch.yaml"))
+    desktop.xdotool("type", "--delay", "40", "touch made-by-person.txt")
+    desktop.xdotool("key", "Return")  # the person runs it: that is theirs to do
+    terminal.wait_for_log(lambda text: terminal.prompts(text) >= 2)
+    time.sleep(0.3)
+    desktop.xdotool("key", "ctrl+alt+r")
+    code, _, err = finish(recording)
+    assert code == 0, err
+    steps = load_task(tmp_path / "touch.yaml").steps
+    assert [s.text for s in steps][-1] == "press enter", [s.text for s in steps]
+    (home / "made-by-person.txt").unlink()
+    replay = desktop.agent("replay", str(tmp_path / "touch.yaml"), "--json", "--trace-dir", str(desktop.trace_dir))
+    assert replay.json["status"] == "stopped", replay.stderr
+    assert "`touch made-by-person.txt`" in replay.json["steps"][-1]["error"]
+    assert not (home / "made-by-person.txt").exists()

@@ -1,11 +1,14 @@
 """ApprovalPanel: each way of answering gives exactly one decision, and nothing else answers."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 
 from desktop_agent.approvals import Approval, Correction, Proposal
+from desktop_agent.command_line import CommandLine
 from desktop_agent.policy import ActionRequest
 from desktop_agent.steps import parse_step
 from desktop_agent.types import Decision, Point, Rect, Target, Verdict, Window
@@ -152,3 +155,16 @@ def test_no_pick_for_a_step_without_target(panel):
     assert not panel.pick_action.isEnabled() and panel.rewrite_action.isEnabled()
     panel.ask(proposal())
     assert panel.pick_action.isEnabled()
+
+
+def test_a_command_line_is_shown_exactly_and_a_line_not_all_typed_is_flagged(panel):
+    base = proposal("press enter")
+    command = CommandLine(lines=("find victim -delete",), on_screen="$ rm -r x; find victim -delete",
+                          typed_all=False)
+    panel.ask(replace(base, request=replace(base.request, command=command)))
+    shown = panel.findChild(QLabel, "command")
+    assert shown.isVisibleTo(panel)
+    assert shown.text().startswith("find victim -delete")
+    assert "on screen: $ rm -r x; find victim -delete" in shown.text()
+    panel.ask(proposal())
+    assert not shown.isVisibleTo(panel)

@@ -48,7 +48,8 @@ COMMAND_PLUGINS = "desktop_agent.commands"
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return args.handler(args)
+        with reporting.stdout_kept_for(args.json) as args.stdout:
+            return args.handler(args)
     except AgentError as exc:
         print(f"desktop-agent: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -59,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="desktop-agent", description=__doc__.splitlines()[0])
+    parser.set_defaults(json=False)  # commands that print one JSON document add --json
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run a task file or --step lines on the desktop")
@@ -199,7 +201,7 @@ def run_plan(args: argparse.Namespace, plan: Plan, *, policy: Policy, source: Ru
             if isinstance(event, RunFinished):
                 finished = event
     if args.json:
-        print(json.dumps(reporting.run_json(finished), indent=2))
+        print(json.dumps(reporting.run_json(finished), indent=2), file=args.stdout)
     return EXIT_OK if finished.status is RunStatus.SUCCEEDED else EXIT_FAILED
 
 
@@ -221,12 +223,13 @@ def _ground(args: argparse.Namespace) -> int:
         target = ground(spec, screen, match_template=templates.match_template, base_dir=Path.cwd())
     except GroundingError as exc:
         if args.json:
-            print(json.dumps({"error": exc.message, "candidates": list(exc.candidates)}, indent=2))
+            print(json.dumps({"error": exc.message, "candidates": list(exc.candidates)}, indent=2),
+                  file=args.stdout)
         else:
             print(f"not grounded: {exc}")
         return EXIT_FAILED
     if args.json:
-        print(json.dumps(reporting.target_json(target), indent=2))
+        print(json.dumps(reporting.target_json(target), indent=2), file=args.stdout)
     else:
         print(f"{target.strategy}: point ({target.point.x},{target.point.y}) box "
               f"{reporting.box_text(target.box)} — {target.why}")
@@ -248,7 +251,7 @@ def _runs(args: argparse.Namespace) -> int:
         with Ledger.open(path) as ledger:
             rows = [_run_row(ledger, run) for run in ledger.runs(limit=args.limit)]
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json.dumps(rows, indent=2, ensure_ascii=False), file=args.stdout)
         return EXIT_OK
     if not rows:
         print(f"no runs recorded in {path}")

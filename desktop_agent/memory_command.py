@@ -123,7 +123,7 @@ def _show(args: argparse.Namespace, memory: MemoryStore) -> int:
                "last_steps": [to_jsonable(s) for s in detail.last_steps],
                "skill": _skill_row(learnt) if learnt else None,
                "feedback": [to_jsonable(f) for f in feedback]}
-        print(json.dumps(row, indent=2, ensure_ascii=False))
+        print(json.dumps(row, indent=2, ensure_ascii=False), file=args.stdout)
         return _OK
     _print_tasks(args, [detail.task], [])
     for step in detail.task.steps:
@@ -142,7 +142,8 @@ def _show(args: argparse.Namespace, memory: MemoryStore) -> int:
 
 def _print_lessons(args: argparse.Namespace, lessons: Sequence[Lesson]) -> int:
     if args.json:
-        print(json.dumps([to_jsonable(lesson) for lesson in lessons], indent=2, ensure_ascii=False))
+        print(json.dumps([to_jsonable(lesson) for lesson in lessons], indent=2, ensure_ascii=False),
+              file=args.stdout)
         return _OK
     if not lessons:
         print("nothing learned" + (f' for targets containing "{args.words}"' if args.words else ""))
@@ -170,7 +171,7 @@ def _consolidate(args: argparse.Namespace, memory: MemoryStore) -> int:
               "blobs": done.blobs_pruned}
     if args.json:
         print(json.dumps({"merged": [_skill_row(s) for s in done.merged], "pruned": pruned}, indent=2,
-                         ensure_ascii=False))
+                         ensure_ascii=False), file=args.stdout)
         return _OK
     for merged in done.merged:
         print(f"merged task {merged.task_id} {merged.name}: {_skill_text(merged)}")
@@ -180,7 +181,7 @@ def _consolidate(args: argparse.Namespace, memory: MemoryStore) -> int:
 
 
 def _print(args: argparse.Namespace, row: dict[str, object], text: str) -> None:
-    print(json.dumps(row, ensure_ascii=False) if args.json else text)
+    print(json.dumps(row, ensure_ascii=False) if args.json else text, file=args.stdout)
 
 
 def _transfer_row(file: Path, report: TransferReport) -> dict[str, object]:
@@ -213,7 +214,8 @@ def _skill_text(learnt: Skill) -> str:
 
 def _print_skills(args: argparse.Namespace, learnt: Sequence[Skill]) -> int:
     if args.json:
-        print(json.dumps([_skill_row(s) for s in learnt], indent=2, ensure_ascii=False))
+        print(json.dumps([_skill_row(s) for s in learnt], indent=2, ensure_ascii=False),
+              file=args.stdout)
         return _OK
     if not learnt:
         print("no skills yet (`desktop-agent memory consolidate` makes them)")
@@ -227,7 +229,7 @@ def _print_tasks(args: argparse.Namespace, tasks: Sequence[TaskRecord], snippets
     for row, snippet in zip(rows, snippets, strict=False):
         row["snippet"] = snippet
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json.dumps(rows, indent=2, ensure_ascii=False), file=args.stdout)
         return _OK
     if not rows:
         print("no tasks remembered")

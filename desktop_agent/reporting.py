@@ -1,6 +1,10 @@
 """What the terminal shows: the step log, the `--json` object, and the approve-each-step prompt."""
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from typing import TextIO
 
 from desktop_agent.actions import action_name
@@ -10,6 +14,38 @@ from desktop_agent.types import Rect, StepResult, StepStatus, Target
 
 _MARK = {StepStatus.SUCCEEDED: "ok", StepStatus.FAILED: "FAILED", StepStatus.SKIPPED: "skipped",
          StepStatus.DENIED: "DENIED", StepStatus.STOPPED: "STOPPED"}
+
+
+@contextlib.contextmanager
+def stdout_kept_for(document: bool) -> Iterator[TextIO]:
+    """Yields where a command's output goes. With `document` (`--json`), stdout is kept for that one
+    document: whatever else writes to stdout meanwhile — a library's print (python-xlib warns there
+    when the Xauthority file has no entry), a C library writing to file descriptor 1 — goes to stderr.
+    Guaranteed for Python-level writes always, and for descriptor-level ones when stdout is a real
+    file descriptor."""
+    if not document:
+        yield sys.stdout
+        return
+    real = sys.stdout
+    real.flush()
+    try:
+        fd = real.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (captured): Python-level only
+        fd = None
+    kept = None
+    if fd is not None:
+        sys.stderr.flush()
+        kept = os.fdopen(os.dup(fd), "w", encoding=real.encoding, errors=real.errors)
+        os.dup2(2, fd)
+    sys.stdout = sys.stderr
+    try:
+        yield kept or real
+    finally:
+        sys.stdout = real
+        if kept is not None:
+            kept.flush()
+            os.dup2(kept.fileno(), fd)
+            kept.close()
 
 
 def box_text(box: Rect) -> str:

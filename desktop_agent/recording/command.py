@@ -88,7 +88,8 @@ def _record_or_raise(args: argparse.Namespace) -> int:
         return EXIT_NOTHING
     if args.json:
         print(json.dumps({"task": str(output), "assets": str(folder), "steps": list(recording.steps),
-                          "notes": list(recording.notes)}, indent=2, ensure_ascii=False))
+                          "notes": list(recording.notes)}, indent=2, ensure_ascii=False),
+              file=args.stdout)
         return EXIT_OK
     for number, step in enumerate(recording.steps, 1):
         print(f"{number:>3}  {step}")

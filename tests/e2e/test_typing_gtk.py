@@ -79,13 +79,15 @@ def test_tk_entries_receive_shifted_symbols_and_non_ascii_exactly(desktop):
     assert (submitted["customer"], submitted["email"]) == (SHIFTED, NON_ASCII)
 
 
-def test_a_command_typed_into_a_terminal_runs(desktop, tmp_path):
+def test_a_command_typed_into_a_terminal_runs_once_a_person_approves_it(desktop, tmp_path):
     xterm(desktop, tmp_path)
 
-    run = desktop.agent("run", "--step", 'type "echo hello > hello.txt"', "--step", "press Enter", "--json")
+    run = desktop.agent("run", "--approve", "--step", 'type "echo hello > hello.txt"', "--step", "press Enter",
+                        "--json", stdin="a\na\n")
 
     assert run.code == 0, run.stdout + run.stderr
-    assert [s["verdict"]["decision"] for s in run.json["steps"]] == ["allow", "allow"]
+    assert [s["verdict"]["decision"] for s in run.json["steps"]] == ["allow", "confirm"]
+    assert "`echo hello > hello.txt`" in run.json["steps"][1]["verdict"]["reason"]
     assert wait_for_file(tmp_path / "hello.txt") == "hello\n"
 
 
@@ -103,8 +105,9 @@ def test_rm_rf_typed_into_a_terminal_is_denied_and_no_key_reaches_it(desktop, tm
     [step] = out["steps"]  # the run ended at the denied step; Enter was never pressed
     assert step["status"] == "denied" and step["verdict"]["decision"] == "deny"
     assert "rm -rf" in step["error"] and 'window "agent-term"' in step["error"]
-    # Nothing was left on the command line: a later command runs exactly as typed.
-    run = desktop.agent("run", "--step", 'type "echo alive > alive.txt"', "--step", "press Enter")
+    # Nothing was left on the command line: a later command runs exactly as typed (and approved).
+    run = desktop.agent("run", "--approve", "--step", 'type "echo alive > alive.txt"', "--step", "press Enter",
+                        stdin="a\na\n")
     assert run.code == 0, run.stdout + run.stderr
     assert wait_for_file(tmp_path / "alive.txt") == "alive\n"
     assert sentinel.read_text() == "precious\n"

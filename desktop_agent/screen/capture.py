@@ -1,8 +1,10 @@
 """Screen capture with mss: one grabber per thread, blank and failed captures refused.
 
 Guarantees: a `Frame` returned by `Grabber.grab` holds real pixels of the requested region (BGR,
-contiguous) and was checked not to be blank. Not guaranteed: that the content is current to the
-millisecond (the compositor may lag a frame).
+contiguous); a capture of the whole desktop was checked not to be blank. A failed capture is a property
+of the whole capture: a smaller region may rightly be one colour (an empty page, a canvas, a blank
+field), so it is not checked. Not guaranteed: that the content is current to the millisecond (the
+compositor may lag a frame).
 """
 from __future__ import annotations
 
@@ -61,15 +63,17 @@ class Grabber:
         return coords.virtual_bounds(self.monitors())
 
     def grab(self, region: Rect | None = None, *, allow_blank: bool = False) -> Frame:
-        """Capture `region` (screen points; default: the whole virtual desktop) as one Frame."""
-        region = region or self.bounds()
+        """Capture `region` (screen points; default: the whole virtual desktop) as one Frame. Only a
+        capture of the whole desktop can be refused as blank (unless `allow_blank`)."""
+        whole = self.bounds()
+        region = region or whole
         box = {"left": region.left, "top": region.top, "width": region.width, "height": region.height}
         try:
             shot = self._mss().grab(box)
         except Exception as exc:
             raise CaptureError(f"screen capture of {region} failed: {exc}") from exc
         image = cv2.cvtColor(np.asarray(shot), cv2.COLOR_BGRA2BGR)
-        if not allow_blank and is_blank(image):
+        if not allow_blank and region == whole and is_blank(image):
             raise CaptureError(f"the screen capture of {region} is blank (one colour); "
                                "refusing to act on a screen that cannot be seen",
                                details={"region": region})

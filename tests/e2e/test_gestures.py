@@ -48,3 +48,14 @@ def test_right_click_opens_the_context_menu_and_a_choice_in_it_is_clicked(deskto
     assert run.code == 0, run.stdout + run.stderr
     assert events(board, "menu") == [{"event": "menu", "item": "Notes.md"}]
     assert events(board, "chosen") == [{"event": "chosen", "item": "Notes.md", "choice": "Duplicate"}]
+
+
+def test_a_click_into_an_empty_page_lands(desktop):
+    """A page of one colour is something seen (an empty document), not a failed capture."""
+    app = desktop.launch([sys.executable, "-m", "tests.apps.blank_page", "--geometry", "400x300+300+200"],
+                         title="Blank Page", name="blank-page")
+    point = app.point(200, 150)
+    run = desktop.agent("run", "--json", "--step", f"click at {point.x},{point.y}")
+    assert run.code == 0, run.stderr
+    app.wait_for_output(lambda out: out.endswith("\n"))
+    assert app.events() == [{"event": "clicked", "x": 200, "y": 150}]

@@ -34,5 +34,5 @@ fi
   exit 1
 }
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e '.[test,gui]'
+.venv/bin/pip install -q -e '.[test]'
 echo "desktop-agent installed in .venv"

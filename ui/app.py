@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_agent import compose
+from desktop_agent.errors import AgentError
 from desktop_agent.runner import Runner
 from desktop_agent.senses import Senses
 from desktop_agent.stop import StopHotkey, StopToken
+from ui.platform_check import display_problem
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -57,6 +59,9 @@ def build_main_window(store: QSettings) -> MainWindow:
 
 
 def _open(args: argparse.Namespace) -> int:
+    problem = display_problem()
+    if problem is not None:
+        raise AgentError(problem)
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_memory import LOGIN, ORDER, png, record, results
 
-from desktop_agent.errors import AgentError
+from desktop_agent import cli
 from desktop_agent.memory import MemoryStore
 from desktop_agent.memory_command import add_memory_command
 from desktop_agent.memory_feedback import record_feedback
@@ -18,15 +18,11 @@ from desktop_agent.types import Rect, StepStatus
 
 
 def memory_cli(capsys, *args: str) -> tuple[int, str]:
-    """Run `memory ARGS` as `cli.main` would: an AgentError is exit code 2 and a message."""
-    parser = argparse.ArgumentParser(prog="desktop-agent")
-    add_memory_command(parser.add_subparsers(dest="command", required=True))
-    parsed = parser.parse_args(["memory", *args])
-    try:
-        code = parsed.handler(parsed)
-    except AgentError as exc:
-        return 2, str(exc)
-    return code, capsys.readouterr().out
+    """`desktop-agent memory ARGS` through `cli.main`: its exit code and stdout (for bad input, exit
+    code 2 and the message)."""
+    code = cli.main(["memory", *args])
+    out, err = capsys.readouterr()
+    return code, err.removeprefix("desktop-agent: ").strip() if code == 2 else out
 
 
 def filled_memory(path: Path, tmp_path: Path) -> None:

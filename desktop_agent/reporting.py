@@ -12,7 +12,7 @@ from desktop_agent.approvals import Approval, Approver, Proposal
 from desktop_agent.runner import Event, RunFinished, RunStarted, StepFinished, StepGrounded, StepStarted
 from desktop_agent.types import Rect, StepResult, StepStatus, Target
 
-_MARK = {StepStatus.SUCCEEDED: "ok", StepStatus.FAILED: "FAILED", StepStatus.SKIPPED: "skipped",
+_MARK = {StepStatus.SUCCEEDED: "ok", StepStatus.UNVERIFIED: "UNVERIFIED", StepStatus.FAILED: "FAILED", StepStatus.SKIPPED: "skipped",
          StepStatus.DENIED: "DENIED", StepStatus.STOPPED: "STOPPED"}
 
 

@@ -31,7 +31,7 @@ from desktop_agent.steps import load_task, plan_from_steps
 from desktop_agent.types import StepStatus
 from desktop_agent.vault import PLACEHOLDER
 
-_FINISHED = frozenset({StepStatus.SUCCEEDED.value, StepStatus.SKIPPED.value})
+_FINISHED = frozenset({StepStatus.SUCCEEDED.value, StepStatus.UNVERIFIED.value, StepStatus.SKIPPED.value})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

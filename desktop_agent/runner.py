@@ -68,6 +68,18 @@ class _Corrected(Exception):
         self.step = step
 
 
+def _step_status(outcome: Outcome) -> StepStatus:
+    if not outcome.ok:
+        return StepStatus.FAILED
+    return StepStatus.SUCCEEDED if outcome.exact else StepStatus.UNVERIFIED
+
+
+def _check_error(outcome: Outcome, rolled_back: str) -> str | None:
+    if not outcome.ok:
+        return f"verification failed: {outcome.detail}{rolled_back}"
+    return None if outcome.exact else f"unverified: {outcome.detail}"
+
+
 def _new_windows(seen: Sequence[Window], now: Sequence[Window]) -> list[Window]:
     """Windows that came up since `seen`, popups (menus, tooltips) aside."""
     known = {window.id for window in seen}
@@ -127,6 +139,8 @@ class Runner:
             if result.status in _RUN_STATUS:
                 status = _RUN_STATUS[result.status]
                 break
+            if result.status is StepStatus.UNVERIFIED:
+                status = RunStatus.UNVERIFIED
         self._remember(plan, status, results, time.monotonic() - started)
         report = self.trace.write_report(title=plan.name, status=status, results=results)
         self.trace.event("run_finished", status=status, report=report)
@@ -229,9 +243,9 @@ class Runner:
                                    element=grounded.main.element, crop_name=f"step{index + 1:03d}.png")
             self.trace.keep_locator(locator, crop)
             self._learn(lambda recall: recall.learn_success(locator, crop))
-        return StepResult(step=step, status=StepStatus.SUCCEEDED if outcome.ok else StepStatus.FAILED,
-                          target=grounded.main, verdict=verdict, verified=outcome.ok,
-                          error=None if outcome.ok else f"verification failed: {outcome.detail}{rolled_back}",
+        return StepResult(step=step, status=_step_status(outcome),
+                          target=grounded.main, verdict=verdict, verified=outcome.ok and outcome.exact,
+                          error=_check_error(outcome, rolled_back),
                           screenshot=shot or screenshot)
 
     def _act(self, index: int, step: Step, look: Look | None, grounded: Grounded, permit: Permit,

@@ -309,11 +309,11 @@ h1 { margin:4px 0 10px; font-size:24px; display:flex; align-items:center; gap:12
 .badge.succeeded, .badge.allow { background:#dcf3e4; color:#146c2e; }
 .badge.failed, .badge.deny { background:#fde2e1; color:#a3201b; }
 .badge.denied { background:#f3e3fb; color:#6e2594; }
-.badge.stopped, .badge.confirm { background:#fff0d1; color:#8a5a00; }
+.badge.stopped, .badge.confirm, .badge.unverified { background:#fff0d1; color:#8a5a00; }
 .step { background:var(--card); border:1px solid var(--line); border-left:5px solid #9aa4ae;
   border-radius:10px; margin:14px 0; overflow:hidden; }
 .step.succeeded { border-left-color:#2e9e55; } .step.failed { border-left-color:#d93a32; }
-.step.denied { border-left-color:#9a45c7; } .step.stopped { border-left-color:#d99a16; }
+.step.denied { border-left-color:#9a45c7; } .step.stopped, .step.unverified { border-left-color:#d99a16; }
 .step > header { display:flex; align-items:center; gap:10px; padding:10px 16px;
   border-bottom:1px solid var(--line); background:#fafbfc; }
 .num { font-weight:700; color:var(--muted); min-width:1.6em; }

@@ -261,7 +261,8 @@ class Verdict:
 
 # ---------------------------------------------------------------- results
 class StepStatus(enum.Enum):
-    SUCCEEDED = "succeeded"
+    SUCCEEDED = "succeeded"    # acted, and the effect was seen
+    UNVERIFIED = "unverified"  # acted, and nothing contradicts the effect, but it could not be read exactly
     FAILED = "failed"
     SKIPPED = "skipped"
     DENIED = "denied"
@@ -270,6 +271,7 @@ class StepStatus(enum.Enum):
 
 class RunStatus(enum.Enum):
     SUCCEEDED = "succeeded"
+    UNVERIFIED = "unverified"  # every step acted, and the effect of one or more could not be read exactly
     FAILED = "failed"
     STOPPED = "stopped"
     DENIED = "denied"

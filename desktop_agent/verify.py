@@ -6,6 +6,8 @@ to do and return an `Outcome` saying whether it happened and why they think so.
 """
 from __future__ import annotations
 
+import enum
+import os
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -31,8 +33,9 @@ class Settled:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Outcome:
-    ok: bool
+    ok: bool                # nothing seen contradicts the step's effect
     detail: str
+    exact: bool = True      # with ok: the effect itself was read (False: only a part of it could be)
 
 
 def changed_pixels(before: np.ndarray, after: np.ndarray) -> int:
@@ -85,13 +88,40 @@ def normalize(text: str) -> str:
     return "".join(bare.split()).strip("|").translate(_LOOK_ALIKE)
 
 
-def text_matches(expected: str, seen: str, *, whole: bool = False) -> bool:
-    """`seen` (OCR) shows `expected` — or, in a field too narrow for it, a long enough part of it;
-    with `whole`, exactly that text and nothing less (a half-typed field is not done)."""
+_CARETS = "li!][/"  # a text caret as OCR reads it, normalised (|, I and 1 become l)
+_UNREADABLE_FROM = 0x2E80  # CJK and later scripts: the text model may read them wrongly or not at all
+
+
+class Reading(enum.Enum):
+    WHOLE = "whole"            # the typed text, all of it and nothing more
+    AMBIGUOUS = "ambiguous"    # the typed text ends like a caret, so it could be one key short + caret,
+                               # or it ends in characters the text model can't read
+    PART = "part"              # a tail or a stretch of the middle (a narrow field), not the end cut off
+    OTHER = "other"
+
+
+def _unreadable(text: str) -> bool:
+    return bool(text) and all(ord(char) >= _UNREADABLE_FROM for char in text)
+
+
+def read_back(expected: str, seen: str) -> Reading:
+    """What a field's text as read (OCR, a caret possibly after it) says about `expected` typed into it.
+    Right after typing the caret sits at the end, so a narrow field shows the text's end: a reading
+    that stops before the end means the end is missing."""
     want, got = normalize(expected), normalize(seen)
-    if whole:
-        return want == got
-    return want in got or (len(got) >= min(len(want), 8) and got in want)
+    if not want:
+        return Reading.OTHER
+    if len(got) == len(want) + 1 and got.startswith(want) and got[-1] in _CARETS:
+        return Reading.WHOLE
+    if got == want:
+        return Reading.AMBIGUOUS if want[-1] in _CARETS else Reading.WHOLE
+    common = len(os.path.commonprefix([want, got]))
+    if common and _unreadable(want[common:]) and (not got[common:] or _unreadable(got[common:].rstrip(_CARETS))):
+        return Reading.AMBIGUOUS  # read up to characters OCR can't be trusted with (東京 read as 图)
+    core = got[:-1] if got[-1:] in _CARETS and not want.endswith(got) else got
+    if len(core) >= min(len(want), 8) and core in want and not want.startswith(core):
+        return Reading.PART
+    return Reading.OTHER
 
 
 def elements_in(screen: Screen, box: Rect) -> list[Element]:
@@ -119,18 +149,30 @@ def text_rows(elements: Sequence[Element]) -> list[tuple[str, Rect]]:
 
 def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bool,
                 whole: bool = False) -> Outcome:
-    """The typed text is visible in the field (or anywhere, without a field: in one piece of text or
-    on one row of them). Secrets can't be read back (masked), so for them the field must merely have
-    changed — the caller checks that."""
+    """The typed text reads back whole in the field; a part of it, or a reading one key short of it
+    with a caret after, is unverified (exact=False), never passed; anything else fails. Without a
+    field (typed at the focus: a terminal) it must show inside one text or one row of them (with
+    `whole`: be all of one). Secrets can't be read back (masked), so for them the field must merely
+    have changed — the caller checks that."""
     if secret:
         return Outcome(ok=True, detail="masked field: checked for a visible change only")
-    candidates = elements_in(screen, field_box.inflate(4)) if field_box else list(screen.elements)
-    for element in candidates:
-        if text_matches(text, element.text, whole=whole):
+    if field_box is None:
+        want, candidates = normalize(text), list(screen.elements)
+        for seen, box in [(e.text, e.box) for e in candidates] + text_rows(candidates):
+            if normalize(seen) == want or (not whole and want and want in normalize(seen)):
+                return Outcome(ok=True, detail=f'"{seen}" is visible at {_xy(box)}')
+    else:
+        candidates = elements_in(screen, field_box.inflate(4))
+        by_reading = {read_back(text, e.text): e for e in reversed(candidates)}
+        if (element := by_reading.get(Reading.WHOLE)) is not None:
             return Outcome(ok=True, detail=f'"{element.text}" is visible at {_xy(element.box)}')
-    for row, box in ([] if field_box else text_rows(candidates)):
-        if text_matches(text, row, whole=whole):
-            return Outcome(ok=True, detail=f'"{row}" is visible at {_xy(box)}')
+        if not whole and (element := by_reading.get(Reading.AMBIGUOUS)) is not None:
+            return Outcome(ok=True, exact=False, detail=f'"{element.text}" at {_xy(element.box)} could be '
+                           "the typed text, or short of it (a caret after it, or characters the text "
+                           "model can't read)")
+        if not whole and (element := by_reading.get(Reading.PART)) is not None:
+            return Outcome(ok=True, exact=False, detail=f'only "{element.text}" of the typed text can be '
+                           f"read at {_xy(element.box)}")
     seen = ", ".join(f'"{e.text}"' for e in candidates[:4] if e.text) or "nothing"
     where = f"in the field at {_xy(field_box)}" if field_box else "on screen"
     return Outcome(ok=False, detail=f'typed "{text}" but {where} reads {seen}')

@@ -6,7 +6,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 # The status bar's state pill: RunControl's state kinds, RunStatus values included.
 STATE_COLOURS = {"idle": "#6e7781", "running": "#0969da", "asking": "#9a6700", "paused": "#9a6700",
-                 "stopping": "#cf222e", "succeeded": "#1a7f37", "failed": "#cf222e",
+                 "stopping": "#cf222e", "succeeded": "#1a7f37", "unverified": "#9a6700", "failed": "#cf222e",
                  "stopped": "#9a6700", "denied": "#cf222e", "crashed": "#cf222e"}
 STYLE = """
 QToolBar { spacing: 4px; padding: 4px 8px; border: none; border-bottom: 1px solid #d0d7de; }

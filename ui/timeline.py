@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWi
 
 from ui.images import fitted, load_pixmap
 
-STATUSES = ("pending", "running", "succeeded", "failed", "skipped", "denied", "stopped")
-STATUS_COLOURS = {"pending": "#8c959f", "running": "#0969da", "succeeded": "#1a7f37",
+STATUSES = ("pending", "running", "succeeded", "unverified", "failed", "skipped", "denied", "stopped")
+STATUS_COLOURS = {"pending": "#8c959f", "running": "#0969da", "succeeded": "#1a7f37", "unverified": "#9a6700",
                   "failed": "#cf222e", "denied": "#cf222e", "skipped": "#9a6700", "stopped": "#9a6700"}
 _FINISHED = frozenset(STATUSES) - {"pending", "running"}
-_PROBLEMS = ("failed", "denied", "stopped")
+_PROBLEMS = ("unverified", "failed", "denied", "stopped")
 _THUMB = QSize(96, 56)
 _ROW_HEIGHT = 66
 _MUTED = "#6e7781"
@@ -362,6 +362,7 @@ def _running_mark() -> QPainterPath:
 _MARKS = {
     "running": _running_mark,
     "succeeded": lambda: _path(((10, 16.5), (14.5, 21), (22.5, 11.5))),
+    "unverified": lambda: _path(((16, 9), (16, 18)), ((16, 22), (16, 23))),
     "failed": lambda: _path(((11, 11), (21, 21)), ((21, 11), (11, 21))),
     "denied": lambda: _path(((10, 16), (22, 16))),
     "skipped": lambda: _path(((10, 11), (15, 16), (10, 21)), ((17, 11), (22, 16), (17, 21))),

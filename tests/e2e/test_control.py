@@ -107,7 +107,10 @@ def test_typing_non_ascii_into_a_qt_field(desktop):
     text = "Zoë O'Brien-Smith #42 (A&B) @x.y 東京"
     run = desktop.agent("run", "--json", "--step", f'type "{text}" into the "Name" field',
                         "--step", "press Enter")
-    assert run.code == 0, run.stderr
+    steps = run.json["steps"]
+    # The text model can't read 東京 back: the step says so instead of passing (the app has the truth).
+    assert [s["status"] for s in steps] == ["unverified", "succeeded"], run.stderr
+    assert "short of it" in steps[0]["error"] and run.json["status"] == "unverified" and run.code == 1
     assert app.wait_exit() == 0
     assert json.loads(app.output) == {"name": text}
 

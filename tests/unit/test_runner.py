@@ -306,3 +306,26 @@ def test_a_window_that_comes_up_between_looking_and_acting_stops_the_action(tmp_
     finished = run(desktop, ['click "OK"'], tmp_path=tmp_path)
     assert finished.status is RunStatus.FAILED and desktop.actuator.operations == []
     assert 'window "Unexpected" came up after the step looked' in finished.results[0].error
+
+
+def test_a_field_that_shows_only_the_tail_of_the_text_is_unverified_not_passed(tmp_path):
+    long_text = "Augusta Ada King, Countess of Lovelace"
+    narrow = replace(NAME_FIELD, text="Countess of Lovelace")  # a narrow field scrolled to its end
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD, OK), screen(NAME_LABEL, NAME_FIELD, OK),
+                           screen(NAME_LABEL, narrow, OK, shade=190), screen(NAME_LABEL, narrow, OK, shade=170)])
+    finished = run(desktop, [f'type "{long_text}" into the field right of "Name"', 'click "OK"'],
+                   tmp_path=tmp_path)
+    typed = finished.results[0]
+    assert typed.status is StepStatus.UNVERIFIED and not typed.verified
+    assert typed.error.startswith('unverified: only "Countess of Lovelace"')
+    assert len(finished.results) == 2  # the run went on: nothing contradicts the text
+    assert finished.status is RunStatus.UNVERIFIED
+
+
+def test_a_field_missing_the_end_of_the_text_fails_its_check(tmp_path):
+    lost = replace(NAME_FIELD, text="Zoë O'Brien-Smith #4")  # the last key never arrived
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD), screen(NAME_LABEL, lost, shade=190)])
+    finished = run(desktop, ['type "Zoë O\'Brien-Smith #42" into the field right of "Name"'], tmp_path=tmp_path)
+    assert finished.results[0].status is StepStatus.FAILED
+    assert "verification failed" in finished.results[0].error
+    assert finished.status is RunStatus.FAILED

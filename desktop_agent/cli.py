@@ -6,8 +6,10 @@ Exit codes: 0 succeeded; 1 the run failed, was stopped or denied; 2 bad input (t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -56,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("desktop-agent: interrupted", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader went away (`desktop-agent runs | head`): nothing left to say
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # no more writes at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -237,6 +243,8 @@ def _ground(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    if not args.log.is_file():
+        raise AgentError(f"no audit log at {args.log} ({'a folder' if args.log.exists() else 'missing'})")
     check = verify_audit(args.log)
     print(f"{args.log}: {'ok' if check.ok else 'BROKEN'}, {check.entries} entries"
           + (f" — {check.problem}" if check.problem else ""))

@@ -91,4 +91,11 @@ class InputTaken(ActionError):
 
 
 class StopRequested(AgentError):
-    """The person pulled the brake: fail-safe corner, stop hotkey, Stop button or quit at approval."""
+    """The person pulled the brake: fail-safe corner, stop hotkey, Stop button or quit at approval —
+    or a step needed a person and nobody was there. `verdict`: the policy's verdict on the step that
+    stopped, when there was one (a types.Verdict)."""
+
+    def __init__(self, message: str, *, verdict: object | None = None,
+                 details: dict[str, object] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.verdict = verdict

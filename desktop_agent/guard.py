@@ -402,7 +402,7 @@ class Guard:
         self._stop.request(reason)
         self._permit = None
         self._record("stop", reason=reason, **context)
-        raise StopRequested(reason)
+        raise StopRequested(reason, verdict=context.get("verdict"))
 
     def _masked(self, request: ActionRequest) -> ActionRequest:
         """`request` as a person is shown it: secrets in its command line masked."""

@@ -43,9 +43,12 @@ def stdout_kept_for(document: bool) -> Iterator[TextIO]:
     finally:
         sys.stdout = real
         if kept is not None:
-            kept.flush()
-            os.dup2(kept.fileno(), fd)
-            kept.close()
+            try:
+                kept.flush()  # a reader that went away (`| head`) raises BrokenPipeError here
+            finally:
+                os.dup2(kept.fileno(), fd)
+                with contextlib.suppress(BrokenPipeError):
+                    kept.close()
 
 
 def box_text(box: Rect) -> str:

@@ -211,7 +211,7 @@ class Runner:
             authorization = self.guard.authorize(request, screenshot=screenshot, ask_because=ask_because)
         except StopRequested as stop:
             return StepResult(step=step, status=StepStatus.STOPPED, target=grounded.main,
-                              error=str(stop), screenshot=screenshot)
+                              verdict=stop.verdict, error=str(stop), screenshot=screenshot)
         verdict = authorization.verdict
         spec = next(iter(interactions.target_specs(action)), None)
         if authorization.correction is not None:

@@ -329,3 +329,12 @@ def test_a_field_missing_the_end_of_the_text_fails_its_check(tmp_path):
     assert finished.results[0].status is StepStatus.FAILED
     assert "verification failed" in finished.results[0].error
     assert finished.status is RunStatus.FAILED
+
+
+def test_a_confirm_step_stopped_for_want_of_a_person_keeps_its_verdict(tmp_path):
+    desktop = FakeDesktop([screen(DELETE), screen(DELETE, shade=180)])
+    finished = run(desktop, ['click "Delete"'], tmp_path=tmp_path)  # the default policy asks first
+    result = finished.results[0]
+    assert result.status is StepStatus.STOPPED and desktop.actuator.operations == []
+    assert result.verdict is not None and result.verdict.decision.value == "confirm"
+    assert "irreversible" in result.verdict.reason

@@ -1,0 +1,26 @@
+"""The command line's own output: a reader that goes away, a missing audit log."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from desktop_agent import cli
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path):
+    ledger_dir = tmp_path / "traces"
+    ledger_dir.mkdir()
+    # `true` reads nothing and is gone before the agent writes: every write meets a closed pipe.
+    agent = f"{sys.executable} -m desktop_agent.cli"
+    for command in (f"{agent} runs --json --trace-dir {ledger_dir} | true",
+                    f"{agent} runs --trace-dir {ledger_dir} | true",
+                    f"{agent} memory list --json --db {tmp_path / 'm.sqlite3'} | true"):
+        done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True,
+                              timeout=60, check=False)
+        assert done.returncode == 0 and done.stderr == "", (command, done.stderr)
+
+
+def test_verifying_a_missing_audit_log_is_bad_input(tmp_path, capsys):
+    assert cli.main(["audit", "verify", str(tmp_path / "nosuch.jsonl")]) == cli.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "no audit log at" in err and "missing" in err and "BROKEN" not in err

@@ -16,6 +16,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from desktop_agent import reporting, resume_command
 from desktop_agent.actions import Plan
@@ -215,9 +216,7 @@ def _ground(args: argparse.Namespace) -> int:
     spec = parse_target(args.target)
     perceiver = build_perceiver()
     if args.image:
-        image = cv2.imread(str(args.image), cv2.IMREAD_COLOR)
-        if image is None:
-            raise AgentError(f"cannot read image {args.image}")
+        image = _read_image(args.image)
         height, width = image.shape[:2]
         frame = Frame(image=image, region=Rect(left=0, top=0, width=width, height=height))
         screen = perceiver.perceive(frame, ())
@@ -240,6 +239,19 @@ def _ground(args: argparse.Namespace) -> int:
         print(f"{target.strategy}: point ({target.point.x},{target.point.y}) box "
               f"{reporting.box_text(target.box)} — {target.why}")
     return EXIT_OK
+
+
+def _read_image(path: Path) -> np.ndarray:
+    """The image at `path`, or an AgentError saying which path and why (OpenCV's own warnings for a
+    missing file never reach the terminal: the file is read here and only decoded by OpenCV)."""
+    try:
+        data = np.fromfile(path, np.uint8)
+    except OSError as exc:
+        raise AgentError(f"cannot read image {path}: {exc.strerror or exc}") from exc
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise AgentError(f"cannot read image {path}: not an image file (PNG, JPEG, BMP …) OpenCV can decode")
+    return image
 
 
 def _audit(args: argparse.Namespace) -> int:

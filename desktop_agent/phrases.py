@@ -139,6 +139,11 @@ def _strip_period(tokens: list[Token]) -> list[Token]:
     return tokens
 
 
+def parameter_names(text: str) -> set[str]:
+    """The `{name}` parameters `text` uses (not `{secret:NAME}`, not `{{` `}}`)."""
+    return {m.group(1) for m in _PARAM_RE.finditer(text) if m.group(1) is not None}
+
+
 def substitute(value: str, params: Mapping[str, str]) -> str:
     """`{name}` -> params[name]; `{{`/`}}` -> braces; `{secret:NAME}` and unknown names stay as written."""
     def one(match: re.Match[str]) -> str:

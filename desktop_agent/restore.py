@@ -200,8 +200,9 @@ def describe(report: RestoreReport) -> str:
                f"{len(report.removed)}, {len(report.unchanged)} unchanged, "
                f"{len(report.not_restorable)} not restorable")
     lines = [summary]
-    lines += [f"  restored  {p}" for p in report.restored]
-    lines += [f"  removed   {p}" for p in report.removed]
+    restored, removed = ("would restore", "would remove") if report.dry_run else ("restored ", "removed  ")
+    lines += [f"  {restored} {p}" for p in report.restored]
+    lines += [f"  {removed} {p}" for p in report.removed]
     lines += [f"  NOT RESTORED {s.path} ({s.size} bytes): {s.reason}" for s in report.not_restorable]
     if report.undo:
         lines.append(f"  the state before this restore is checkpoint {report.undo}")

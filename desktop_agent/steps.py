@@ -20,8 +20,8 @@ from desktop_agent import task_file
 from desktop_agent.actions import (Action, Check, Clear, Click, Drag, Expect, Launch, MouseButton, Plan,
                                    Press, Scroll, ScrollDirection, Select, Step, TypeText, WaitFor)
 from desktop_agent.errors import SourceLocation, TaskSyntaxError
-from desktop_agent.phrases import (Line, Token, did_you_mean, drop_articles, is_blank, make, phrase_table,
-                                   read_target, substitute, tokenize, words)
+from desktop_agent.phrases import (Line, Token, did_you_mean, drop_articles, is_blank, make, parameter_names,
+                                   phrase_table, read_target, substitute, tokenize, words)
 from desktop_agent.types import TargetSpec
 
 # ---------------------------------------------------------------- vocabulary
@@ -308,6 +308,8 @@ def parse_target(text: str, *, source: str = "<target>") -> TargetSpec:
 
 def plan_from_steps(texts: Sequence[str], *, params: Mapping[str, str] | None = None) -> Plan:
     """The plan for `run --step ...`: step N is the N-th --step argument; named "ad-hoc"."""
+    task_file.refuse_unknown_params(params or {}, {n for text in texts for n in parameter_names(text)},
+                                    where="the --step lines")
     steps = parse_steps(texts, source="--step", params=params)
     if not steps:
         raise TaskSyntaxError("no steps given", location=SourceLocation(source="--step", line=1, column=1),

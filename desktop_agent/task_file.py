@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from desktop_agent.errors import AgentError, SourceLocation, TaskSyntaxError
-from desktop_agent.phrases import Line, did_you_mean, is_blank
+from desktop_agent.phrases import Line, did_you_mean, is_blank, parameter_names
 
 _TASK_KEYS = ("name", "steps", "policy", "workspace", "params", "assets")
 _STR_TAG, _NULL_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
@@ -46,7 +46,10 @@ def read_task(path: Path, *, params: Mapping[str, str] | None = None) -> TaskSou
         raise AgentError(f"cannot read task file {path}: {reason}", details={"path": str(path)}) from exc
     task = _TaskFile(path=path, lines=tuple(content.splitlines()))
     fields = task.fields(task.compose(content))
-    merged = {**(task.params(fields["params"]) if "params" in fields else {}), **(params or {})}
+    declared = task.params(fields["params"]) if "params" in fields else {}
+    used = {name for line in task.lines for name in parameter_names(line)}
+    refuse_unknown_params(params or {}, set(declared) | used, where=f"task {path}")
+    merged = {**declared, **(params or {})}
     return TaskSource(name=task.name(fields["name"]), steps=task.steps(fields["steps"], merged),
                       policy=task.path_of(fields["policy"], '"policy"') if "policy" in fields else None,
                       workspace=task.paths(fields["workspace"]) if "workspace" in fields else (),
@@ -153,6 +156,17 @@ class _TaskFile:
         if path == Path():
             raise self.error(f"{what} must not be empty", node.start_mark)
         return path if path.is_absolute() else self.path.absolute().parent / path
+
+
+def refuse_unknown_params(given: Mapping[str, str], known: set[str], *, where: str) -> None:
+    """AgentError (bad input) for a parameter given on the command line that `where` neither declares
+    nor uses: a misspelt name would otherwise be ignored and the default used."""
+    unknown = sorted(set(given) - known)
+    if unknown:
+        hint = did_you_mean(unknown[0], sorted(known))
+        names = ", ".join(sorted(known)) or "none"
+        raise AgentError(f"unknown parameter {unknown[0]!r} for {where}" + (f"; {hint}" if hint else "")
+                         + f" (its parameters: {names})")
 
 
 def parse_params(assignments: Sequence[str]) -> dict[str, str]:

@@ -338,7 +338,8 @@ class _BlackoutMss:
 
 
 def _keys(app: App, widget: str) -> int:
-    return sum(1 for e in app.events() if e["event"] == "key" and e["widget"] == widget)
+    """Characters that reached `widget` (a Shift press is a key event too, with no character)."""
+    return sum(1 for e in app.events() if e["event"] == "key" and e["widget"] == widget and e["char"])
 
 
 def _operations_outside(audit: Path) -> int:

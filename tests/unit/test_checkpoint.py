@@ -257,6 +257,9 @@ def test_dry_run_reports_and_changes_nothing(tmp_path):
     assert report.dry_run and report.undo is None
     assert ws / "new.txt" in report.removed and ws / "orders" / "a.txt" in report.restored
     assert len(store.checkpoints()) == 1
+    said = restore_module.describe(report)
+    assert "would restore" in said and "would remove" in said
+    assert "restored " not in said and "removed " not in said  # nothing was, and no line says it was
 
 
 def test_a_workspace_path_that_did_not_exist_is_removed_again(tmp_path):

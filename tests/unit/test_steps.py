@@ -408,3 +408,19 @@ def test_missing_task_file_is_an_agent_error(tmp_path):
         load_task(tmp_path / "nope.yaml")
     assert not isinstance(info.value, TaskSyntaxError)
     assert info.value.message == f"cannot read task file {tmp_path / 'nope.yaml'}: No such file or directory"
+
+
+def test_an_unknown_parameter_on_the_command_line_is_bad_input(tmp_path):
+    from desktop_agent.errors import AgentError
+    from desktop_agent.steps import load_task, plan_from_steps
+
+    task = tmp_path / "order.yaml"
+    task.write_text('name: order\nsteps:\n  - type "{customer}" into the "Name" field\n'
+                    "params:\n  customer: Ada\n")
+    with pytest.raises(AgentError, match=r"unknown parameter 'custmer'.*did you mean \"customer\"") as caught:
+        load_task(task, params={"custmer": "Grace"})
+    assert "its parameters: customer" in str(caught.value)
+    assert load_task(task, params={"customer": "Grace"}).params == {"customer": "Grace"}
+    with pytest.raises(AgentError, match="unknown parameter 'nme' for the --step lines"):
+        plan_from_steps(['type "{name}"'], params={"nme": "x"})
+    assert plan_from_steps(['type "{name}"'], params={"name": "x"}).params == {"name": "x"}

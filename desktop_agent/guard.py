@@ -10,7 +10,10 @@ run (never silent approval); every authorization, question, operation and stop i
 text typed into a secret field (policy `secret_fields`) is written as "•••" wherever it would appear.
 Keys wait (briefly) for the keyboard focus to reach the authorized window and are refused anywhere else;
 the focus is checked again right before each key and button press (`before_input`), and each key typed
-through XTEST is sent only into `keys_into` (checked under a server grab, `xkeys.py`). Not guaranteed: a
+through XTEST is sent only into `keys_into` (checked under a server grab, `xkeys.py`). An action that
+submits a command window's line (Enter in a terminal, a typed newline, a paste) is judged with that line:
+what the agent typed there since the window's last submission (kept from every operation performed),
+checked against the line read on screen (`command_line.py`, `command_policy.py`). Not guaranteed: a
 focus change in the moment between the check and a character typed through xdotool (off the keymap);
 the fail-safe only sees the pointer between operations. Not thread-safe: one runner drives it.
 """

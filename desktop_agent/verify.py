@@ -116,7 +116,8 @@ def read_back(expected: str, seen: str) -> Reading:
     if got == want:
         return Reading.AMBIGUOUS if want[-1] in _CARETS else Reading.WHOLE
     common = len(os.path.commonprefix([want, got]))
-    if common and _unreadable(want[common:]) and (not got[common:] or _unreadable(got[common:].rstrip(_CARETS))):
+    rest = got[common:].rstrip(_CARETS)
+    if common and _unreadable(want[common:]) and (not rest or _unreadable(rest)):
         return Reading.AMBIGUOUS  # read up to characters OCR can't be trusted with (東京 read as 图)
     core = got[:-1] if got[-1:] in _CARETS and not want.endswith(got) else got
     if len(core) >= min(len(want), 8) and core in want and not want.startswith(core):

@@ -229,7 +229,11 @@ def _split_relation(ln: Line, tokens: list[Token]) -> tuple[list[Token], Anchor 
     for i in range(len(tokens)):
         for phrase, relation in _RELATION_PHRASES:
             rest, before = tokens[i + len(phrase):], tokens[:i]
-            if words(tokens[i:i + len(phrase)]) != phrase or not rest:
+            if words(tokens[i:i + len(phrase)]) != phrase:
+                continue
+            if not rest:  # "the field right of": the relation is all there is, nothing it relates to
+                if not before or not _is_plain(before):
+                    read_target(ln, [], " ".join(phrase), tokens[-1])
                 continue
             if _starts_target(rest) or (before and not _is_plain(before)):
                 anchor = read_target(ln, rest, " ".join(phrase), tokens[i])

@@ -58,7 +58,9 @@ _WAIT_STATES = {
 _VISIBLE = {"to be visible": True, "is visible": True, "to appear": True, "appears": True,
             "to be shown": True, "is shown": True, "to exist": True, "exists": True}
 _TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "ms": 0.001,
+               "millisecond": 0.001, "milliseconds": 0.001,
                "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0}
+_LONG_UNITS = frozenset({"h", "hr", "hrs", "hour", "hours", "d", "day", "days"})  # past the 10 min limit
 _SCROLL_PLACES = frozenset({"in", "over", "on", "inside"})
 _SCROLL_UNITS = frozenset({"times", "clicks", "lines", "notches", "steps"})
 
@@ -245,6 +247,12 @@ def _take_timeout(ln: Line, head: Token, args: list[Token]) -> tuple[list[Token]
                            "write: up to 5 s")
         number, unit = args[i + n], args[i + n + 1:i + n + 2]
         unit_word = unit[0].word if unit and unit[0].word in _TIME_UNITS else ""
+        if unit and not unit_word and _NUMBER_RE.fullmatch(number.word) and (
+                unit[0].word in _LONG_UNITS or did_you_mean(unit[0].word, _TIME_UNITS)):
+            close = did_you_mean(unit[0].word, _TIME_UNITS)
+            raise ln.error(f'unknown time unit "{unit[0].text}"', unit[0].column,
+                           (f"{close} " if close else "") + "write the time in ms, s or min (at most "
+                           "10 min), e.g. up to 5 s")
         match = _NUMBER_RE.fullmatch(number.word)
         if match is None or (match.group(2) and (unit_word or match.group(2) not in _TIME_UNITS)):
             raise ln.error(f'bad number "{number.text}"', number.column, "write a time like: up to 5 s")

@@ -411,9 +411,6 @@ def test_missing_task_file_is_an_agent_error(tmp_path):
 
 
 def test_an_unknown_parameter_on_the_command_line_is_bad_input(tmp_path):
-    from desktop_agent.errors import AgentError
-    from desktop_agent.steps import load_task, plan_from_steps
-
     task = tmp_path / "order.yaml"
     task.write_text('name: order\nsteps:\n  - type "{customer}" into the "Name" field\n'
                     "params:\n  customer: Ada\n")
@@ -424,3 +421,36 @@ def test_an_unknown_parameter_on_the_command_line_is_bad_input(tmp_path):
     with pytest.raises(AgentError, match="unknown parameter 'nme' for the --step lines"):
         plan_from_steps(['type "{name}"'], params={"nme": "x"})
     assert plan_from_steps(['type "{name}"'], params={"name": "x"}).params == {"name": "x"}
+
+
+@pytest.mark.parametrize("text, message, column", [
+    ("click the field right of", "right of needs a target", 25),
+    ("click right of", "right of needs a target", 15),
+    ('type "x" into the field below', "below needs a target", 30),
+    ('click "Name" below', "below needs a target", 19),
+])
+def test_a_relation_with_nothing_after_it_is_refused_before_anything_runs(text, message, column):
+    with pytest.raises(TaskSyntaxError, match=message) as caught:
+        parse_step(text)
+    assert caught.value.location.column == column
+
+
+@pytest.mark.parametrize("text", ["click Log in", "click Sign in", "click Zoom in"])
+def test_a_relation_word_ending_plain_words_stays_text(text):
+    assert parse_step(text).action.target.text == text.removeprefix("click ")
+
+
+@pytest.mark.parametrize("text, hint", [
+    ('wait for "X" up to 5 hours', "write the time in ms, s or min"),
+    ('wait for "X" up to 5 secnds', 'did you mean "seconds"?'),
+])
+def test_a_time_unit_that_does_not_work_says_which_do(text, hint):
+    with pytest.raises(TaskSyntaxError, match="unknown time unit") as caught:
+        parse_step(text)
+    assert hint in caught.value.suggestion and "quotes" not in caught.value.suggestion
+
+
+@pytest.mark.parametrize("text, seconds", [('wait for "X" up to 5 to appear', 5.0),
+                                           ('wait for "X" up to 300 milliseconds', 0.3)])
+def test_times_that_work_still_parse(text, seconds):
+    assert parse_step(text).action.timeout_s == seconds

@@ -85,7 +85,24 @@ def _parse(ln: Line) -> Step:
     if verb is None:
         raise ln.error(f'unknown verb "{head.text}"', head.column, did_you_mean(head.word, _VERBS)
                        or "start the step with a verb: " + ", ".join(sorted(set(_VERBS.values()))))
-    return Step(line=ln.number, text=ln.text.strip(), action=_action(ln, verb, head, args))
+    try:
+        return Step(line=ln.number, text=ln.text.strip(), action=_action(ln, verb, head, args))
+    except TaskSyntaxError as exc:
+        raise _unclosed_quote(ln, tokens) or exc
+
+
+def _unclosed_quote(ln: Line, tokens: list[Token]) -> TaskSyntaxError | None:
+    """When a step fails to parse after a quoted string that swallowed the start of another one
+    (`type "x into the "Email" field`), the mistake is the quote left open, not what follows."""
+    for token in tokens:
+        quote = ln.text[token.column - 1] if token.quoted else ""
+        inner = ln.text[token.column:token.end - 2]
+        if quote and f" {quote}" in inner:
+            swallowed = inner[inner.index(f" {quote}") + 2:]
+            return ln.error(f"the quote here is not closed before {quote}{swallowed}{quote} begins",
+                            token.column, f"close it where its text ends ({quote}x{quote} into the "
+                            f"{quote}Email{quote} field), or write \\{quote} for a quote inside the text")
+    return None
 
 
 def _action(ln: Line, verb: str, head: Token, args: list[Token]) -> Action:

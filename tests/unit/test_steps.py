@@ -454,3 +454,10 @@ def test_a_time_unit_that_does_not_work_says_which_do(text, hint):
                                            ('wait for "X" up to 300 milliseconds', 0.3)])
 def test_times_that_work_still_parse(text, seconds):
     assert parse_step(text).action.timeout_s == seconds
+
+
+def test_a_quote_left_open_is_pointed_at_not_what_follows():
+    with pytest.raises(TaskSyntaxError, match='the quote here is not closed before "Email" begins') as caught:
+        parse_step('type "x into the "Email" field')
+    assert caught.value.location.column == 6  # the opening quote, not "field" at column 26
+    assert parse_step('click "Don\'t save"').action.target.text == "Don't save"

@@ -57,6 +57,11 @@ def read_task(path: Path, *, params: Mapping[str, str] | None = None) -> TaskSou
                       assets=task.path_of(fields["assets"], '"assets"') if "assets" in fields else None)
 
 
+def _at(line: int, column: int) -> yaml.Mark:
+    """A place in the file (0-based line and column) for errors that YAML itself did not mark."""
+    return yaml.Mark("", 0, line, column, None, None)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _TaskFile:
     """Reads the composed YAML nodes of one file; every error carries the node's line and column."""
@@ -125,6 +130,13 @@ class _TaskFile:
         """Columns count in the file line when the step is written verbatim on it (plain or simply
         quoted scalar); otherwise (folded, escaped) they count within the step text."""
         mark, source = node.start_mark, str(self.path)
+        if node.style is None:  # a plain scalar that runs on: was a later line meant as its own step?
+            for number in range(mark.line + 1, min(node.end_mark.line + 1, len(self.lines))):
+                if self.lines[number].lstrip().startswith("- "):
+                    column = len(self.lines[number]) - len(self.lines[number].lstrip())
+                    raise self.error(f"this step is indented more than the one on line {mark.line + 1}, so "
+                                     "it was read as part of that step", _at(number, column),
+                                     "start every step's \"- \" in the same column")
         shown = self.lines[mark.line] if mark.line < len(self.lines) else ""
         offset = mark.column + (1 if node.style in ("'", '"') else 0)
         if shown[offset:offset + len(text)] != text:

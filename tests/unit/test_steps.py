@@ -461,3 +461,13 @@ def test_a_quote_left_open_is_pointed_at_not_what_follows():
         parse_step('type "x into the "Email" field')
     assert caught.value.location.column == 6  # the opening quote, not "field" at column 26
     assert parse_step('click "Don\'t save"').action.target.text == "Don't save"
+
+
+def test_an_over_indented_step_is_not_merged_into_the_one_above(tmp_path):
+    task = tmp_path / "t.yaml"
+    task.write_text('name: t\nsteps:\n  - type "a" into "Email"\n    - click "OK"\n')
+    with pytest.raises(TaskSyntaxError, match="indented more than the one on line 3") as caught:
+        load_task(task)
+    assert (caught.value.location.line, caught.value.location.column) == (4, 5)
+    task.write_text('name: t\nsteps:\n  - type "a" into "Email"\n  - click "OK"\n')
+    assert [s.text for s in load_task(task).steps] == ['type "a" into "Email"', 'click "OK"']

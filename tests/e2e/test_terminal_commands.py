@@ -145,7 +145,6 @@ def test_destructive_command_lines_never_run_without_a_person(desktop, tmp_path)
             assert steps[0]["status"] in ("denied", "failed"), (command, two_steps.stderr)
         terminal.discard_line()
         _remove(folder)
-    print(f"{len(submitted_with_enter)} of {len(variants)} reached the Enter")
     assert len(submitted_with_enter) >= 25, submitted_with_enter
     log = terminal.log.read_text(errors="replace")
     assert "No such file" not in log and "rm:" not in log, log  # nothing ran, not even half

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from desktop_agent.actions import Click, KeyChord, KeyText, MouseButton, MouseClick, Press, TypeText
-from desktop_agent.approvals import Approval, Proposal
+from desktop_agent.approvals import Approval
 from desktop_agent.audit import AuditLog
 from desktop_agent.command_line import (CommandLine, PendingLines, Submits, screen_line, shows_prompt_then,
                                         submits)
@@ -16,11 +16,8 @@ from desktop_agent.shell_line import SimpleCommand, Unprovable, parse_simple_com
 from desktop_agent.stop import StopToken
 from desktop_agent.types import Decision, Element, Frame, Rect, Role, Screen, TargetSpec, Window
 from fakes import RecordingActuator
+from test_guard import GEDIT, XTERM, Scripted
 
-XTERM = Window(id=3, title="user@host: ~", wm_class="xterm.XTerm", pid=4343,
-               box=Rect(left=0, top=0, width=800, height=600))
-GEDIT = Window(id=2, title="notes.txt - gedit", wm_class="gedit.Gedit", pid=4242,
-               box=Rect(left=0, top=0, width=1000, height=800))
 FIREFOX = Window(id=5, title="Mozilla Firefox", wm_class="Navigator.firefox", pid=4545,
                  box=Rect(left=0, top=0, width=1000, height=800))
 RUN_DIALOG = Window(id=6, title="Run Application", wm_class="xfce4-appfinder", pid=4646,
@@ -264,16 +261,6 @@ def test_the_screen_line_is_the_lowest_row_of_the_window():
 
 
 # ---------------------------------------------------------------- the guard
-class Scripted:
-    def __init__(self, *answers: Approval) -> None:
-        self.answers = list(answers)
-        self.asked: list[Proposal] = []
-
-    def __call__(self, proposal: Proposal) -> Approval:
-        self.asked.append(proposal)
-        return self.answers.pop(0)
-
-
 def _guard(tmp_path, *, line: str | None, approver=None) -> tuple[Guard, RecordingActuator]:
     actuator = RecordingActuator(Rect(left=0, top=0, width=1920, height=1080))
     guard = Guard(policy=load_policy(None), actuator=actuator, audit=AuditLog(tmp_path / "audit.jsonl"),

@@ -15,7 +15,8 @@ end of the line (`_`, `█` …) for the cursor.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from desktop_agent.actions import (Action, Click, KeyChord, KeyText, MouseButton, MouseClick, Operation,
                                    Press, TypeText)
@@ -62,6 +63,11 @@ class CommandLine:
     on_screen: str | None     # the window's current line as read just before (None: could not be read)
     typed_all: bool           # that line is a prompt and exactly what the agent typed, nothing else
     paste: bool = False       # the clipboard is pasted in, and runs whatever it holds
+
+    def masked(self, mask: Callable[[str], str]) -> CommandLine:
+        """This command line with `mask` applied to every text in it (secrets as •••)."""
+        return replace(self, lines=tuple(mask(line) for line in self.lines),
+                       on_screen=None if self.on_screen is None else mask(self.on_screen))
 
     @property
     def shown(self) -> str:

@@ -218,7 +218,9 @@ class Guard:
         if self._approver is None:
             self._halt(f"{ask_because or verdict.reason}: needs confirmation and nobody is there to "
                        "approve it", request=request, verdict=verdict)
-        proposal = Proposal(request=self._masked(request), verdict=verdict, screenshot=screenshot,
+        shown = request if request.command is None else replace(  # secrets in its command line masked
+            request, command=request.command.masked(lambda text: _redact(text, self._secrets)))
+        proposal = Proposal(request=shown, verdict=verdict, screenshot=screenshot,
                             reason_for_asking=why, secret=self.is_secret(request))
         self._record("proposal", proposal=proposal)
         approval = self._approver(proposal)
@@ -406,15 +408,6 @@ class Guard:
         self._permit = None
         self._record("stop", reason=reason, **context)
         raise StopRequested(reason, verdict=context.get("verdict"))
-
-    def _masked(self, request: ActionRequest) -> ActionRequest:
-        """`request` as a person is shown it: secrets in its command line masked."""
-        command = request.command
-        if command is None:
-            return request
-        return replace(request, command=replace(
-            command, lines=tuple(_redact(line, self._secrets) for line in command.lines),
-            on_screen=None if command.on_screen is None else _redact(command.on_screen, self._secrets)))
 
     def _redacted_operation(self, permit: Permit, operation: Operation) -> Operation:
         if permit.secret and isinstance(operation, KeyText):

@@ -1,3 +1,8 @@
-"""desktop_agent: a local, offline desktop computer-use agent (engine; never imports Qt)."""
+"""desktop_agent: a local, offline desktop computer-use agent (the engine; it never imports Qt).
+
+Its packages, each allowed to import only those before it that its `__init__` names ("May import:";
+tests/unit/test_layering.py enforces it): core, language, screen, perception, grounding, safety, act,
+durability, memory, recording, run; then `compose` (the composition root), cli and demo.
+"""
 
 __version__ = "0.1.0"

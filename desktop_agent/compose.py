@@ -1,38 +1,45 @@
-"""Composition root shared by the CLI and the GUI: builds the engine's objects and wires them together.
+"""Composition root shared by the CLI, the GUI and the demo: builds the engine's objects, wires them
+together, and starts a run.
 
-Nothing here runs at import; `build_agent` opens no display until the runner first looks or acts.
+Nothing here runs at import; `build_runner` opens no display until the runner first looks or acts.
+
+May import: core, language, screen, perception, grounding, safety, act, durability, memory, recording, run.
 """
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from desktop_agent.actuator import DesktopActuator
-from desktop_agent.approvals import Approver
-from desktop_agent.audit import AuditLog
-from desktop_agent.cascade import Grounder, ReplayGrounder, plain_grounder
-from desktop_agent.command_line import screen_line
-from desktop_agent.errors import AgentError
-from desktop_agent.guard import Guard
-from desktop_agent.ledger import Ledger, RunSource, default_path
-from desktop_agent.locators import load_locators
-from desktop_agent.memory import MemoryStore
+from desktop_agent.act.actuator import DesktopActuator
+from desktop_agent.core.actions import Plan
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.events import Event
+from desktop_agent.durability.ledger import Ledger, RunSource, default_path
+from desktop_agent.durability.resume import ResumePoint, run_source
+from desktop_agent.grounding.fallbacks import Grounder, ReplayGrounder, plain_grounder
+from desktop_agent.grounding.locators import load_locators
+from desktop_agent.memory.recall import Recall
+from desktop_agent.memory.store import MemoryStore
 from desktop_agent.perception import templates, widgets
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.perceiver import Perceiver
-from desktop_agent.policy import Policy
-from desktop_agent.recall import Recall
-from desktop_agent.runner import Runner, RunOptions
+from desktop_agent.perception.seen import load_seen, prime
+from desktop_agent.perception.senses import Senses
+from desktop_agent.run.runner import Runner, RunOptions
+from desktop_agent.run.trace import Trace
+from desktop_agent.safety.approvals import Approver
+from desktop_agent.safety.audit import AuditLog
+from desktop_agent.safety.command_line import screen_line
+from desktop_agent.safety.guard import Guard
+from desktop_agent.safety.policy import Policy
+from desktop_agent.safety.stop import CornerWatch, StopHotkey, StopToken
+from desktop_agent.safety.vault import fill_secrets
 from desktop_agent.screen.capture import Grabber
 from desktop_agent.screen.windows import WindowLister
-from desktop_agent.seen import load_seen, prime
-from desktop_agent.senses import Senses
-from desktop_agent.stop import CornerWatch, StopHotkey, StopToken
-from desktop_agent.trace import Trace
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,8 +124,57 @@ def _memory(config: AgentConfig, trace: Trace) -> MemoryStore | None:
 
 
 @contextmanager
-def brakes(stop: StopToken, senses: Senses, *, hotkey: str) -> Iterator[StopHotkey]:
+def brakes(runner: Runner, *, hotkey: str) -> Iterator[StopHotkey]:
     """For the length of a run: the global stop hotkey and the fail-safe corner watch."""
-    with StopHotkey(stop, combo=hotkey) as keys, \
-            CornerWatch(stop, pointer=senses.windows.pointer, bounds=senses.grabber.bounds()):
+    with StopHotkey(runner.stop, combo=hotkey) as keys, \
+            CornerWatch(runner.stop, pointer=runner.senses.windows.pointer,
+                        bounds=runner.senses.grabber.bounds()):
         yield keys
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunGiven:
+    """How a person gave the run: a task file (None when the steps did not come from a saved file), the
+    step lines as written, and the parameters they set. Kept (secrets withheld) so the run can be resumed."""
+
+    task: Path | None = None
+    steps: tuple[str, ...] = ()
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartedRun:
+    """A run ready to go: its runner, the plan it runs (secrets filled in) and where it starts."""
+
+    runner: Runner
+    plan: Plan
+    hotkey: str
+    resume: ResumePoint | None = None
+
+    def brakes(self) -> AbstractContextManager[StopHotkey]:
+        return brakes(self.runner, hotkey=self.hotkey)
+
+    def events(self) -> Iterator[Event]:
+        """The run's events, with the stop hotkey and the corner watch on while they come."""
+        with self.brakes():
+            yield from self.runner.run(self.plan, start=self.resume.start if self.resume else 0,
+                                       unsure=self.resume.unsure if self.resume else False)
+
+
+def start_run(plan: Plan, config: AgentConfig, *, hotkey: str, given: RunGiven | ResumePoint,
+              ask_secret: Callable[[str], str | None] | None = None,
+              build: Callable[[AgentConfig], Runner] | None = None) -> StartedRun:
+    """The one way a front end (CLI, app, demo) starts a run: secrets filled in (not for a dry run —
+    nothing is typed), what rebuilds the run kept in the ledger (or, resuming, the run it carries on),
+    and a runner from `build` (default `build_runner` with a new stop token)."""
+    if isinstance(given, ResumePoint):
+        source, resumes = given.source, given.run
+    else:
+        source = run_source(plan, task=given.task, steps=given.steps, params=given.params, policy=config.policy)
+        resumes = None
+    if not config.options.dry_run:
+        plan = fill_secrets(plan, ask=ask_secret)
+    config = replace(config, source=source, resumes=resumes)
+    runner = build(config) if build else build_runner(config, stop=StopToken())
+    return StartedRun(runner=runner, plan=plan, hotkey=hotkey,
+                      resume=given if isinstance(given, ResumePoint) else None)

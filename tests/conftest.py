@@ -26,11 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent import cli
+from desktop_agent.cli import main as cli
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.values import Point, Rect
 from desktop_agent.demo.display import VirtualDisplay, end_process, start_virtual_display
-from desktop_agent.errors import AgentError
 from desktop_agent.screen.windows import WindowLister
-from desktop_agent.types import Point, Rect
 
 WINDOW_TIMEOUT_S = 15.0   # a window must map within this (a cold GTK start on a busy 2-core box)
 OUTPUT_TIMEOUT_S = 10.0   # an application's expected stdout must arrive within this
@@ -265,8 +265,8 @@ class Desktop:
         return AgentRun(code=code, stdout=out.getvalue(), stderr=err.getvalue())
 
     def agent_process(self, *args: str, display: str | None = None, timeout_s: float = 120) -> AgentRun:
-        """`python -m desktop_agent.cli ARGS` as a subprocess on `display` (default: this one)."""
-        done = subprocess.run([sys.executable, "-m", "desktop_agent.cli",
+        """`python -m desktop_agent.cli.main ARGS` as a subprocess on `display` (default: this one)."""
+        done = subprocess.run([sys.executable, "-m", "desktop_agent.cli.main",
                                *_with_trace_dir(args, self.trace_dir)],
                               env={**os.environ, "DISPLAY": display or self.display},
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s,

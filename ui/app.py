@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_agent import compose
-from desktop_agent.errors import AgentError
-from desktop_agent.runner import Runner
-from desktop_agent.senses import Senses
-from desktop_agent.stop import StopHotkey, StopToken
+from desktop_agent.core.errors import AgentError
+from desktop_agent.perception.senses import Senses
+from desktop_agent.run.runner import Runner
+from desktop_agent.safety.stop import StopHotkey, StopToken
 from ui.platform_check import display_problem
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class Engine:
 
 
 def desktop_brakes(runner: Runner, hotkey: str) -> AbstractContextManager[StopHotkey | None]:
-    return compose.brakes(runner.stop, runner.senses, hotkey=hotkey)
+    return compose.brakes(runner, hotkey=hotkey)
 
 
 def build_main_window(store: QSettings) -> MainWindow:

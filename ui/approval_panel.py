@@ -9,16 +9,28 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMenu,
-                               QPushButton, QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_agent import interactions
-from desktop_agent.actions import Action, action_name
-from desktop_agent.approvals import Approval, Correction, Proposal
-from desktop_agent.command_line import CommandLine
-from desktop_agent.errors import TaskSyntaxError
-from desktop_agent.steps import parse_step
-from desktop_agent.types import Decision, Point, TargetSpec
+from desktop_agent.core.actions import Action, action_name
+from desktop_agent.core.errors import TaskSyntaxError
+from desktop_agent.core.values import Decision, Point, TargetSpec
+from desktop_agent.language.steps import parse_step
+from desktop_agent.run import interactions
+from desktop_agent.safety.approvals import Approval, Correction, Proposal
+from desktop_agent.safety.command_line import CommandLine
 
 VERDICT_COLOURS = {Decision.ALLOW: "#1a7f37", Decision.CONFIRM: "#9a6700", Decision.DENY: "#cf222e"}
 _KEYS = "Enter approves · Esc stops the run"

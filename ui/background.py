@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from desktop_agent.errors import AgentError
+from desktop_agent.core.errors import AgentError
 
 Say = Callable[[str], None]  # the work tells the GUI how far it got
 

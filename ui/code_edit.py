@@ -9,8 +9,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import (QColor, QFont, QFontDatabase, QPainter, QPaintEvent, QResizeEvent, QTextCharFormat,
-                           QTextCursor, QTextFormat)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+)
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 
 GUTTER_BG, GUTTER_FG, GUTTER_CURRENT = QColor("#f4f5f7"), QColor("#a0a6b0"), QColor("#3c4250")

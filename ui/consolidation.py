@@ -14,9 +14,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from desktop_agent.errors import AgentError
-from desktop_agent.memory import MemoryStore
-from desktop_agent.skills import Consolidation, consolidate
+from desktop_agent.core.errors import AgentError
+from desktop_agent.memory.skills import Consolidation, consolidate
+from desktop_agent.memory.store import MemoryStore
 from ui.background import Job, Say
 
 IDLE_MS = 5000

@@ -14,15 +14,27 @@ from pathlib import Path
 import yaml
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_agent import task_file
-from desktop_agent.actions import Plan
-from desktop_agent.errors import AgentError, TaskSyntaxError
-from desktop_agent.phrases import is_blank
-from desktop_agent.steps import parse_step
+from desktop_agent.core.actions import Plan
+from desktop_agent.core.errors import AgentError, TaskSyntaxError
+from desktop_agent.language import task_file
+from desktop_agent.language.phrases import is_blank
+from desktop_agent.language.steps import parse_step
 from ui.code_edit import ERROR, CodeEdit, mark_token
 from ui.step_check import Check, check_lines, describe
 

@@ -12,7 +12,6 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPixmap
 
 
-
 def qimage_from_bgr(image: np.ndarray) -> QImage:
     """A QImage holding a copy of `image`; ValueError for shapes or dtypes it can't show."""
     if image.dtype != np.uint8 or image.ndim not in (2, 3):

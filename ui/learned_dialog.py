@@ -11,10 +11,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLineEdit,
-                               QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_agent.memory_places import Lesson, Places
+from desktop_agent.memory.places import Lesson, Places
 from ui.memory_detail import fill_row, label, read_memory, table, when
 
 _KINDS = {"place": "remembered place", "rejection": "rejected proposal"}

@@ -12,13 +12,30 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import (QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPainterPath, QPen,
-                           QPixmap, QResizeEvent, QWheelEvent)
-from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem,
-                               QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QWidget,
+)
 
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Target
 from desktop_agent.screen import coords
-from desktop_agent.types import Element, Frame, Point, Rect, Role, Screen, Target
 from ui.images import load_pixmap, pixmap_from_bgr
 
 ITEM_KIND = 0  # QGraphicsItem.data() key: "overlay" or "target"

@@ -16,13 +16,29 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel, QMainWindow,
-                               QMenu, QMessageBox, QSizePolicy, QSplitter, QStyle, QSystemTrayIcon,
-                               QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QStyle,
+    QSystemTrayIcon,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_agent.approvals import Proposal
-from desktop_agent.compose import build_perceiver
-from desktop_agent.errors import AgentError, TaskSyntaxError
+from desktop_agent.compose import RunGiven, build_perceiver
+from desktop_agent.core.actions import Plan
+from desktop_agent.core.errors import AgentError, TaskSyntaxError
+from desktop_agent.safety.approvals import Proposal
 from ui.approval_panel import ApprovalPanel
 from ui.editor import TaskEditor
 from ui.live_view import LiveView
@@ -36,6 +52,7 @@ from ui.settings import Mode, SettingsDialog, hotkey_label, load_settings, save_
 from ui.style import STATE_COLOURS, STYLE, app_icon, record_icon
 from ui.task_files import TaskFiles
 from ui.timeline import Timeline
+
 
 class MainWindow(QMainWindow):
     def __init__(self, *, factory: RunnerFactory, brakes: BrakesFactory, store: QSettings,
@@ -103,10 +120,16 @@ class MainWindow(QMainWindow):
         try:
             self.control.start(plan, mode=self.mode, policy=self.policy_view.policy(),
                                trace_root=self.settings.trace_root, hotkey=self.settings.hotkey,
-                               base_dir=self.files.folder)
+                               base_dir=self.files.folder, given=self._given(plan))
         except (AgentError, OSError) as exc:
             return self._refuse(f"Cannot start the run: {exc}")
         return True
+
+    def _given(self, plan: Plan) -> RunGiven:
+        """How this run was given, for resuming it: the task file when the editor holds it as saved,
+        else the steps as they are in the editor."""
+        saved = self.editor.path if not self.editor.modified else None
+        return RunGiven(task=saved, steps=tuple(step.text for step in plan.steps), params=plan.params)
 
     # ------------------------------------------------------------ run signals
     @Slot(object)

@@ -16,12 +16,21 @@ from typing import TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_agent.errors import AgentError
-from desktop_agent.memory import MemoryStore, TaskDetail
-from desktop_agent.skills import Skill
+from desktop_agent.core.errors import AgentError
+from desktop_agent.memory.skills import Skill
+from desktop_agent.memory.store import MemoryStore, TaskDetail
 from ui.timeline import STATUS_COLOURS, status_icon
 
 RECENT_RUNS = 20

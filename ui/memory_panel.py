@@ -25,11 +25,20 @@ from typing import TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QSplitter, QStackedWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_agent.memory import MASK, MemoryStore, TaskDetail, TaskRecord, default_path
-from desktop_agent.skills import Skill, skill
+from desktop_agent.memory.skills import Skill, skill
+from desktop_agent.memory.store import MASK, MemoryStore, TaskDetail, TaskRecord, default_path
 from ui.consolidation import IDLE_MS, IdleConsolidation
 from ui.editor import DEBOUNCE_MS
 from ui.learned_dialog import LearnedDialog

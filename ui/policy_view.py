@@ -16,8 +16,8 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop_agent.errors import PolicyError
-from desktop_agent.policy import Policy, default_policy_path, load_policy, parse_policy
+from desktop_agent.core.errors import PolicyError
+from desktop_agent.safety.policy import Policy, default_policy_path, load_policy, parse_policy
 from ui.code_edit import CodeEdit, Mark, monospace
 
 DEBOUNCE_MS = 250

@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
-from desktop_agent.checkpoint import CheckpointError, WorkspaceStore
-from desktop_agent.restore import describe, restore
-from desktop_agent.run_events import RunFinished
+from desktop_agent.core.events import RunFinished
+from desktop_agent.durability.restore import describe, restore
+from desktop_agent.durability.snapshots import CheckpointError, WorkspaceStore
 
 WORKSPACE = "workspace"  # the run folder's checkpoints (runner: recovery.py)
 

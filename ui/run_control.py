@@ -16,15 +16,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal, Slot
 
-from desktop_agent.actions import Plan
-from desktop_agent.approvals import Approval, Correction, Proposal
-from desktop_agent.compose import AgentConfig
-from desktop_agent.policy import Policy
-from desktop_agent.runner import (RunFinished, Runner, RunOptions, RunStarted, StepFinished,
-                                  StepGrounded, StepStarted)
+from desktop_agent.compose import AgentConfig, RunGiven, start_run
+from desktop_agent.core.actions import Plan
+from desktop_agent.core.events import RunFinished, RunStarted, StepFinished, StepGrounded, StepStarted
+from desktop_agent.core.results import StepResult
+from desktop_agent.core.values import Screen, Target
+from desktop_agent.run.runner import Runner, RunOptions
+from desktop_agent.safety.approvals import Approval, Correction, Proposal
+from desktop_agent.safety.policy import Policy
+from desktop_agent.safety.stop import StopHotkey
 from desktop_agent.screen import coords
-from desktop_agent.stop import StopHotkey
-from desktop_agent.types import Screen, StepResult, Target
 from ui.approval_panel import ApprovalPanel
 from ui.live_view import LiveView
 from ui.settings import Mode
@@ -66,16 +67,17 @@ class RunControl(QObject):
         return self._worker is not None
 
     def start(self, plan: Plan, *, mode: Mode, policy: Policy, trace_root: Path, base_dir: Path,
-              hotkey: str) -> None:
-        """Build the runner for `mode` and start it. The factory's errors (AgentError, OSError)
-        propagate, with nothing started."""
+              hotkey: str, given: RunGiven) -> None:
+        """Build the runner for `mode` and start it (`given`: how the task was given, kept so that the
+        run can be resumed). The factory's errors (AgentError, OSError) propagate, with nothing started."""
         if self._worker is not None:
             raise RuntimeError("a run is already going")
         approver = GuiApprover()
-        runner = self._factory(AgentConfig(policy=policy, trace_root=trace_root, run_name=plan.name,
-                                           approver=approver, approve_every_step=mode.approve_every_step,
-                                           assets=plan.assets,
-                                           options=RunOptions(dry_run=mode.dry_run, base_dir=base_dir)))
+        config = AgentConfig(policy=policy, trace_root=trace_root, run_name=plan.name, approver=approver,
+                             approve_every_step=mode.approve_every_step, assets=plan.assets,
+                             options=RunOptions(dry_run=mode.dry_run, base_dir=base_dir))
+        started = start_run(plan, config, hotkey=hotkey, given=given, build=self._factory)
+        runner, plan = started.runner, started.plan
         worker = RunWorker(runner, plan, approver=approver,
                            brakes=functools.partial(self._brakes, runner, hotkey))
         worker.event.connect(self._on_event)

@@ -19,9 +19,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QListWidget, QPushButton, QTableWidget, QTabWidget, QWidget
 
-from desktop_agent.approvals import Proposal
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.recording.listener import DEFAULT_STOP_HOTKEY
+from desktop_agent.safety.approvals import Proposal
 from ui.app import build_main_window
 from ui.learned_dialog import LearnedDialog
 from ui.record_control import RecordingIndicator

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
-from desktop_agent.actions import Plan
-from desktop_agent.errors import AgentError
-from desktop_agent.vault import fill_secrets
+from desktop_agent.core.actions import Plan
+from desktop_agent.core.errors import AgentError
+from desktop_agent.safety.vault import fill_secrets
 
 
 class SecretDeclined(AgentError):

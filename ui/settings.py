@@ -12,10 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-DEFAULT_HOTKEY = "<ctrl>+<alt>+q"  # as the CLI's --stop-hotkey
+from desktop_agent.safety.stop import STOP_HOTKEY
+
+DEFAULT_HOTKEY = STOP_HOTKEY  # as the CLI's --stop-hotkey
 
 
 class Mode(enum.Enum):

@@ -9,9 +9,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from desktop_agent.errors import SourceLocation, TaskSyntaxError
-from desktop_agent.phrases import is_blank
-from desktop_agent.steps import parse_step
+from desktop_agent.core.errors import SourceLocation, TaskSyntaxError
+from desktop_agent.language.phrases import is_blank
+from desktop_agent.language.steps import parse_step
 
 _UNKNOWN_PARAM = re.compile(r"unknown parameter \{([A-Za-z_][\w-]*)\}")
 _PLACEHOLDER = "x"  # stands in for a parameter without a value while the rest of the line is checked

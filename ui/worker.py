@@ -17,11 +17,12 @@ from contextlib import AbstractContextManager
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from desktop_agent.actions import Plan
-from desktop_agent.approvals import Approval, Correction, Proposal
-from desktop_agent.errors import AgentError
-from desktop_agent.runner import Runner, RunStarted, StepFinished
-from desktop_agent.stop import StopHotkey
+from desktop_agent.core.actions import Plan
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.events import RunStarted, StepFinished
+from desktop_agent.run.runner import Runner
+from desktop_agent.safety.approvals import Approval, Correction, Proposal
+from desktop_agent.safety.stop import StopHotkey
 
 # For the length of a run: whatever stops it from outside (the global hotkey, the corner fail-safe).
 # Entered and left in the worker thread; yields the hotkey listener, or None when there is none.

@@ -15,15 +15,16 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from desktop_agent import reporting
-from desktop_agent.approvals import Approval, Proposal
-from desktop_agent.compose import AgentConfig, build_runner
+from desktop_agent.cli import reporting
+from desktop_agent.compose import AgentConfig, RunGiven, start_run
+from desktop_agent.core.events import RunFinished
+from desktop_agent.core.results import RunStatus
 from desktop_agent.demo.display import end_process, start_virtual_display
-from desktop_agent.policy import load_policy
-from desktop_agent.runner import RunFinished, RunOptions
-from desktop_agent.steps import load_task
-from desktop_agent.stop import StopToken
-from desktop_agent.types import RunStatus
+from desktop_agent.language.steps import load_task
+from desktop_agent.run.runner import RunOptions
+from desktop_agent.safety.approvals import Approval, Proposal
+from desktop_agent.safety.policy import load_policy
+from desktop_agent.safety.stop import STOP_HOTKEY
 
 TASK = Path(__file__).with_name("order_task.yaml")
 
@@ -62,8 +63,10 @@ def main() -> int:
         config = AgentConfig(policy=load_policy(plan.policy), trace_root=Path("traces"),
                              run_name=plan.name, approver=_demo_approver,
                              options=RunOptions(find_timeout_s=10.0))
+        started = start_run(plan, config, hotkey=STOP_HOTKEY, given=RunGiven(task=TASK))
+        print(f"stop at any time: {STOP_HOTKEY} or the pointer into a screen corner")
         finished: RunFinished | None = None
-        for event in build_runner(config, stop=StopToken()).run(plan):
+        for event in started.events():
             reporting.print_event(event, sys.stdout)
             if isinstance(event, RunFinished):
                 finished = event

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from desktop_agent.errors import AgentError
+from desktop_agent.core.errors import AgentError
 
 
 def end_process(process: subprocess.Popen, timeout_s: float = 5.0) -> None:

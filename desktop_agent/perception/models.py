@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from desktop_agent.errors import AgentError
+from desktop_agent.core.errors import AgentError
 
 MANIFEST_DIR = Path(__file__).resolve().parents[2] / "models"
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop_agent.core.values import Element, Rect, Role
 from desktop_agent.perception import models
-from desktop_agent.types import Element, Rect, Role
 
 # Detection at native resolution (no up-scaling of small windows): 4x faster on a 280x120 dialog than
 # rapidocr's default (min side 736) and it read the same text (measured on yad and xcalc).

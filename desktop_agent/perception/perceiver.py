@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, Window
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.screen import coords
-from desktop_agent.types import Element, Frame, Rect, Role, Screen, Window
 
 WidgetDetector = Callable[[np.ndarray], list[Element]]
 TextAttacher = Callable[[Sequence[Element], Sequence[Element]], list[Element]]

@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop_agent.errors import GroundingError
-from desktop_agent.types import Rect
+from desktop_agent.core.errors import GroundingError
+from desktop_agent.core.values import Rect
 
 MIN_TEMPLATE_SIDE = 4  # px; a smaller scaled template matches noise
 

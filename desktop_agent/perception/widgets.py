@@ -15,14 +15,13 @@ tests/fixtures/widgets/ — and other themes may need them retuned.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
-from desktop_agent.types import Element, Rect, Role
+from desktop_agent.core.values import Element, Rect, Role
 
 # Edge mask: weakest real border is Adwaita-dark's entry (27 on 53: 26 levels); the strongest shading
 # inside a widget is GTK's button gradient (7).

@@ -4,6 +4,7 @@
 `synthesize` merges raw input into recorded actions; `describe` turns them into steps, with `naming`
 naming each target in the step language (checked to ground uniquely) and keeping its fallback locators;
 `writer` saves the task file and its assets folder; `session` does both for what was recorded, leaving
-out the agent's own windows (the `record` command and the app use it); `command` is the `record` /
-`parametrize` CLI.
+out the agent's own windows (the `record` command and the app use it).
+
+May import: core, language, screen, perception, grounding, safety.
 """

@@ -21,13 +21,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from desktop_agent.actions import MouseButton
-from desktop_agent.locators import Locator
-from desktop_agent.recording.events import (RecordedAction, RecordedChord, RecordedClick, RecordedDrag,
-                                            RecordedScroll, RecordedTyping, Snapshot)
+from desktop_agent.core.actions import MouseButton
+from desktop_agent.core.values import Element, Point, Role, Screen
+from desktop_agent.grounding.locators import Locator
+from desktop_agent.language.steps import KNOWN_KEYS, parse_step, parse_target
+from desktop_agent.recording.events import (
+    RecordedAction,
+    RecordedChord,
+    RecordedClick,
+    RecordedDrag,
+    RecordedScroll,
+    RecordedTyping,
+    Snapshot,
+)
 from desktop_agent.recording.naming import Place, name_place, quote, spec_texts
-from desktop_agent.steps import KNOWN_KEYS, parse_step, parse_target
-from desktop_agent.types import Element, Point, Role, Screen
 
 Perceive = Callable[[Snapshot], Screen]
 

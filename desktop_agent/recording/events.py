@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from desktop_agent.actions import MouseButton
-from desktop_agent.types import Frame, Point, Window
+from desktop_agent.core.actions import MouseButton
+from desktop_agent.core.values import Frame, Point, Window
 
 _frozen = dataclass(frozen=True, slots=True, kw_only=True)
 

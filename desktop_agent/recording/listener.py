@@ -27,12 +27,19 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Protocol
 
-from desktop_agent.actions import MouseButton
-from desktop_agent.errors import AgentError, CaptureError
-from desktop_agent.stop import unblock_xrecord
-from desktop_agent.recording.events import (KeyDown, KeyUp, MousePress, MouseRelease, RawEvent, Snapshot,
-                                            WheelScroll)
-from desktop_agent.types import Frame, Point, Window
+from desktop_agent.core.actions import MouseButton
+from desktop_agent.core.errors import AgentError, CaptureError
+from desktop_agent.core.values import Frame, Point, Window
+from desktop_agent.recording.events import (
+    KeyDown,
+    KeyUp,
+    MousePress,
+    MouseRelease,
+    RawEvent,
+    Snapshot,
+    WheelScroll,
+)
+from desktop_agent.safety.stop import unblock_xrecord
 
 DEFAULT_STOP_HOTKEY = "<ctrl>+<alt>+r"
 MODIFIERS = ("ctrl", "alt", "shift", "super")  # in the order a chord names them
@@ -41,7 +48,7 @@ _STARTUP_S = 5.0   # listeners must connect, and the first snapshot arrive, with
 _STOP_WAIT_S = 1.0  # per thread, when stopping
 _ENV_LOCK = threading.Lock()
 
-# pynput `Key` member names -> the step language's key names (desktop_agent.steps)
+# pynput `Key` member names -> the step language's key names (desktop_agent.language.steps)
 _SPECIAL_KEYS = {
     "alt": "alt", "alt_l": "alt", "alt_r": "alt", "ctrl": "ctrl", "ctrl_l": "ctrl", "ctrl_r": "ctrl",
     "shift": "shift", "shift_l": "shift", "shift_r": "shift", "cmd": "super", "cmd_l": "super",

@@ -24,15 +24,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from desktop_agent.errors import GroundingError, TaskSyntaxError
-from desktop_agent.grounding import find_all, ground
-from desktop_agent.locate import CONTENT_ROLES, MARGIN, PATCH, distance, locate
-from desktop_agent.locators import Locator
+from desktop_agent.core.errors import GroundingError, TaskSyntaxError
+from desktop_agent.core.values import Element, Point, Rect, Role, Screen, TargetSpec
+from desktop_agent.grounding.locators import Locator
+from desktop_agent.grounding.make_locator import CONTENT_ROLES, MARGIN, PATCH, distance, locate
+from desktop_agent.grounding.resolve import find_all, ground
+from desktop_agent.grounding.textmatch import key
+from desktop_agent.language.steps import parse_target
 from desktop_agent.recording.events import Snapshot
 from desktop_agent.screen import coords
-from desktop_agent.steps import parse_target
-from desktop_agent.textmatch import key
-from desktop_agent.types import Element, Point, Rect, Role, Screen, TargetSpec
 
 INTERACTIVE = frozenset({Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO, Role.MENU, Role.TAB,
                          Role.LINK, Role.ICON})

@@ -20,13 +20,20 @@ from typing import Protocol
 
 import numpy as np
 
-from desktop_agent.errors import AgentError
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.values import Element, Frame, Point, Screen, Window
+from desktop_agent.perception.seen import read_seen
 from desktop_agent.recording.describe import Perceive, Recording, describe
-from desktop_agent.recording.events import (RecordedAction, RecordedChord, RecordedClick, RecordedDrag,
-                                            RecordedScroll, RecordedTyping, Snapshot)
+from desktop_agent.recording.events import (
+    RecordedAction,
+    RecordedChord,
+    RecordedClick,
+    RecordedDrag,
+    RecordedScroll,
+    RecordedTyping,
+    Snapshot,
+)
 from desktop_agent.recording.writer import assets_folder, save_recording
-from desktop_agent.seen import read_seen
-from desktop_agent.types import Element, Frame, Point, Screen, Window
 
 
 class SnapshotPerceiver(Protocol):

@@ -16,11 +16,23 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from desktop_agent.actions import MouseButton
-from desktop_agent.recording.events import (KeyDown, KeyUp, MousePress, MouseRelease, RawEvent,
-                                            RecordedAction, RecordedChord, RecordedClick, RecordedDrag,
-                                            RecordedScroll, RecordedTyping, Snapshot, WheelScroll)
-from desktop_agent.types import Point
+from desktop_agent.core.actions import MouseButton
+from desktop_agent.core.values import Point
+from desktop_agent.recording.events import (
+    KeyDown,
+    KeyUp,
+    MousePress,
+    MouseRelease,
+    RawEvent,
+    RecordedAction,
+    RecordedChord,
+    RecordedClick,
+    RecordedDrag,
+    RecordedScroll,
+    RecordedTyping,
+    Snapshot,
+    WheelScroll,
+)
 
 SAME_PLACE_PX = 6.0
 MULTI_CLICK_S = 0.4

@@ -23,12 +23,12 @@ from pathlib import Path
 import cv2
 import yaml
 
-from desktop_agent.errors import AgentError
-from desktop_agent.locators import save_locators
-from desktop_agent.phrases import Line, tokenize
+from desktop_agent.core.errors import AgentError
+from desktop_agent.grounding.locators import save_locators
+from desktop_agent.language.phrases import Line, tokenize
+from desktop_agent.language.task_file import read_task, save_task
+from desktop_agent.perception.seen import SeenWindow, save_seen
 from desktop_agent.recording.describe import Recording
-from desktop_agent.seen import SeenWindow, save_seen
-from desktop_agent.task_file import read_task, save_task
 
 _PARAM_NAME = re.compile(r"[A-Za-z_][\w-]*")  # as task files allow
 _PLACEHOLDER = re.compile(r"(\{\{|\}\}|\{[^{}]*\})")  # `{{`, `}}`, `{name}`, `{secret:NAME}`

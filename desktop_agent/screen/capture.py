@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
+
 import cv2
 import numpy as np
 
-from desktop_agent.errors import CaptureError
+from desktop_agent.core.errors import CaptureError
+from desktop_agent.core.values import Frame, Monitor, Rect
 from desktop_agent.screen import coords
-from desktop_agent.types import Frame, Monitor, Rect
 
 _BLANK_SPREAD = 4  # a frame whose brightest and darkest sampled pixels differ less than this is blank
 

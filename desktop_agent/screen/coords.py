@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from desktop_agent.types import Frame, Monitor, Point, Rect
+from desktop_agent.core.values import Frame, Monitor, Point, Rect
 
 
 def point_image_to_screen(frame: Frame, point: Point) -> Point:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 
-from desktop_agent.errors import CaptureError
-from desktop_agent.types import Point, Rect, Window
+from desktop_agent.core.errors import CaptureError
+from desktop_agent.core.values import Point, Rect, Window
 
 
 class WindowLister:

@@ -25,8 +25,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from desktop_agent import reporting
-from desktop_agent.approvals import Proposal
+from desktop_agent.cli import reporting
+from desktop_agent.safety.approvals import Proposal
 from ui.app import build_main_window
 from ui.settings import Mode, Settings, save_settings
 

@@ -15,16 +15,18 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_agent.actions import Plan
 from desktop_agent.compose import AgentConfig, build_runner
+from desktop_agent.core.actions import Plan
+from desktop_agent.core.events import RunFinished
+from desktop_agent.core.results import RunStatus, StepResult
+from desktop_agent.core.values import Point, Window
 from desktop_agent.demo.__main__ import launch_sample_app
 from desktop_agent.demo.display import end_process
-from desktop_agent.policy import Policy, parse_policy
-from desktop_agent.runner import RunFinished, RunOptions
-from desktop_agent.senses import Senses
-from desktop_agent.stop import StopToken
-from desktop_agent.types import Point, RunStatus, StepResult, Window
-from desktop_agent.verify import visibly_changed
+from desktop_agent.perception.senses import Senses
+from desktop_agent.run.runner import RunOptions
+from desktop_agent.run.verify import visibly_changed
+from desktop_agent.safety.policy import Policy, parse_policy
+from desktop_agent.safety.stop import StopToken
 
 TITLE = "Sample Order Form"
 HOME = Point(x=420, y=200)                                  # where the form opens by default

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_agent.compose import AgentConfig, build_runner
+from desktop_agent.core.events import StepFinished, StepStarted
 from desktop_agent.demo.__main__ import launch_sample_app
 from desktop_agent.demo.display import end_process
-from desktop_agent.policy import load_policy
-from desktop_agent.runner import RunOptions, StepFinished, StepStarted
-from desktop_agent.senses import Senses
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.stop import StopToken
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.perception.senses import Senses
+from desktop_agent.run.runner import RunOptions
+from desktop_agent.safety.policy import load_policy
+from desktop_agent.safety.stop import StopToken
 from tests.bench.form import BenchError
 from tests.bench.stats import median, percentile
 

@@ -21,13 +21,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_agent.actions import Plan
-from desktop_agent.interactions import target_specs
-from desktop_agent.memory import MemoryStore
-from desktop_agent.memory_places import Places
-from desktop_agent.senses import Senses
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.types import Point, RunStatus, Window
+from desktop_agent.core.actions import Plan, target_specs
+from desktop_agent.core.results import RunStatus
+from desktop_agent.core.values import Point, Window
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.memory.places import Places
+from desktop_agent.memory.store import MemoryStore
+from desktop_agent.perception.senses import Senses
 from tests.bench.form import HOME, AgentRun, open_forms, run_agent
 from tests.bench.stats import median
 

@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_agent.compose import build_perceiver
+from desktop_agent.core.results import RunStatus
+from desktop_agent.core.values import Point
 from desktop_agent.demo.display import end_process
+from desktop_agent.language.steps import load_task
 from desktop_agent.perception.ocr import TextReader
-from desktop_agent.senses import Senses
-from desktop_agent.steps import load_task
-from desktop_agent.types import Point, RunStatus
+from desktop_agent.perception.senses import Senses
 from tests.bench.form import (
     CUSTOMER,
     HOME,
@@ -120,7 +121,7 @@ def record(senses: Senses, folder: Path) -> Recording:
     task = folder / "order.yaml"
     with open_forms(senses, HOME) as (form,):
         recorder = subprocess.Popen(
-            [sys.executable, "-m", "desktop_agent.cli", "record", "-o", str(task),
+            [sys.executable, "-m", "desktop_agent.cli.main", "record", "-o", str(task),
              "--param", f"customer={RECORDED_NAME}"],
             cwd=folder, env={**os.environ, "XDG_DATA_HOME": str(folder)}, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

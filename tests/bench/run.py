@@ -15,8 +15,8 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from desktop_agent.compose import build_perceiver, build_senses
-from desktop_agent.perception.ocr import TextReader
 from desktop_agent.demo.display import start_virtual_display
+from desktop_agent.perception.ocr import TextReader
 from tests.bench import latency, memory, replay
 from tests.bench.form import BenchError
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import cv2
 
+from desktop_agent.core.values import Rect
 from desktop_agent.screen.capture import Grabber
-from desktop_agent.types import Rect
 
 ALLOW_ALL = "version: 1\ndefault: allow\n"
 
@@ -49,7 +49,7 @@ def stop_a_waiting_run(desktop, brake: Callable[[], None]) -> tuple[int, dict, f
     returns the exit code, the --json object and the seconds from brake to exit."""
     desktop.sample_app()
     agent = subprocess.Popen(
-        [sys.executable, "-m", "desktop_agent.cli", "run", "--json", "--trace-dir",
+        [sys.executable, "-m", "desktop_agent.cli.main", "run", "--json", "--trace-dir",
          str(desktop.trace_dir), "--step", 'wait for "Never shown" to appear up to 60 s'],
         env={**os.environ, "DISPLAY": desktop.display}, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

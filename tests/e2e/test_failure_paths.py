@@ -10,7 +10,7 @@ import mss
 import mss.tools
 import pytest
 
-from desktop_agent.types import Point, Rect
+from desktop_agent.core.values import Point, Rect
 
 pytestmark = pytest.mark.e2e
 

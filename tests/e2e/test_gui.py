@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from desktop_agent.compose import build_senses
-from desktop_agent.errors import GroundingError
-from desktop_agent.grounding import find_all, ground
-from desktop_agent.steps import parse_target
-from desktop_agent.types import Point
+from desktop_agent.core.errors import GroundingError
+from desktop_agent.core.values import Point
+from desktop_agent.grounding.resolve import find_all, ground
+from desktop_agent.language.steps import parse_target
 
 GUI_TITLE = "Untitled task — Desktop Agent"
 GUI_BOX = (0, 0, 1280, 820)

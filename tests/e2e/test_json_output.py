@@ -17,7 +17,7 @@ def _empty_xauthority_env(tmp_path, display: str) -> dict[str, str]:
 
 
 def test_json_stdout_is_one_object_with_an_empty_xauthority(desktop, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "desktop_agent.cli", "run", "--json", "--dry-run",
+    done = subprocess.run([sys.executable, "-m", "desktop_agent.cli.main", "run", "--json", "--dry-run",
                            "--trace-dir", str(tmp_path / "traces"), "--step", "press enter"],
                           env=_empty_xauthority_env(tmp_path, desktop.display), cwd=tmp_path,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False)

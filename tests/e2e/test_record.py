@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from desktop_agent.locators import load_locators
-from desktop_agent.seen import load_seen
-from desktop_agent.steps import load_task
+from desktop_agent.grounding.locators import load_locators
+from desktop_agent.language.steps import load_task
+from desktop_agent.perception.seen import load_seen
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ PAUSE_S = 0.3
 
 def start_recording(desktop, *args: str) -> subprocess.Popen:
     """`desktop-agent record ARGS` on the test display, once it says it is listening."""
-    process = subprocess.Popen([sys.executable, "-m", "desktop_agent.cli", "record", *args],
+    process = subprocess.Popen([sys.executable, "-m", "desktop_agent.cli.main", "record", *args],
                                env={**os.environ, "DISPLAY": desktop.display},
                                cwd=desktop.tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from desktop_agent.core.values import Point, Rect
+from desktop_agent.language.steps import KNOWN_KEYS
 from desktop_agent.recording.events import RecordedChord, RecordedClick, RecordedDrag, RecordedTyping
 from desktop_agent.recording.listener import InputRecorder, key_name
 from desktop_agent.recording.synthesize import synthesize
-from desktop_agent.steps import KNOWN_KEYS
-from desktop_agent.types import Point, Rect
 
 pytestmark = pytest.mark.e2e
 

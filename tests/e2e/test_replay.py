@@ -15,10 +15,9 @@ from test_record import SECRET, fill_in_the_order, finish, start_recording
 from test_run_sample_app import FORM_ONLY_POLICY
 
 from desktop_agent.demo.display import start_virtual_display
-from desktop_agent.ledger import Ledger, default_path
-from desktop_agent.locators import load_locators
-from desktop_agent.steps import load_task
-
+from desktop_agent.durability.ledger import Ledger, default_path
+from desktop_agent.grounding.locators import load_locators
+from desktop_agent.language.steps import load_task
 from tests.apps.env_keyring import VARIABLE, EnvKeyring
 from tests.conftest import Desktop
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent.ledger import default_path
+from desktop_agent.durability.ledger import default_path
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +59,7 @@ def test_a_run_killed_while_typing_is_resumed_without_typing_twice(desktop, tmp_
     trace_dir = str(desktop.trace_dir)
     with (tmp_path / "killed-run.log").open("w") as log:
         agent = subprocess.Popen(
-            [sys.executable, "-m", "desktop_agent.cli", "run", str(TASK), "--policy", str(policy), "--json",
+            [sys.executable, "-m", "desktop_agent.cli.main", "run", str(TASK), "--policy", str(policy), "--json",
              "--trace-dir", trace_dir], env={**os.environ, "DISPLAY": desktop.display},
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=tmp_path)
         try:

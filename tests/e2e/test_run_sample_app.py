@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent.types import Point, Rect
+from desktop_agent.core.values import Point, Rect
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent.steps import load_task
+from desktop_agent.language.steps import load_task
 from tests.conftest import require
 from tests.e2e.test_record import finish, start_recording
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_agent.errors import InputTaken
-from desktop_agent.xkeys import XTestKeyboard
+from desktop_agent.act.xkeys import XTestKeyboard
+from desktop_agent.core.errors import InputTaken
 
 pytestmark = pytest.mark.e2e
 

@@ -31,14 +31,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_agent import reporting
+from desktop_agent.cli import reporting
 from desktop_agent.compose import AgentConfig, build_runner
-from desktop_agent.ledger import default_path
-from desktop_agent.policy import load_policy
-from desktop_agent.run_events import RunFinished, StepStarted
-from desktop_agent.runner import RunOptions
-from desktop_agent.steps import load_task
-from desktop_agent.stop import StopToken
+from desktop_agent.core.events import RunFinished, StepStarted
+from desktop_agent.durability.ledger import default_path
+from desktop_agent.language.steps import load_task
+from desktop_agent.run.runner import RunOptions
+from desktop_agent.safety.policy import load_policy
+from desktop_agent.safety.stop import StopToken
 from tests.conftest import App, Desktop
 from tests.e2e.test_resume_after_kill import kill_while_typing
 
@@ -245,7 +245,7 @@ class FaultRun:
         trace_dir = str(self.desktop.trace_dir)
         with (self.desktop.tmp_path / "killed-run.log").open("w") as log:
             agent = subprocess.Popen(
-                [sys.executable, "-m", "desktop_agent.cli", "run", *self._run_args(), "--trace-dir",
+                [sys.executable, "-m", "desktop_agent.cli.main", "run", *self._run_args(), "--trace-dir",
                  trace_dir], env={**os.environ, "DISPLAY": self.desktop.display},
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=self.desktop.tmp_path)
             try:

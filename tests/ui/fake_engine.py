@@ -7,14 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_agent.audit import AuditLog
 from desktop_agent.compose import AgentConfig
-from desktop_agent.guard import Guard
-from desktop_agent.policy import load_policy
-from desktop_agent.runner import Runner
-from desktop_agent.stop import StopToken
-from desktop_agent.trace import Trace
-from desktop_agent.types import Element, Frame, Rect, Role, Screen, Window
+from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, Window
+from desktop_agent.run.runner import Runner
+from desktop_agent.run.trace import Trace
+from desktop_agent.safety.audit import AuditLog
+from desktop_agent.safety.guard import Guard
+from desktop_agent.safety.policy import load_policy
+from desktop_agent.safety.stop import StopToken
 from tests.unit.fakes import FakeDesktop
 
 WINDOW = Window(id=1, title="Orders", wm_class="Orders", box=Rect(left=100, top=100, width=400, height=300),

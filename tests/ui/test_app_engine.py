@@ -3,7 +3,7 @@ once and a run's perceiver starts from what the last one saw."""
 from __future__ import annotations
 
 from desktop_agent.compose import AgentConfig
-from desktop_agent.policy import load_policy
+from desktop_agent.safety.policy import load_policy
 from ui.app import Engine
 
 

@@ -7,11 +7,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 
-from desktop_agent.approvals import Approval, Correction, Proposal
-from desktop_agent.command_line import CommandLine
-from desktop_agent.policy import ActionRequest
-from desktop_agent.steps import parse_step
-from desktop_agent.types import Decision, Point, Rect, Target, Verdict, Window
+from desktop_agent.core.values import Decision, Point, Rect, Target, Verdict, Window
+from desktop_agent.language.steps import parse_step
+from desktop_agent.safety.approvals import Approval, Correction, Proposal
+from desktop_agent.safety.command_line import CommandLine
+from desktop_agent.safety.policy import ActionRequest
 from ui.approval_panel import ApprovalPanel
 
 STEP = 'click "Submit order"'

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCharFormat
 from PySide6.QtWidgets import QLineEdit, QListWidget, QTableWidget
 
-from desktop_agent.errors import TaskSyntaxError
-from desktop_agent.task_file import read_task
+from desktop_agent.core.errors import TaskSyntaxError
+from desktop_agent.language.task_file import read_task
 from ui.code_edit import CodeEdit
 from ui.editor import TaskEditor
 

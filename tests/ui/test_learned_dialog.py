@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton
 
-from desktop_agent.locators import Locator, WindowRef
-from desktop_agent.memory import MemoryStore
-from desktop_agent.memory_places import Places
-from desktop_agent.types import Point, Rect
+from desktop_agent.core.values import Point, Rect
+from desktop_agent.grounding.locators import Locator, WindowRef
+from desktop_agent.memory.places import Places
+from desktop_agent.memory.store import MemoryStore
 from ui.learned_dialog import LearnedDialog
 from ui.memory_panel import MemoryPanel
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from desktop_agent.types import Element, Frame, Point, Rect, Role, Screen, Target
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Target
 from ui.images import qimage_from_bgr
 from ui.live_view import ITEM_KIND, LiveView
 

@@ -4,6 +4,7 @@ and closing the window end runs cleanly."""
 from __future__ import annotations
 
 import json
+import os
 from contextlib import nullcontext
 
 import pytest
@@ -11,11 +12,22 @@ from fake_engine import DELETE, OK, FakeRuns
 from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QPushButton
 
-from desktop_agent.actions import MouseClick
-from desktop_agent.types import RunStatus, StepStatus
+from desktop_agent.core.actions import MouseClick
+from desktop_agent.core.results import RunStatus, StepStatus
+from desktop_agent.durability.ledger import Ledger
+from desktop_agent.durability.owner import Owner
+from desktop_agent.durability.resume import plan_resume
+from desktop_agent.run.trace import Trace
 from ui.main_window import MainWindow
-from ui.settings import (Mode, Settings, SettingsDialog, hotkey_label, hotkey_problem, load_settings,
-                         save_settings)
+from ui.settings import (
+    Mode,
+    Settings,
+    SettingsDialog,
+    hotkey_label,
+    hotkey_problem,
+    load_settings,
+    save_settings,
+)
 
 TIMEOUT_MS = 5000
 
@@ -234,3 +246,33 @@ def test_a_dry_run_asks_for_no_secret(qtbot, window, runs, monkeypatch, no_keyri
     monkeypatch.setattr(QInputDialog, "getText", lambda *args: pytest.fail("asked for a secret"))
     finished = run(qtbot, window, ['type "{secret:pin}"'], mode=Mode.DRY_RUN)
     assert finished.status is RunStatus.SUCCEEDED and runs.operations == []
+
+
+def _resumed_after_a_crash(source, steps: list[str], tmp_path):
+    """The plan `desktop-agent resume` rebuilds from what the app's run kept, had it crashed in step 1."""
+    trace = Trace(tmp_path / "crashed" / "app-run")
+    with Ledger.open(tmp_path / "crashed" / "ledger.sqlite3") as ledger:
+        ledger.start_run("app-run", "test", trace.folder, source=source, owner=Owner(pid=os.getpid(), started="-1"))
+        trace.event("run_started", name="test", steps=steps, start=0, unsure=False)
+        return plan_resume(ledger, "app-run", params={}).plan
+
+
+def test_an_app_run_keeps_what_resumes_it_the_steps_as_edited(qtbot, window, runs, tmp_path):
+    run(qtbot, window, ['click "OK"', 'click "OK"'], mode=Mode.AUTONOMOUS)
+    (config,) = runs.configs
+    assert config.source is not None and config.source.task is None
+    plan = _resumed_after_a_crash(config.source, ['click "OK"', 'click "OK"'], tmp_path)
+    assert [step.text for step in plan.steps] == ['click "OK"', 'click "OK"']
+
+
+def test_an_app_run_of_a_saved_task_file_is_resumed_from_that_file(qtbot, window, runs, tmp_path):
+    task = tmp_path / "ok.yaml"
+    task.write_text('name: ok\nsteps:\n  - click "{what}"\nparams:\n  what: OK\n')
+    window.files.open(task)
+    with qtbot.waitSignal(window.control.runFinished, timeout=TIMEOUT_MS):
+        window.mode = Mode.AUTONOMOUS
+        assert window.start_run()
+    (config,) = runs.configs
+    assert config.source.task == task.absolute() and config.source.params == {"what": "OK"}
+    plan = _resumed_after_a_crash(config.source, ['click "{what}"'], tmp_path)
+    assert [step.action.target.text for step in plan.steps] == ["OK"]

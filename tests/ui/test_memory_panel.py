@@ -12,10 +12,10 @@ from fake_engine import FakeRuns
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QTableWidget
 
-from desktop_agent.memory import MemoryStore
-from desktop_agent.skills import consolidate, skills
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.types import RunStatus, StepResult, StepStatus, Timings
+from desktop_agent.core.results import RunStatus, StepResult, StepStatus, Timings
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.memory.skills import consolidate, skills
+from desktop_agent.memory.store import MemoryStore
 from ui.main_window import MainWindow
 from ui.memory_panel import MemoryPanel
 from ui.settings import Mode, Settings, save_settings

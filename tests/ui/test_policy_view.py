@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QLabel, QPushButton
 
-from desktop_agent.policy import default_policy_path, load_policy
-from desktop_agent.types import Decision
+from desktop_agent.core.values import Decision
+from desktop_agent.safety.policy import default_policy_path, load_policy
 from ui.code_edit import CodeEdit
 from ui.policy_view import PolicyView
 

@@ -14,10 +14,10 @@ from fake_engine import FakeRuns
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
-from desktop_agent.actions import MouseButton
+from desktop_agent.core.actions import MouseButton
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Window
 from desktop_agent.recording.events import KeyDown, MousePress, MouseRelease, Snapshot
 from desktop_agent.recording.listener import RecorderUnavailable
-from desktop_agent.types import Element, Frame, Point, Rect, Role, Screen, Window
 from ui.main_window import MainWindow
 from ui.settings import Mode, Settings, save_settings
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
-from desktop_agent.checkpoint import WorkspaceStore
-from desktop_agent.run_events import RunFinished
-from desktop_agent.types import RunStatus
+from desktop_agent.core.events import RunFinished
+from desktop_agent.core.results import RunStatus
+from desktop_agent.durability.snapshots import WorkspaceStore
 from ui.rollback import WorkspaceRollback
 
 

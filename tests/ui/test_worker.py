@@ -9,12 +9,12 @@ import pytest
 from fake_engine import DELETE, OK, FakeRuns, config
 from PySide6.QtCore import QObject, Slot
 
-from desktop_agent.actions import MouseClick
-from desktop_agent.approvals import Approval, Correction
-from desktop_agent.runner import RunFinished, RunStarted, StepFinished, StepGrounded, StepStarted
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.stop import StopHotkey, StopToken
-from desktop_agent.types import RunStatus, StepStatus
+from desktop_agent.core.actions import MouseClick
+from desktop_agent.core.events import RunFinished, RunStarted, StepFinished, StepGrounded, StepStarted
+from desktop_agent.core.results import RunStatus, StepStatus
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.safety.approvals import Approval, Correction
+from desktop_agent.safety.stop import StopHotkey, StopToken
 from tests.unit.fakes import FakeDesktop
 from ui.worker import GuiApprover, RunWorker
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent.memory import MemoryStore
+from desktop_agent.memory.store import MemoryStore
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Small fakes for unit tests."""
 from __future__ import annotations
 
-from desktop_agent.actions import Operation
-from desktop_agent.types import Point, Rect
+from desktop_agent.core.actions import Operation
+from desktop_agent.core.values import Point, Rect
 
 
 class RecordingActuator:
@@ -53,7 +53,7 @@ class FakeDesktop:
         """The current screen; not `read`: a glance, its frame and windows only (as Senses.look)."""
         from dataclasses import replace
 
-        from desktop_agent.senses import Look
+        from desktop_agent.perception.senses import Look
 
         if self.error is not None:
             raise self.error

@@ -5,12 +5,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from desktop_agent import actuator as actuator_module
-from desktop_agent.actions import KeyText
-from desktop_agent.actuator import DesktopActuator
-from desktop_agent.errors import StopRequested
-from desktop_agent.stop import StopToken
-from desktop_agent.types import Rect
+from desktop_agent.act import actuator as actuator_module
+from desktop_agent.act.actuator import DesktopActuator
+from desktop_agent.core.actions import KeyText
+from desktop_agent.core.errors import StopRequested
+from desktop_agent.core.values import Rect
+from desktop_agent.safety.stop import StopToken
 
 SCREEN = Rect(left=0, top=0, width=1920, height=1080)
 

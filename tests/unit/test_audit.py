@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent.actions import Click
-from desktop_agent.audit import GENESIS, AuditCheck, AuditLog, verify_audit
-from desktop_agent.errors import AgentError
-from desktop_agent.jsonable import to_jsonable
-from desktop_agent.types import Decision, Point, TargetSpec, Verdict
+from desktop_agent.core.actions import Click
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.jsonable import to_jsonable
+from desktop_agent.core.values import Decision, Point, TargetSpec, Verdict
+from desktop_agent.safety.audit import GENESIS, AuditCheck, AuditLog, verify_audit
 
 
 @pytest.fixture

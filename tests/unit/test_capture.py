@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_agent.errors import CaptureError
+from desktop_agent.core.errors import CaptureError
+from desktop_agent.core.values import Rect
 from desktop_agent.screen.capture import Grabber
-from desktop_agent.types import Rect
 
 
 class OneColourScreen:

@@ -8,18 +8,20 @@ import numpy as np
 import pytest
 from fakes import FakeDesktop
 
-from desktop_agent.audit import AuditLog
-from desktop_agent.cascade import ReplayGrounder, plain_grounder, recorded_window
-from desktop_agent.errors import GroundingError
-from desktop_agent.guard import Guard
-from desktop_agent.locators import AnchorRef, Locator, WindowRef
-from desktop_agent.policy import load_policy
-from desktop_agent.runner import RunFinished, Runner, RunOptions
+from desktop_agent.core.errors import GroundingError
+from desktop_agent.core.events import RunFinished
+from desktop_agent.core.results import RunStatus, StepStatus
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Window
+from desktop_agent.grounding.fallbacks import ReplayGrounder, plain_grounder, recorded_window
+from desktop_agent.grounding.locators import AnchorRef, Locator, WindowRef
+from desktop_agent.language.steps import parse_target, plan_from_steps
+from desktop_agent.run.runner import Runner, RunOptions
+from desktop_agent.run.trace import Trace
+from desktop_agent.safety.audit import AuditLog
+from desktop_agent.safety.guard import Guard
+from desktop_agent.safety.policy import load_policy
+from desktop_agent.safety.stop import StopToken
 from desktop_agent.screen.coords import screen_to_image
-from desktop_agent.steps import parse_target, plan_from_steps
-from desktop_agent.stop import StopToken
-from desktop_agent.trace import Trace
-from desktop_agent.types import Element, Frame, Point, Rect, Role, RunStatus, Screen, StepStatus, Window
 
 RECORDED = WindowRef(title="Orders", wm_class="orders", width=400, height=300)
 ICON_SPEC = parse_target('"Send"')

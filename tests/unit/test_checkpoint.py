@@ -12,19 +12,19 @@ import pytest
 from fakes import FakeDesktop
 from test_runner import OK, screen
 
-from desktop_agent import checkpoint as checkpoint_module
-from desktop_agent import restore as restore_module
-from desktop_agent.audit import AuditLog
-from desktop_agent.checkpoint import CheckpointError, WorkspaceStore
-from desktop_agent.restore import restore
-from desktop_agent.cli import main
-from desktop_agent.guard import Guard
-from desktop_agent.policy import load_policy
-from desktop_agent.runner import Runner, RunOptions
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.stop import StopToken
-from desktop_agent.trace import Trace
-from desktop_agent.types import RunStatus
+from desktop_agent.cli.main import main
+from desktop_agent.core.results import RunStatus
+from desktop_agent.durability import restore as restore_module
+from desktop_agent.durability import snapshots as checkpoint_module
+from desktop_agent.durability.restore import restore
+from desktop_agent.durability.snapshots import CheckpointError, WorkspaceStore
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.run.runner import Runner, RunOptions
+from desktop_agent.run.trace import Trace
+from desktop_agent.safety.audit import AuditLog
+from desktop_agent.safety.guard import Guard
+from desktop_agent.safety.policy import load_policy
+from desktop_agent.safety.stop import StopToken
 
 
 def tree(root):

@@ -3,20 +3,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from desktop_agent.actions import Click, KeyChord, KeyText, MouseButton, MouseClick, Press, TypeText
-from desktop_agent.approvals import Approval
-from desktop_agent.audit import AuditLog
-from desktop_agent.command_line import (CommandLine, PendingLines, Submits, screen_line, shows_prompt_then,
-                                        submits)
-from desktop_agent.errors import PolicyError, StopRequested
-from desktop_agent.guard import Guard
-from desktop_agent.policy import ActionRequest, evaluate, load_policy, parse_policy
-from desktop_agent.shell_line import SimpleCommand, Unprovable, parse_simple_command
-from desktop_agent.stop import StopToken
-from desktop_agent.types import Decision, Element, Frame, Rect, Role, Screen, TargetSpec, Window
 from fakes import RecordingActuator
 from test_guard import GEDIT, XTERM, Scripted
+
+from desktop_agent.core.actions import Click, KeyChord, KeyText, MouseButton, MouseClick, Press, TypeText
+from desktop_agent.core.errors import PolicyError, StopRequested
+from desktop_agent.core.values import Decision, Element, Frame, Rect, Role, Screen, TargetSpec, Window
+from desktop_agent.safety.approvals import Approval
+from desktop_agent.safety.audit import AuditLog
+from desktop_agent.safety.command_line import (
+    CommandLine,
+    PendingLines,
+    Submits,
+    screen_line,
+    shows_prompt_then,
+    submits,
+)
+from desktop_agent.safety.guard import Guard
+from desktop_agent.safety.policy import ActionRequest, evaluate, load_policy, parse_policy
+from desktop_agent.safety.shell_line import SimpleCommand, Unprovable, parse_simple_command
+from desktop_agent.safety.stop import StopToken
 
 FIREFOX = Window(id=5, title="Mozilla Firefox", wm_class="Navigator.firefox", pid=4545,
                  box=Rect(left=0, top=0, width=1000, height=800))

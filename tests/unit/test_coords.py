@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from desktop_agent.core.values import Frame, Point, Rect
 from desktop_agent.screen import coords
-from desktop_agent.types import Frame, Point, Rect
 
 # Two monitors: a 1920x1080 one at the origin (scale 1) and a HiDPI 2560x1440-pixel one to its right,
 # shown at 2 pixels per point and 200 points lower.

@@ -10,15 +10,21 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_agent.actions import Click, Drag, Press, Scroll, TypeText
 from desktop_agent.compose import build_perceiver
-from desktop_agent.grounding import ground
-from desktop_agent.policy import load_policy
+from desktop_agent.core.actions import Click, Drag, Press, Scroll, TypeText
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, TargetSpec, Window
+from desktop_agent.grounding.resolve import ground
+from desktop_agent.language.steps import parse_step, parse_target
 from desktop_agent.recording.describe import Recording, describe
-from desktop_agent.recording.events import (RecordedChord, RecordedClick, RecordedDrag, RecordedScroll,
-                                            RecordedTyping, Snapshot)
-from desktop_agent.steps import parse_step, parse_target
-from desktop_agent.types import Element, Frame, Point, Rect, Role, Screen, TargetSpec, Window
+from desktop_agent.recording.events import (
+    RecordedChord,
+    RecordedClick,
+    RecordedDrag,
+    RecordedScroll,
+    RecordedTyping,
+    Snapshot,
+)
+from desktop_agent.safety.policy import load_policy
 
 SCREENS = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
 OFFSET = Point(x=300, y=200)

@@ -3,11 +3,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_agent.errors import GroundingError
-from desktop_agent.grounding import find_all, ground
+from desktop_agent.core.errors import GroundingError
+from desktop_agent.core.values import (
+    Anchor,
+    Element,
+    Frame,
+    Point,
+    Rect,
+    Relation,
+    Role,
+    Screen,
+    TargetSpec,
+    Window,
+)
+from desktop_agent.grounding.resolve import find_all, ground
 from desktop_agent.screen import coords
-from desktop_agent.types import (Anchor, Element, Frame, Point, Rect, Relation, Role, Screen, TargetSpec,
-                                 Window)
 
 REGION = Rect(left=0, top=0, width=1000, height=800)
 

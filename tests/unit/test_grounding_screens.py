@@ -11,10 +11,10 @@ import cv2
 import pytest
 
 from desktop_agent.compose import build_perceiver
-from desktop_agent.errors import GroundingError
-from desktop_agent.grounding import ground
-from desktop_agent.steps import parse_target
-from desktop_agent.types import Frame, Rect, Role, Window
+from desktop_agent.core.errors import GroundingError
+from desktop_agent.core.values import Frame, Rect, Role, Window
+from desktop_agent.grounding.resolve import ground
+from desktop_agent.language.steps import parse_target
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OFFSET = (300, 200)

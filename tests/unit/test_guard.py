@@ -5,17 +5,28 @@ import os
 from pathlib import Path
 
 import pytest
-
-from desktop_agent.actions import (Click, KeyChord, KeyText, Launch, MouseClick, MouseDrag,
-                                   MouseMove, MouseScroll, Press, StartProcess, TypeText)
-from desktop_agent.audit import AuditLog, verify_audit
-from desktop_agent.errors import ActionError, StopRequested
-from desktop_agent.approvals import Approval, Proposal
-from desktop_agent.guard import Guard, Permit, PermitError
-from desktop_agent.policy import ActionRequest, load_policy, parse_policy
-from desktop_agent.stop import StopToken
-from desktop_agent.types import Decision, Element, Point, Rect, Role, Target, TargetSpec, Window
 from fakes import RecordingActuator
+
+from desktop_agent.core.actions import (
+    Click,
+    KeyChord,
+    KeyText,
+    Launch,
+    MouseClick,
+    MouseDrag,
+    MouseMove,
+    MouseScroll,
+    Press,
+    StartProcess,
+    TypeText,
+)
+from desktop_agent.core.errors import ActionError, StopRequested
+from desktop_agent.core.values import Decision, Element, Point, Rect, Role, Target, TargetSpec, Window
+from desktop_agent.safety.approvals import Approval, Proposal
+from desktop_agent.safety.audit import AuditLog, verify_audit
+from desktop_agent.safety.guard import Guard, Permit, PermitError
+from desktop_agent.safety.policy import ActionRequest, load_policy, parse_policy
+from desktop_agent.safety.stop import StopToken
 
 SCREEN = Rect(left=0, top=0, width=1920, height=1080)
 GEDIT = Window(id=2, title="notes.txt - gedit", wm_class="gedit.Gedit", pid=4242,

@@ -2,12 +2,19 @@
 import numpy as np
 import pytest
 
-from desktop_agent import interactions
-from desktop_agent.actions import (KeyChord, KeyText, MouseButton, MouseClick, MouseDrag,
-                                   MouseScroll, StartProcess)
-from desktop_agent.interactions import Grounded
-from desktop_agent.steps import parse_step
-from desktop_agent.types import Element, Frame, Point, Rect, Role, Screen, Target
+from desktop_agent.core.actions import (
+    KeyChord,
+    KeyText,
+    MouseButton,
+    MouseClick,
+    MouseDrag,
+    MouseScroll,
+    StartProcess,
+)
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Target
+from desktop_agent.language.steps import parse_step
+from desktop_agent.run import interactions
+from desktop_agent.run.interactions import Grounded
 
 A = Target(box=Rect(left=10, top=10, width=20, height=20), point=Point(x=20, y=20), strategy="t", why="")
 B = Target(box=Rect(left=100, top=10, width=20, height=20), point=Point(x=110, y=20), strategy="t", why="")

@@ -14,29 +14,20 @@ import numpy as np
 import pytest
 from fakes import FakeDesktop, RecordingActuator
 
-from desktop_agent import cli
-from desktop_agent.actions import KeyText, MouseClick, TypeText
-from desktop_agent.approvals import Approval
-from desktop_agent.audit import AuditLog
-from desktop_agent.errors import ActionError, AgentError
-from desktop_agent.guard import Guard
-from desktop_agent.ledger import SCHEMA_VERSION, Ledger, RunSource, default_path
-from desktop_agent.owner import Owner
-from desktop_agent.policy import ActionRequest, load_policy
-from desktop_agent.runner import Runner, RunOptions
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.stop import StopToken
-from desktop_agent.trace import Trace
-from desktop_agent.types import (
-    Element,
-    Frame,
-    Rect,
-    Role,
-    Screen,
-    Target,
-    TargetSpec,
-    Window,
-)
+from desktop_agent.cli import main as cli
+from desktop_agent.core.actions import KeyText, MouseClick, TypeText
+from desktop_agent.core.errors import ActionError, AgentError
+from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, Target, TargetSpec, Window
+from desktop_agent.durability.ledger import SCHEMA_VERSION, Ledger, RunSource, default_path
+from desktop_agent.durability.owner import Owner
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.run.runner import Runner, RunOptions
+from desktop_agent.run.trace import Trace
+from desktop_agent.safety.approvals import Approval
+from desktop_agent.safety.audit import AuditLog
+from desktop_agent.safety.guard import Guard
+from desktop_agent.safety.policy import ActionRequest, load_policy
+from desktop_agent.safety.stop import StopToken
 
 REPO = Path(__file__).resolve().parents[2]
 WINDOW = Window(id=2, title="Login", wm_class="app.App", pid=4242,
@@ -212,7 +203,7 @@ def test_guard_records_a_failed_operation(tmp_path):
 CRASH = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from desktop_agent.ledger import Ledger
+    from desktop_agent.durability.ledger import Ledger
 
     ledger = Ledger.open(Path(sys.argv[1]))
     ledger.start_run("crashed", "crash test", Path(sys.argv[1]).parent)
@@ -400,7 +391,7 @@ def test_owner_identity():
 OWNED = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from desktop_agent.ledger import Ledger
+    from desktop_agent.durability.ledger import Ledger
 
     ledger = Ledger.open(Path(sys.argv[1]))
     ledger.start_run("owned", "owned", Path(sys.argv[1]).parent)

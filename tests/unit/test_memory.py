@@ -4,17 +4,19 @@ import io
 import json
 import sqlite3
 import stat
+import sys
 from pathlib import Path
 
 import pytest
 
-from desktop_agent import cli
-from desktop_agent.errors import AgentError
-from desktop_agent.ledger import Ledger
-from desktop_agent.memory import SCHEMA_VERSION, MemoryStore, default_path, fts_query
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.types import (Decision, Element, Point, Rect, Role, RunStatus, StepResult, StepStatus,
-                                 Target, Timings, Verdict)
+from desktop_agent import compose
+from desktop_agent.cli import main as cli
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.results import RunStatus, StepResult, StepStatus, Timings
+from desktop_agent.core.values import Decision, Element, Point, Rect, Role, Target, Verdict
+from desktop_agent.durability.ledger import Ledger
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.memory.store import SCHEMA_VERSION, MemoryStore, default_path, fts_query
 
 ORDER = ['type "Ada Lovelace" into the field right of "Customer name"', 'click "Submit order"']
 LOGIN = ['type "ada" into the "User" field', 'type "hunter2-zebra" into the field right of "Password"',
@@ -199,7 +201,7 @@ def test_cli_memory_commands(tmp_path, capsys):
 
 def test_cli_run_passes_the_memory_choice_to_the_engine(tmp_path, monkeypatch, capsys):
     """`run` remembers by default (in --memory-db when given); --no-memory turns it off."""
-    from desktop_agent.runner import RunFinished
+    from desktop_agent.core.events import RunFinished
 
     configs = []
 
@@ -214,9 +216,9 @@ def test_cli_run_passes_the_memory_choice_to_the_engine(tmp_path, monkeypatch, c
         configs.append(config)
         return FakeRunner()
 
-    monkeypatch.setattr(cli, "build_runner", build)
-    monkeypatch.setattr(cli, "brakes", lambda *a, **k: _null())
-    monkeypatch.setattr(cli.sys, "stdin", io.StringIO())
+    monkeypatch.setattr(compose, "build_runner", build)
+    monkeypatch.setattr(compose, "brakes", lambda *a, **k: _null())
+    monkeypatch.setattr(sys, "stdin", io.StringIO())
     db = tmp_path / "m.sqlite3"
     base = ["run", "--step", 'click "Submit order"', "--trace-dir", str(tmp_path / "traces"),
             "--memory-db", str(db)]

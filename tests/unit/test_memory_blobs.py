@@ -7,8 +7,8 @@ import os
 import pytest
 from test_memory import ORDER, png, results
 
-from desktop_agent.memory import MemoryStore
-from desktop_agent.types import RunStatus
+from desktop_agent.core.results import RunStatus
+from desktop_agent.memory.store import MemoryStore
 
 
 @pytest.fixture

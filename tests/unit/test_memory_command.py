@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from test_memory import LOGIN, ORDER, png, record, results
 
-from desktop_agent import cli
-from desktop_agent.memory import MemoryStore
-from desktop_agent.memory_command import add_memory_command
-from desktop_agent.memory_feedback import record_feedback
-from desktop_agent.memory_places import Places
-from desktop_agent.types import Rect, StepStatus
+from desktop_agent.cli import main as cli
+from desktop_agent.cli.memory import add_memory_command
+from desktop_agent.core.results import StepStatus
+from desktop_agent.core.values import Rect
+from desktop_agent.memory.feedback import record_feedback
+from desktop_agent.memory.places import Places
+from desktop_agent.memory.store import MemoryStore
 
 
 def memory_cli(capsys, *args: str) -> tuple[int, str]:

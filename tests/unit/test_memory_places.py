@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 from test_memory import LOGIN, results
 
-from desktop_agent.locators import Locator, WindowRef
-from desktop_agent.memory import MemoryStore
-from desktop_agent.memory_feedback import FeedbackKind, record_feedback, task_feedback
-from desktop_agent.memory_places import OUTVOTED, Places, Source
-from desktop_agent.types import Point, Rect, RunStatus
+from desktop_agent.core.results import RunStatus
+from desktop_agent.core.values import Point, Rect
+from desktop_agent.grounding.locators import Locator, WindowRef
+from desktop_agent.memory.feedback import FeedbackKind, record_feedback, task_feedback
+from desktop_agent.memory.places import OUTVOTED, Places, Source
+from desktop_agent.memory.store import MemoryStore
 
 APP, TITLE, TARGET = "Gedit", "notes.txt - gedit", '"Save" button'
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from test_memory import ORDER, record
 
-from desktop_agent.memory import MemoryStore
+from desktop_agent.memory.store import MemoryStore
 
 CRASH = """
 import os, signal, sqlite3, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from test_memory import ORDER, record
-from desktop_agent.memory import MemoryStore
+from desktop_agent.memory.store import MemoryStore
 
 path = Path(sys.argv[1])
 with MemoryStore.open(path) as memory:

@@ -5,10 +5,10 @@ import sqlite3
 
 from test_memory import ORDER, results
 
-from desktop_agent.memory import SCHEMA_VERSION, MemoryStore
-from desktop_agent.memory_feedback import record_feedback, task_feedback
-from desktop_agent.memory_schema import APPLICATION_ID, MIGRATIONS, statements
-from desktop_agent.types import RunStatus
+from desktop_agent.core.results import RunStatus
+from desktop_agent.memory.feedback import record_feedback, task_feedback
+from desktop_agent.memory.schema import APPLICATION_ID, MIGRATIONS, statements
+from desktop_agent.memory.store import SCHEMA_VERSION, MemoryStore
 
 
 def version_1_file(path):

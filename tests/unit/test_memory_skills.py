@@ -4,10 +4,11 @@ from __future__ import annotations
 import pytest
 from test_memory import ORDER, results
 
-from desktop_agent.locators import Locator
-from desktop_agent.memory_places import Places
-from desktop_agent.skills import consolidate, skill, skills
-from desktop_agent.types import Point, Rect, RunStatus, StepStatus
+from desktop_agent.core.results import RunStatus, StepStatus
+from desktop_agent.core.values import Point, Rect
+from desktop_agent.grounding.locators import Locator
+from desktop_agent.memory.places import Places
+from desktop_agent.memory.skills import consolidate, skill, skills
 
 
 def run(memory, tmp_path, folder, duration_ms, *, ok=True, name="Order", params=None):

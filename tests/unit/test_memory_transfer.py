@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 from test_memory import ORDER, png, results
 
-from desktop_agent.errors import AgentError
-from desktop_agent.locators import Locator, WindowRef
-from desktop_agent.memory import MemoryStore
-from desktop_agent.memory_feedback import record_feedback, task_feedback
-from desktop_agent.memory_places import Places
-from desktop_agent.memory_transfer import MANIFEST, export_memory, import_memory
-from desktop_agent.skills import consolidate, skills
-from desktop_agent.types import Point, Rect, RunStatus
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.results import RunStatus
+from desktop_agent.core.values import Point, Rect
+from desktop_agent.grounding.locators import Locator, WindowRef
+from desktop_agent.memory.feedback import record_feedback, task_feedback
+from desktop_agent.memory.places import Places
+from desktop_agent.memory.skills import consolidate, skills
+from desktop_agent.memory.store import MemoryStore
+from desktop_agent.memory.transfer import MANIFEST, export_memory, import_memory
 
 
 def fill(memory: MemoryStore, tmp_path) -> None:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import yaml
 
-from desktop_agent.errors import AgentError
+from desktop_agent.core.errors import AgentError
 from desktop_agent.perception import models
 from desktop_agent.perception.ocr import TextReader
 

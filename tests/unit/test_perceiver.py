@@ -1,8 +1,8 @@
 """The perceiver on saved-style synthetic frames with a fake text reader (no model)."""
 import numpy as np
 
+from desktop_agent.core.values import Element, Frame, Rect, Role, Window
 from desktop_agent.perception.perceiver import Perceiver, changed_regions
-from desktop_agent.types import Element, Frame, Rect, Role, Window
 
 
 class FakeReader:

@@ -31,7 +31,7 @@ def test_the_installer_brings_every_library_the_check_asks_for():
 
 def test_the_gui_command_without_a_display_exits_with_that_line():
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
-    done = subprocess.run([sys.executable, "-m", "desktop_agent.cli", "gui"], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "desktop_agent.cli.main", "gui"], env=env, capture_output=True,
                           text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [

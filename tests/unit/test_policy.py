@@ -4,13 +4,28 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent.actions import (Click, Launch, MouseButton, Press, Scroll, ScrollDirection,
-                                   TypeText)
-from desktop_agent.errors import PolicyError
-from desktop_agent.policy import (ActionRequest, chord, default_policy_path, evaluate, is_secret_entry,
-                                  load_policy, parse_policy)
-from desktop_agent.types import (Anchor, Decision, Element, Rect, Relation, Role, Target,
-                                 TargetSpec, Window)
+from desktop_agent.core.actions import Click, Launch, MouseButton, Press, Scroll, ScrollDirection, TypeText
+from desktop_agent.core.errors import PolicyError
+from desktop_agent.core.values import (
+    Anchor,
+    Decision,
+    Element,
+    Rect,
+    Relation,
+    Role,
+    Target,
+    TargetSpec,
+    Window,
+)
+from desktop_agent.safety.policy import (
+    ActionRequest,
+    chord,
+    default_policy_path,
+    evaluate,
+    is_secret_entry,
+    load_policy,
+    parse_policy,
+)
 
 BOX = Rect(left=100, top=100, width=80, height=24)
 XTERM = Window(id=1, title="user@host: ~", wm_class="xterm.XTerm",

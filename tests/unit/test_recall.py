@@ -7,20 +7,22 @@ from dataclasses import replace
 import numpy as np
 from fakes import FakeDesktop
 
-from desktop_agent.actions import MouseClick
-from desktop_agent.approvals import Approval, Correction
-from desktop_agent.audit import AuditLog
-from desktop_agent.cascade import plain_grounder
-from desktop_agent.guard import Guard
-from desktop_agent.memory_feedback import task_feedback
+from desktop_agent.core.actions import MouseClick
+from desktop_agent.core.events import RunFinished
+from desktop_agent.core.results import RunStatus, StepStatus
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Window
+from desktop_agent.grounding.fallbacks import plain_grounder
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.memory.feedback import task_feedback
+from desktop_agent.memory.recall import Recall
 from desktop_agent.perception.templates import match_template
-from desktop_agent.policy import load_policy
-from desktop_agent.recall import Recall
-from desktop_agent.runner import RunFinished, Runner, RunOptions
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.stop import StopToken
-from desktop_agent.trace import Trace
-from desktop_agent.types import Element, Frame, Point, Rect, Role, RunStatus, Screen, StepStatus, Window
+from desktop_agent.run.runner import Runner, RunOptions
+from desktop_agent.run.trace import Trace
+from desktop_agent.safety.approvals import Approval, Correction
+from desktop_agent.safety.audit import AuditLog
+from desktop_agent.safety.guard import Guard
+from desktop_agent.safety.policy import load_policy
+from desktop_agent.safety.stop import StopToken
 
 HEADING = Element(role=Role.TEXT, box=Rect(left=150, top=120, width=70, height=18), text="Export", window_id=1)
 BUTTON = Element(role=Role.BUTTON, box=Rect(left=300, top=300, width=110, height=30), text="Export data",

@@ -7,12 +7,17 @@ import re
 import numpy as np
 import pytest
 
-from desktop_agent.recording.events import (RecordedChord, RecordedClick, RecordedDrag, RecordedTyping,
-                                            Snapshot)
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Window
+from desktop_agent.language.task_file import read_task
+from desktop_agent.perception.seen import load_seen
+from desktop_agent.recording.events import (
+    RecordedChord,
+    RecordedClick,
+    RecordedDrag,
+    RecordedTyping,
+    Snapshot,
+)
 from desktop_agent.recording.session import NothingRecorded, save_actions
-from desktop_agent.seen import load_seen
-from desktop_agent.task_file import read_task
-from desktop_agent.types import Element, Frame, Point, Rect, Role, Screen, Window
 
 OURS = 4242
 APP = Window(id=1, title="Orders", wm_class="orders", box=Rect(left=0, top=0, width=400, height=300), pid=7)

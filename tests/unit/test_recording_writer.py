@@ -9,16 +9,16 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_agent.errors import AgentError
-from desktop_agent.locators import load_locators
-from desktop_agent.policy import load_policy
-from desktop_agent.recording.command import add_commands
+from desktop_agent.cli.record import add_commands
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Window
+from desktop_agent.grounding.locators import load_locators
+from desktop_agent.language.steps import load_task
+from desktop_agent.language.task_file import read_task, save_task
 from desktop_agent.recording.describe import Recording, describe
 from desktop_agent.recording.events import RecordedClick, RecordedTyping, Snapshot
 from desktop_agent.recording.writer import assets_folder, parametrize, save_recording
-from desktop_agent.steps import load_task
-from desktop_agent.task_file import read_task, save_task
-from desktop_agent.types import Element, Frame, Point, Rect, Role, Screen, Window
+from desktop_agent.safety.policy import load_policy
 
 SECRET = "correct horse battery staple"
 

@@ -8,13 +8,27 @@ from dataclasses import replace
 from fakes import FakeDesktop
 from test_runner import NAME_FIELD, NAME_LABEL, OK, run, screen
 
-from desktop_agent.actions import (Check, Clear, Click, Drag, KeyChord, KeyText, MouseClick, Plan, Press, Scroll,
-                                   ScrollDirection, Select, TypeText)
-from desktop_agent.interactions import Grounded
-from desktop_agent.policy import parse_policy
-from desktop_agent.steps import parse_steps
-from desktop_agent.types import Element, Point, Rect, Role, RunStatus, Target, TargetSpec, Window
-from desktop_agent.undo import inverse
+from desktop_agent.core.actions import (
+    Check,
+    Clear,
+    Click,
+    Drag,
+    KeyChord,
+    KeyText,
+    MouseClick,
+    Plan,
+    Press,
+    Scroll,
+    ScrollDirection,
+    Select,
+    TypeText,
+)
+from desktop_agent.core.results import RunStatus
+from desktop_agent.core.values import Element, Point, Rect, Role, Target, TargetSpec, Window
+from desktop_agent.language.steps import parse_steps
+from desktop_agent.run.interactions import Grounded
+from desktop_agent.run.inverse import inverse
+from desktop_agent.safety.policy import parse_policy
 
 FILLED = replace(NAME_FIELD, text="Grace")
 BOX = Element(role=Role.CHECKBOX, box=Rect(left=200, top=200, width=16, height=16), checked=False, window_id=1)
@@ -107,7 +121,7 @@ def test_the_workspace_is_restored_when_a_step_fails(tmp_path):
 
 
 def test_typing_cut_off_part_way_is_rolled_back_too(tmp_path):
-    from desktop_agent.errors import ActionError
+    from desktop_agent.core.errors import ActionError
 
     desktop = FakeDesktop([screen(NAME_LABEL, FILLED)], advance=False)
     act = desktop.actuator.execute
@@ -126,8 +140,8 @@ def test_typing_cut_off_part_way_is_rolled_back_too(tmp_path):
 
 
 def test_a_clipboard_a_cut_off_key_press_changed_is_put_back(tmp_path, monkeypatch):
-    from desktop_agent import recovery
-    from desktop_agent.errors import ActionError
+    from desktop_agent.core.errors import ActionError
+    from desktop_agent.run import rollback as recovery
 
     clipboard = [b"what the person had copied"]
     monkeypatch.setattr(recovery, "read_clipboard", lambda: clipboard[0])

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from test_memory import results
 
-from desktop_agent.errors import AgentError, TaskSyntaxError
-from desktop_agent.remembered import recall_task, remembered_plan
-from desktop_agent.skills import consolidate
-from desktop_agent.types import RunStatus
+from desktop_agent.core.errors import AgentError, TaskSyntaxError
+from desktop_agent.core.results import RunStatus
+from desktop_agent.memory.remembered import recall_task, remembered_plan
+from desktop_agent.memory.skills import consolidate
 
 ORDER = ['type "{customer}" into the field right of "Customer name"', 'click "Submit order"']
 

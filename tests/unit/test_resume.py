@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent import cli
-from desktop_agent.actions import TypeText
-from desktop_agent.errors import AgentError
-from desktop_agent.ledger import Ledger, RunSource, default_path
-from desktop_agent.owner import Owner
-from desktop_agent.policy import load_policy
-from desktop_agent.resume import plan_resume, run_source
-from desktop_agent.steps import load_task, plan_from_steps
-from desktop_agent.trace import Trace
-from desktop_agent.types import StepResult, StepStatus
+from desktop_agent.cli import main as cli
+from desktop_agent.core.actions import TypeText
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.results import StepResult, StepStatus
+from desktop_agent.durability.ledger import Ledger, RunSource, default_path
+from desktop_agent.durability.owner import Owner
+from desktop_agent.durability.resume import plan_resume, run_source
+from desktop_agent.language.steps import load_task, plan_from_steps
+from desktop_agent.run.trace import Trace
+from desktop_agent.safety.policy import load_policy
 
 GONE = Owner(pid=os.getpid(), started="-1")  # this pid, another process: the owner crashed
 TASK = """\

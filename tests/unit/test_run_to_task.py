@@ -7,10 +7,10 @@ import pytest
 from fakes import FakeDesktop
 from test_runner import NAME_FIELD, NAME_LABEL, OK, run, screen
 
-from desktop_agent.errors import AgentError
-from desktop_agent.locators import load_locators
-from desktop_agent.run_to_task import save_run_as_task
-from desktop_agent.steps import load_task, plan_from_steps
+from desktop_agent.core.errors import AgentError
+from desktop_agent.grounding.locators import load_locators
+from desktop_agent.language.steps import load_task, plan_from_steps
+from desktop_agent.run.to_task import save_run_as_task
 
 STEPS = ['type "{who}" into the field right of "Name"', 'click "OK"']
 

@@ -8,18 +8,19 @@ import numpy as np
 import pytest
 from fakes import FakeDesktop
 
-from desktop_agent.actions import KeyChord, KeyText, MouseClick
-from desktop_agent.approvals import Approval, Correction
-from desktop_agent.audit import AuditLog
-from desktop_agent.errors import CaptureError
-from desktop_agent.guard import Guard
-from desktop_agent.policy import load_policy, parse_policy
-from desktop_agent.runner import RunFinished, Runner, RunOptions
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.stop import StopToken
-from desktop_agent.trace import Trace
-from desktop_agent.types import (Element, Frame, Point, Rect, Role, RunStatus, Screen, StepStatus,
-                                 Window)
+from desktop_agent.core.actions import KeyChord, KeyText, MouseClick
+from desktop_agent.core.errors import CaptureError
+from desktop_agent.core.events import RunFinished
+from desktop_agent.core.results import RunStatus, StepStatus
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Window
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.run.runner import Runner, RunOptions
+from desktop_agent.run.trace import Trace
+from desktop_agent.safety.approvals import Approval, Correction
+from desktop_agent.safety.audit import AuditLog
+from desktop_agent.safety.guard import Guard
+from desktop_agent.safety.policy import load_policy, parse_policy
+from desktop_agent.safety.stop import StopToken
 
 WINDOW = Window(id=1, title="Orders", wm_class="Orders", box=Rect(left=100, top=100, width=400, height=300), pid=1)
 OK = Element(role=Role.BUTTON, box=Rect(left=200, top=300, width=80, height=30), text="OK", window_id=1)
@@ -281,7 +282,7 @@ def test_an_approver_is_shown_a_secret_step_masked(tmp_path):
 
 
 def test_a_finished_run_is_remembered_and_a_dry_run_is_not(tmp_path):
-    from desktop_agent.memory import MemoryStore
+    from desktop_agent.memory.store import MemoryStore
 
     with MemoryStore.open(tmp_path / "memory.sqlite3") as memory:
         for dry_run in (False, True):

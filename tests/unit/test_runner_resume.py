@@ -6,9 +6,9 @@ from dataclasses import replace
 from fakes import FakeDesktop
 from test_runner import NAME_FIELD, NAME_LABEL, OK, run, screen
 
-from desktop_agent.actions import KeyText, MouseClick
-from desktop_agent.approvals import Approval
-from desktop_agent.types import RunStatus, StepStatus
+from desktop_agent.core.actions import KeyText, MouseClick
+from desktop_agent.core.results import RunStatus, StepStatus
+from desktop_agent.safety.approvals import Approval
 
 STEPS = ['click "OK"', 'type "Ada" into the field right of "Name"', 'click "OK"']
 

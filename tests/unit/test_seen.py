@@ -6,11 +6,11 @@ import cv2
 import pytest
 from test_perceiver import FakeReader, screen_with
 
-from desktop_agent.errors import AgentError
+from desktop_agent.core.errors import AgentError
+from desktop_agent.core.values import Rect, Window
 from desktop_agent.perception.perceiver import Perceiver
+from desktop_agent.perception.seen import SEEN_FILE, load_seen, prime, read_seen, save_seen
 from desktop_agent.screen import coords
-from desktop_agent.seen import SEEN_FILE, load_seen, prime, read_seen, save_seen
-from desktop_agent.types import Rect, Window
 
 RECORDED = Window(id=7, title="Form", wm_class="Form", box=Rect(left=100, top=50, width=300, height=200))
 

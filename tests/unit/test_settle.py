@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from desktop_agent import verify
-from desktop_agent.types import Frame, Rect
+from desktop_agent.core.values import Frame, Rect
+from desktop_agent.run import verify
 
 REGION = Rect(left=0, top=0, width=40, height=30)
 

@@ -2,12 +2,31 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent.actions import (Check, Click, Drag, Expect, Launch, MouseButton, Press, Scroll,
-                                   ScrollDirection, Select, Step, TypeText, WaitFor)
-from desktop_agent.errors import AgentError, TaskSyntaxError
-from desktop_agent.steps import (KNOWN_KEYS, load_task, parse_step, parse_steps, parse_target,
-                                 plan_from_steps)
-from desktop_agent.types import Anchor, Point, Relation, Role, TargetSpec
+from desktop_agent.core.actions import (
+    Check,
+    Click,
+    Drag,
+    Expect,
+    Launch,
+    MouseButton,
+    Press,
+    Scroll,
+    ScrollDirection,
+    Select,
+    Step,
+    TypeText,
+    WaitFor,
+)
+from desktop_agent.core.errors import AgentError, TaskSyntaxError
+from desktop_agent.core.values import Anchor, Point, Relation, Role, TargetSpec
+from desktop_agent.language.steps import (
+    KNOWN_KEYS,
+    load_task,
+    parse_step,
+    parse_steps,
+    parse_target,
+    plan_from_steps,
+)
 
 T = TargetSpec
 B, F, CB, CO = Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO

@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from desktop_agent.errors import StopRequested
-from desktop_agent.stop import StopHotkey, StopToken
+from desktop_agent.core.errors import StopRequested
+from desktop_agent.safety.stop import StopHotkey, StopToken
 
 
 def test_stop_token_keeps_the_first_reason_and_raises():
@@ -44,8 +44,8 @@ def test_stop_hotkey_reports_unavailable_without_a_display(monkeypatch):
 def test_corner_watch_stops_when_the_pointer_reaches_a_corner():
     import time
 
-    from desktop_agent.stop import CornerWatch
-    from desktop_agent.types import Point, Rect
+    from desktop_agent.core.values import Point, Rect
+    from desktop_agent.safety.stop import CornerWatch
 
     positions = iter([Point(x=500, y=500)] * 3 + [Point(x=1919, y=1)] * 100)
     token = StopToken()

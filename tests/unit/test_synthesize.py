@@ -3,12 +3,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop_agent.actions import MouseButton
-from desktop_agent.recording.events import (KeyDown, KeyUp, MousePress, MouseRelease, RecordedChord,
-                                            RecordedClick, RecordedDrag, RecordedScroll, RecordedTyping,
-                                            Snapshot, WheelScroll)
+from desktop_agent.core.actions import MouseButton
+from desktop_agent.core.values import Frame, Point, Rect
+from desktop_agent.recording.events import (
+    KeyDown,
+    KeyUp,
+    MousePress,
+    MouseRelease,
+    RecordedChord,
+    RecordedClick,
+    RecordedDrag,
+    RecordedScroll,
+    RecordedTyping,
+    Snapshot,
+    WheelScroll,
+)
 from desktop_agent.recording.synthesize import synthesize
-from desktop_agent.types import Frame, Point, Rect
 
 
 def snap(t: float) -> Snapshot:

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_agent.steps import load_task
-from desktop_agent.task_file import dump_task, read_task, save_task
+from desktop_agent.language.steps import load_task
+from desktop_agent.language.task_file import dump_task, read_task, save_task
 
 STEPS = [
     'type "Ada Lovelace" into the field right of "Customer name"',

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_agent.errors import GroundingError
+from desktop_agent.core.errors import GroundingError
+from desktop_agent.core.values import Rect
 from desktop_agent.perception.templates import match_template
-from desktop_agent.types import Rect
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "widgets"
 FIND_BUTTON = Rect(left=102, top=171, width=115, height=33)

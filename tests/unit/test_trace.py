@@ -8,11 +8,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop_agent.actions import Click, Step
-from desktop_agent.jsonable import to_jsonable
-from desktop_agent.trace import CANDIDATE_BGR, TARGET_BGR, Trace
-from desktop_agent.types import (Decision, Frame, Point, Rect, Role, RunStatus, StepResult,
-                                 StepStatus, Target, TargetSpec, Timings, Verdict)
+from desktop_agent.core.actions import Click, Step
+from desktop_agent.core.jsonable import to_jsonable
+from desktop_agent.core.results import RunStatus, StepResult, StepStatus, Timings
+from desktop_agent.core.values import Decision, Frame, Point, Rect, Role, Target, TargetSpec, Verdict
+from desktop_agent.run.trace import CANDIDATE_BGR, TARGET_BGR, Trace
 
 GREY = (90, 90, 90)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_agent.types import Element, Frame, Rect, Role, Screen
-from desktop_agent.verify import check_typed
+from desktop_agent.core.values import Element, Frame, Rect, Role, Screen
+from desktop_agent.run.verify import check_typed
 
 FIELD = Rect(left=10, top=10, width=200, height=24)
 TEXT = "Augusta Ada King, Countess of Lovelace"

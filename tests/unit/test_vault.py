@@ -6,11 +6,11 @@ import pytest
 from fakes import FakeDesktop
 from test_runner import NAME_FIELD, NAME_LABEL, run, screen
 
-from desktop_agent.actions import KeyText, TypeText
-from desktop_agent.approvals import Approval
-from desktop_agent.errors import AgentError
-from desktop_agent.steps import plan_from_steps
-from desktop_agent.vault import fill_secrets, secret_names
+from desktop_agent.core.actions import KeyText, TypeText
+from desktop_agent.core.errors import AgentError
+from desktop_agent.language.steps import plan_from_steps
+from desktop_agent.safety.approvals import Approval
+from desktop_agent.safety.vault import fill_secrets, secret_names
 
 STEPS = ['type "{secret:pin}" into the field right of "Name"', 'type "x{secret:pin}y"', 'click "OK"']
 

@@ -1,0 +1,5 @@
+import sys
+
+from desktop_agent.cli.main import main
+
+sys.exit(main())

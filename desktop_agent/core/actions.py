@@ -1,0 +1,231 @@
+"""The step language's actions and the low-level operations that carry them out, as typed values.
+
+Actions say what a step means (`Click(target=...)`); operations are what actually reaches the OS
+(`MouseClick(point=...)`), always through `guard.Guard`. Both are frozen and validated when built.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from desktop_agent.core.values import Point, TargetSpec
+
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+# ---------------------------------------------------------------- actions (the step language)
+class MouseButton(enum.Enum):
+    LEFT = "left"
+    RIGHT = "right"
+    MIDDLE = "middle"
+
+
+@_frozen
+class Click:
+    target: TargetSpec
+    button: MouseButton = MouseButton.LEFT
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.count not in (1, 2, 3):
+            raise ValueError(f"click count must be 1..3, got {self.count}")
+
+
+@_frozen
+class TypeText:
+    text: str
+    target: TargetSpec | None = None
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            raise ValueError("type needs non-empty text")
+
+
+@_frozen
+class Clear:
+    """Empty a field: select what it holds and delete it."""
+
+    target: TargetSpec
+
+
+@_frozen
+class Press:
+    keys: tuple[str, ...]  # one chord, e.g. ("ctrl", "s"); lower-case key names
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ValueError("press needs at least one key")
+
+
+@_frozen
+class Check:
+    target: TargetSpec
+    checked: bool = True
+
+
+@_frozen
+class Select:
+    option: str
+    target: TargetSpec
+
+
+class ScrollDirection(enum.Enum):
+    UP = "up"
+    DOWN = "down"
+
+
+@_frozen
+class Scroll:
+    direction: ScrollDirection
+    amount: int = 3
+    target: TargetSpec | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.amount <= 100:
+            raise ValueError(f"scroll amount must be 1..100, got {self.amount}")
+
+
+@_frozen
+class Drag:
+    source: TargetSpec
+    destination: TargetSpec
+
+
+@_frozen
+class WaitFor:
+    target: TargetSpec
+    appear: bool = True
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.timeout_s <= 600:
+            raise ValueError(f"wait timeout must be in (0, 600] s, got {self.timeout_s}")
+
+
+@_frozen
+class Expect:
+    target: TargetSpec
+
+
+@_frozen
+class Launch:
+    argv: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.argv or not self.argv[0]:
+            raise ValueError("launch needs a program")
+
+
+Action = Union[Click, TypeText, Clear, Press, Check, Select, Scroll, Drag, WaitFor, Expect, Launch]
+
+
+def action_name(action: Action) -> str:
+    match action:
+        case Click(button=MouseButton.RIGHT):
+            return "right-click"
+        case Click(count=2):
+            return "double-click"
+        case Click():
+            return "click"
+        case TypeText():
+            return "type"
+        case Clear():
+            return "clear"
+        case Press():
+            return "press"
+        case Check(checked=True):
+            return "check"
+        case Check():
+            return "uncheck"
+        case Select():
+            return "select"
+        case Scroll():
+            return "scroll"
+        case Drag():
+            return "drag"
+        case WaitFor():
+            return "wait"
+        case Expect():
+            return "expect"
+        case Launch():
+            return "launch"
+    raise TypeError(f"not an action: {action!r}")
+
+
+@_frozen
+class Step:
+    """One parsed line of a task."""
+
+    line: int
+    text: str
+    action: Action
+
+
+@_frozen
+class Plan:
+    name: str
+    steps: tuple[Step, ...]
+    policy: Path | None = None
+    workspace: tuple[Path, ...] = ()
+    params: dict[str, str] = field(default_factory=dict)
+    assets: Path | None = None  # a recording's fallback locators (see locators.py)
+
+
+# ---------------------------------------------------------------- operations
+# Low-level operations: what actually reaches the OS, always through guard.Guard.
+@_frozen
+class MouseClick:
+    point: Point
+    button: MouseButton = MouseButton.LEFT
+    count: int = 1
+
+
+@_frozen
+class MouseMove:
+    point: Point
+
+
+@_frozen
+class MouseScroll:
+    point: Point | None
+    clicks: int  # positive = up
+
+
+@_frozen
+class MouseDrag:
+    start: Point
+    end: Point
+
+
+@_frozen
+class KeyText:
+    text: str
+
+
+@_frozen
+class KeyChord:
+    keys: tuple[str, ...]
+
+
+@_frozen
+class StartProcess:
+    argv: tuple[str, ...]
+
+
+Operation = Union[MouseClick, MouseMove, MouseScroll, MouseDrag, KeyText, KeyChord, StartProcess]
+
+
+def target_specs(action: Action) -> tuple[TargetSpec, ...]:
+    match action:
+        case (Click(target=t) | Clear(target=t) | Check(target=t) | Select(target=t) | Expect(target=t)
+              | WaitFor(target=t)):
+            return (t,)
+        case TypeText(target=t) | Scroll(target=t):
+            return () if t is None else (t,)
+        case Drag(source=a, destination=b):
+            return (a, b)
+        case Press() | Launch():
+            return ()
+    raise TypeError(f"not an action: {action!r}")

@@ -1,0 +1,56 @@
+"""What became of a step and of a run: statuses, timings, and one step's result."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_agent.core.actions import Step
+from desktop_agent.core.values import Target, Verdict
+
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+class StepStatus(enum.Enum):
+    SUCCEEDED = "succeeded"    # acted, and the effect was seen
+    UNVERIFIED = "unverified"  # acted, and nothing contradicts the effect, but it could not be read exactly
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    DENIED = "denied"
+    STOPPED = "stopped"
+
+
+class RunStatus(enum.Enum):
+    SUCCEEDED = "succeeded"
+    UNVERIFIED = "unverified"  # every step acted, and the effect of one or more could not be read exactly
+    FAILED = "failed"
+    STOPPED = "stopped"
+    DENIED = "denied"
+
+
+@_frozen
+class Timings:
+    capture_ms: float = 0.0
+    perceive_ms: float = 0.0
+    ground_ms: float = 0.0
+    act_ms: float = 0.0
+    settle_ms: float = 0.0
+    verify_ms: float = 0.0
+
+    @property
+    def total_ms(self) -> float:
+        return (self.capture_ms + self.perceive_ms + self.ground_ms
+                + self.act_ms + self.settle_ms + self.verify_ms)
+
+
+@_frozen
+class StepResult:
+    step: Step
+    status: StepStatus
+    target: Target | None = None
+    verdict: Verdict | None = None
+    verified: bool = False
+    error: str | None = None
+    attempts: int = 1
+    timings: Timings = Timings()
+    screenshot: Path | None = None

@@ -1,0 +1,430 @@
+"""Grounding: resolve a `TargetSpec` against a perceived `Screen` to exactly one place.
+
+Guaranteed: `ground` returns one `Target` in screen coordinates or raises `GroundingError` listing the best
+candidates. It never guesses between equally good matches: only an ordinal or a relation (nearest wins)
+chooses. Pure: no I/O, no globals; image pixels and points are converted only by `screen.coords`.
+Not guaranteed: that the element is really interactive — roles are whatever perception reported.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from desktop_agent.core.errors import GroundingError
+from desktop_agent.core.values import (
+    Candidate,
+    Element,
+    Point,
+    Rect,
+    Relation,
+    Role,
+    Screen,
+    Target,
+    TargetSpec,
+    Window,
+)
+from desktop_agent.grounding.textmatch import Tier, key, score_text, similarity
+from desktop_agent.screen.coords import image_to_screen, screen_to_image
+
+TemplateMatcher = Callable[[np.ndarray, Path, Rect | None], Rect]
+"""(BGR screen image, template path, search region in image pixels or None) -> box in image pixels;
+raises GroundingError when the template is absent or ambiguous."""
+
+_INTERACTIVE = frozenset({Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO, Role.MENU, Role.TAB,
+                          Role.LINK, Role.ICON})
+_TEXT_FALLBACK = frozenset({Role.MENU, Role.TAB, Role.LINK, Role.ICON})  # OCR can't tell these from text
+_NEAR_LIMIT = 250  # points
+_EDGE_TOLERANCE = 4  # points a candidate may overlap the anchor's edge
+_LABEL_REACH = 200  # points between a text label and the unlabelled widget it names
+_MAX_LISTED = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Match:
+    element: Element
+    tier: Tier
+    score: float
+    via: str  # "text", "label" or "role"
+    matched: str  # the string that matched
+
+    @property
+    def box(self) -> Rect:
+        return self.element.box
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Resolution:
+    matches: tuple[_Match, ...]  # best tier only, in the order ordinals count
+    notes: tuple[str, ...]  # fragments of Target.why
+    nearest: bool  # ordered by a relation's distance, so the first one wins
+
+
+# ---------------------------------------------------------------- public API
+def ground(spec: TargetSpec, screen: Screen, *, match_template: TemplateMatcher | None = None,
+           base_dir: Path = Path(".")) -> Target:
+    """Resolve `spec` to one place on `screen`, or raise GroundingError with the best candidates."""
+    if spec.point is not None:
+        return _ground_point(spec.point, screen)
+    if spec.image is not None:
+        return _ground_image(spec, spec.image, screen, match_template, base_dir)
+    return _choose(spec, _resolve(spec, screen, match_template, base_dir))
+
+
+def find_all(spec: TargetSpec, screen: Screen, *, match_template: TemplateMatcher | None = None,
+             base_dir: Path = Path(".")) -> list[Candidate]:
+    """Every candidate at the best tier for a text or role spec, in the order ordinals count them
+    (reading order, or nearest first with a relation), so `ground` with ordinal n picks item n-1.
+
+    The ordinal itself is not applied. Returns [] when nothing matches, including when the anchor does
+    not ground; call `ground` for the reason.
+    """
+    if spec.text is None and spec.role is None:
+        raise ValueError(f"find_all takes text or role targets, not {spec.describe()}")
+    try:
+        found = _resolve(spec, screen, match_template, base_dir)
+    except GroundingError:
+        return []
+    return [Candidate(element=m.element, score=m.score) for m in found.matches]
+
+
+# ---------------------------------------------------------------- point and image targets
+def _ground_point(point: Point, screen: Screen) -> Target:
+    region = screen.frame.region
+    if not region.contains(point):
+        raise GroundingError(f"point ({point.x},{point.y}) is outside the screen {_box(region)}")
+    under = [e for e in screen.elements if e.box.contains(point)]
+    element = min(under, key=lambda e: e.box.area, default=None)  # the innermost element there
+    if element is None:
+        return Target(box=Rect(left=point.x, top=point.y, width=1, height=1), point=point,
+                      strategy="point", why=f"point ({point.x},{point.y})")
+    return Target(box=element.box, point=point, strategy="point", element=element,
+                  why=f"point ({point.x},{point.y}) on {_describe(element)}")
+
+
+def _ground_image(spec: TargetSpec, image: Path, screen: Screen, match_template: TemplateMatcher | None,
+                  base_dir: Path) -> Target:
+    if match_template is None:
+        raise GroundingError(f"{spec.describe()}: no template matcher is available")
+    anchor = spec.anchor
+    if spec.ordinal is not None or (anchor is not None and anchor.relation is not Relation.INSIDE):
+        raise GroundingError(f"{spec.describe()}: image targets take no ordinal and only an "
+                             '"inside" relation')
+    path = base_dir / image
+    frame, region_px, strategy, where = screen.frame, None, "template", ""
+    if anchor is not None:
+        window = _anchor_window(anchor.target, screen, match_template, base_dir)
+        area = window.box.intersection(frame.region)
+        if area is None:
+            raise GroundingError(f'window "{window.title}" at {_box(window.box)} is off screen')
+        region_px = screen_to_image(frame, area)
+        strategy, where = "template+relation:inside", f' inside window "{window.title}"'
+    box = image_to_screen(frame, match_template(frame.image, path, region_px))
+    return Target(box=box, point=box.center, strategy=strategy,
+                  why=f"template {path.name}{where} at {_pt(box.center)}")
+
+
+# ---------------------------------------------------------------- text and role targets
+def _resolve(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher | None,
+             base_dir: Path) -> _Resolution:
+    """Matches at the best tier after relations, de-duplicated and ordered; raises when none is left."""
+    hits, fallback = _matches(spec, screen)
+    if not hits:
+        raise _no_match(spec, screen)
+    notes = [fallback] if fallback else []
+    anchor, nearest = spec.anchor, False
+    subject = replace(spec, anchor=None, ordinal=None).describe()
+    if anchor is not None and anchor.relation is Relation.INSIDE:
+        window = _anchor_window(anchor.target, screen, match_template, base_dir)
+        where = f'inside window "{window.title}" at {_box(window.box)}'
+        inside = [m for m in hits if _in_window(m.element, window)]
+        if not inside:
+            raise GroundingError(f"no {subject} {where}", candidates=_listed(hits))
+        hits = inside
+        notes.append(where)
+    elif anchor is not None:
+        around = _ground_anchor(anchor.target, screen, match_template, base_dir)
+        where = f"{anchor.relation.value} {anchor.target.describe()} at {_box(around.box)}"
+        related = _related(anchor.relation, around.box, hits)
+        if not related:
+            raise GroundingError(f"no {subject} {where}", candidates=_listed(hits))
+        hits, nearest = related, True
+        notes.append(where)
+    best = min(m.tier for m in hits)
+    hits = _dedupe([m for m in hits if m.tier == best])
+    ordered = hits if nearest else _reading_order(hits)
+    return _Resolution(matches=tuple(ordered), notes=tuple(notes), nearest=nearest)
+
+
+def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
+    """All matches at any tier for the spec's text and role, plus a note when the role fell back to text."""
+    if spec.text is None:
+        return [_Match(element=e, tier=Tier.ROLE, score=1.0, via="role", matched="")
+                for e in screen.elements if e.role is spec.role], ""
+    hits = [m for e in screen.elements if (m := _match_element(spec.text, e)) is not None]
+    if spec.role is None:
+        widgets = [e for e in screen.elements if e.role in _INTERACTIVE]
+        return [m for m in hits if not _labels_a_hit(m, widgets, hits)], ""
+    widgets = [e for e in screen.elements if e.role is spec.role]
+    own = [m for m in hits if m.element.role is spec.role]
+    labelled = [replace(m, element=w, via="label") for m in hits
+                if m.element.role is Role.TEXT and spec.role is not Role.TEXT
+                and (w := _labelled_widget(m.element, widgets)) is not None]
+    if own or labelled or spec.role not in _TEXT_FALLBACK:
+        return own + labelled, ""
+    note = f"no {spec.role.value} element matched, so OCR text stands in for one"
+    return [m for m in hits if m.element.role is Role.TEXT], note
+
+
+def _labels_a_hit(match: _Match, widgets: list[Element], hits: list[_Match]) -> bool:
+    """True for a TEXT match that is only the label of a widget that matched too."""
+    if match.element.role is not Role.TEXT:
+        return False
+    widget = _labelled_widget(match.element, widgets)
+    return widget is not None and any(h.element is widget for h in hits)
+
+
+def _labelled_widget(text: Element, widgets: list[Element]) -> Element | None:
+    """The widget a text element names: one whose label is that text, else the nearest unlabelled
+    widget beside it in its row or just below it."""
+    name = key(text.text)
+    named = [w for w in widgets if w.label and key(w.label) == name]
+    pool = named or [w for w in widgets if not w.label and _beside_or_below(text.box, w.box)]
+    return min(pool, key=lambda w: _distance(text.box.center, w.box.center), default=None)
+
+
+def _beside_or_below(label: Rect, box: Rect) -> bool:
+    if box.contains_rect(label):
+        return True
+    if _in_band(box.center.y, label.top, label.bottom):
+        gap = max(box.left - label.right, label.left - box.right)
+        return -_EDGE_TOLERANCE <= gap <= _LABEL_REACH
+    gap = box.top - label.bottom
+    return (-_EDGE_TOLERANCE <= gap <= 2 * label.height
+            and _overlap(box.left, box.right, label.left, label.right))
+
+
+def _in_window(element: Element, window: Window) -> bool:
+    if element.window_id is not None:
+        return element.window_id == window.id
+    return window.box.contains(element.box.center)
+
+
+def _dedupe(matches: list[_Match]) -> list[_Match]:
+    """Collapse matches whose boxes overlap heavily (IoU > 0.5 or containment), keeping the interactive
+    one, then the higher score, then the smaller box."""
+    kept: list[_Match] = []
+    for m in sorted(matches, key=lambda m: (m.element.role not in _INTERACTIVE, -m.score, m.box.area)):
+        if not any(_same_place(m.box, k.box) for k in kept):
+            kept.append(m)
+    return [m for m in matches if any(m is k for k in kept)]
+
+
+def _same_place(a: Rect, b: Rect) -> bool:
+    return a.iou(b) > 0.5 or a.contains_rect(b) or b.contains_rect(a)
+
+
+def _reading_order(matches: list[_Match]) -> list[_Match]:
+    """Top-to-bottom rows (centres within half a line height), each left to right."""
+    if not matches:
+        return []
+    line = max(1.0, statistics.median(m.box.height for m in matches))
+    rows: list[list[_Match]] = []
+    for m in sorted(matches, key=lambda m: (m.box.center.y, m.box.left)):
+        if rows and m.box.center.y - rows[-1][0].box.center.y <= line / 2:
+            rows[-1].append(m)
+        else:
+            rows.append([m])
+    return [m for row in rows for m in sorted(row, key=lambda m: m.box.left)]
+
+
+# ---------------------------------------------------------------- relations
+def _ground_anchor(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher | None,
+                   base_dir: Path) -> Target:
+    """An anchor named only by text is the text itself ("right of 'Name'" means right of the label,
+    not right of the field it labels); other roles are tried only when no such text exists."""
+    if spec.text is not None and spec.role is None:
+        try:
+            return ground(replace(spec, role=Role.TEXT), screen, match_template=match_template,
+                          base_dir=base_dir)
+        except GroundingError:
+            pass
+    try:
+        return ground(spec, screen, match_template=match_template, base_dir=base_dir)
+    except GroundingError as error:
+        raise GroundingError(f"anchor {spec.describe()}: {error.message}",
+                             candidates=error.candidates) from error
+
+
+def _anchor_window(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher | None,
+                   base_dir: Path) -> Window:
+    """The window an "inside" anchor names: by title first, else the window holding that element."""
+    if spec.text is not None:
+        titled = [(hit[0], w) for w in screen.windows if (hit := score_text(spec.text, w.title)) is not None]
+        if titled:
+            best = min(tier for tier, _ in titled)
+            windows = [w for tier, w in titled if tier == best]
+            if len(windows) > 1:
+                raise GroundingError(f'{len(windows)} windows are titled like "{spec.text}"',
+                                     candidates=[f'window "{w.title}" at {_box(w.box)}' for w in windows])
+            return windows[0]
+    if spec.role is Role.WINDOW:
+        raise GroundingError(f"no window matches {spec.describe()}",
+                             candidates=[f'window "{w.title}" at {_box(w.box)}' for w in screen.windows])
+    target = _ground_anchor(spec, screen, match_template, base_dir)
+    window_id = target.element.window_id if target.element is not None else None
+    window = screen.window_by_id(window_id) or screen.window_at(target.point)
+    if window is None:
+        raise GroundingError(f"anchor {spec.describe()} at {_box(target.box)} is in no known window")
+    return window
+
+
+def _related(relation: Relation, anchor: Rect, matches: list[_Match]) -> list[_Match]:
+    """Matches standing in `relation` to `anchor`, nearest first."""
+    others = [m for m in matches if m.box != anchor]
+    match relation:
+        case Relation.RIGHT_OF:
+            row = [m for m in others
+                   if m.box.left >= anchor.right - _EDGE_TOLERANCE and _in_row(m.box, anchor)]
+            return sorted(row, key=lambda m: (m.box.left - anchor.right, _off_row(m.box, anchor)))
+        case Relation.LEFT_OF:
+            row = [m for m in others
+                   if m.box.right <= anchor.left + _EDGE_TOLERANCE and _in_row(m.box, anchor)]
+            return sorted(row, key=lambda m: (anchor.left - m.box.right, _off_row(m.box, anchor)))
+        case Relation.BELOW:
+            below = [m for m in others if m.box.top >= anchor.bottom - _EDGE_TOLERANCE]
+            return _column_first(below, anchor, lambda m: m.box.top - anchor.bottom)
+        case Relation.ABOVE:
+            above = [m for m in others if m.box.bottom <= anchor.top + _EDGE_TOLERANCE]
+            return _column_first(above, anchor, lambda m: anchor.top - m.box.bottom)
+        case Relation.NEAR:
+            near = [m for m in others if _distance(m.box.center, anchor.center) <= _NEAR_LIMIT]
+            return sorted(near, key=lambda m: _distance(m.box.center, anchor.center))
+    raise ValueError(f"not a positional relation: {relation}")
+
+
+def _column_first(matches: list[_Match], anchor: Rect, gap: Callable[[_Match], int]) -> list[_Match]:
+    """Those overlapping the anchor's column, by `gap`; if none does, all by centre distance."""
+    column = [m for m in matches if _overlap(m.box.left, m.box.right, anchor.left, anchor.right)]
+    if column:
+        return sorted(column, key=lambda m: (gap(m), abs(m.box.center.x - anchor.center.x)))
+    return sorted(matches, key=lambda m: _distance(m.box.center, anchor.center))
+
+
+def _in_row(box: Rect, anchor: Rect) -> bool:
+    return _in_band(box.center.y, anchor.top, anchor.bottom)
+
+
+def _off_row(box: Rect, anchor: Rect) -> int:
+    return abs(box.center.y - anchor.center.y)
+
+
+def _in_band(v: int, low: int, high: int) -> bool:
+    """`v` within [low, high] widened by half its length on each side."""
+    half = (high - low) / 2
+    return low - half <= v <= high + half
+
+
+def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
+    return a0 < b1 and b0 < a1
+
+
+def _distance(a: Point, b: Point) -> float:
+    return math.hypot(a.x - b.x, a.y - b.y)
+
+
+def _match_element(query: str, element: Element) -> _Match | None:
+    """The element's best match by its text or its label."""
+    options: list[_Match] = []
+    for via, text in (("text", element.text), ("label", element.label)):
+        if (hit := score_text(query, text)) is None:
+            continue
+        tier, score, span = hit
+        found = element
+        if span is not None and via == "text" and element.role is Role.TEXT:
+            found = _word_element(element, span)
+        options.append(_Match(element=found, tier=tier, score=score, via=via, matched=text))
+    return min(options, key=lambda m: (m.tier, -m.score), default=None)
+
+
+def _word_element(line: Element, span: tuple[int, int]) -> Element:
+    """A word or phrase inside an OCR line, boxed by proportional character offsets."""
+    start, end = span
+    box, n = line.box, len(line.text)
+    left = box.left + round(box.width * start / n)
+    right = box.left + round(box.width * end / n)
+    return replace(line, box=Rect.from_corners(left, box.top, right, box.bottom),
+                   text=line.text[start:end], source=f"{line.source}+word")
+
+
+# ---------------------------------------------------------------- choosing and explaining
+def _choose(spec: TargetSpec, found: _Resolution) -> Target:
+    matches, count = found.matches, len(found.matches)
+    if spec.ordinal is None:
+        if count > 1 and not found.nearest:
+            raise GroundingError(f'{spec.describe()} matches {count} elements; add an ordinal ("the 2nd") '
+                                 'or a relation ("right of ...")', candidates=_listed(matches))
+        index = 0
+    else:
+        index = spec.ordinal - 1 if spec.ordinal > 0 else count + spec.ordinal
+        if not 0 <= index < count:
+            raise GroundingError(f"{spec.describe()}: only {count} element{'s' * (count != 1)} match",
+                                 candidates=_listed(matches))
+    return _target(spec, found, index)
+
+
+def _target(spec: TargetSpec, found: _Resolution, index: int) -> Target:
+    m, count = found.matches[index], len(found.matches)
+    role = m.element.role.value
+    if m.via == "role":
+        strategy, what = "role", role
+    else:
+        strategy = f"{m.via}-{m.tier.name.lower()}"
+        what = f'{m.tier.name.lower()} {m.via} "{m.matched}" ({role})'
+        if m.element.source.endswith("+word"):
+            what += f' word "{m.element.text}"'
+    if spec.anchor is not None:
+        strategy += f"+relation:{spec.anchor.relation.value}"
+    if spec.ordinal is not None:
+        strategy += "+ordinal"
+        order = "by distance" if found.nearest else "in reading order"
+        tally = f"{index + 1} of {count} {order}"
+    elif found.nearest:
+        tally = f"nearest of {count}"
+    else:
+        tally = "1 candidate"
+    why = "; ".join([f"{what} at {_pt(m.box.center)}", *found.notes, tally])
+    return Target(box=m.box, point=m.box.center, strategy=strategy, why=why, element=m.element, score=m.score)
+
+
+def _no_match(spec: TargetSpec, screen: Screen) -> GroundingError:
+    query = spec.text
+    if query is None:
+        return GroundingError(f"no {spec.describe()} on screen")
+    kind = spec.role.value if spec.role is not None else "element"
+    named = [e for e in screen.elements if e.text or e.label]
+    closest = sorted(named, reverse=True,
+                     key=lambda e: max(similarity(query, t) for t in (e.text, e.label) if t))
+    return GroundingError(f'no {kind} matches "{query}"', candidates=[_describe(e) for e in closest[:3]])
+
+
+def _listed(matches: tuple[_Match, ...] | list[_Match]) -> list[str]:
+    return [_describe(m.element) for m in matches[:_MAX_LISTED]]
+
+
+def _describe(element: Element) -> str:
+    name = element.text or element.label
+    labelled = f' labelled "{element.label}"' if element.text and element.label else ""
+    return f'{element.role.value} "{name}"{labelled} at {_box(element.box)}'
+
+
+def _box(box: Rect) -> str:
+    return f"({box.left},{box.top} {box.width}x{box.height})"
+
+
+def _pt(point: Point) -> str:
+    return f"({point.x},{point.y})"

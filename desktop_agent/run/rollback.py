@@ -1,0 +1,126 @@
+"""Checkpoints before a step and rollback after its check failed.
+
+Before every acting step the workspace paths a task declares are snapshotted (`checkpoint.py`); the
+screen the step was grounded on (pixels, elements, windows) is its screen checkpoint. When the step's
+check fails, `roll_back` undoes it (its inverse action, see undo.py, authorized by the guard like any
+other action), restores the workspace files as they were before the step, and compares the affected
+window with its checkpoint — then says in one sentence what was and wasn't restored, for the step's
+result, the trace and the report.
+
+Guaranteed: the inverse goes through `Guard.authorize`/`perform` (policy, own-window refusal, stop,
+ledger); nothing is undone that the checkpoint didn't see; a rollback never raises for what the world
+did — it reports it. Not guaranteed: that the application can be put back (an irreversible action), or
+that the window matches to the pixel after the undo (a caret or a hover highlight may differ).
+"""
+from __future__ import annotations
+
+import functools
+
+from desktop_agent.core.actions import Action, Click, Expect, Plan, Press, Step, WaitFor, target_specs
+from desktop_agent.core.errors import ActionError, GroundingError
+from desktop_agent.core.values import Target
+from desktop_agent.durability.restore import describe as describe_restore
+from desktop_agent.durability.restore import restore
+from desktop_agent.durability.snapshots import CheckpointError, WorkspaceStore
+from desktop_agent.grounding.fallbacks import target_at
+from desktop_agent.perception.senses import Look, Senses
+from desktop_agent.run import interactions
+from desktop_agent.run.interactions import Grounded
+from desktop_agent.run.inverse import inverse
+from desktop_agent.run.trace import Trace
+from desktop_agent.run.verify import settle, visibly_changed
+from desktop_agent.safety.guard import Guard
+from desktop_agent.safety.policy import ActionRequest
+from desktop_agent.screen import coords
+from desktop_agent.screen.clipboard import digest, read_clipboard, write_clipboard
+
+
+class Recovery:
+    def __init__(self, *, senses: Senses, guard: Guard, trace: Trace, settle_timeout_s: float) -> None:
+        self.senses = senses
+        self.guard = guard
+        self.trace = trace
+        self.settle_timeout_s = settle_timeout_s
+        self._store: WorkspaceStore | None = None
+        self._clipboard: bytes | None = None
+
+    def checkpoint(self, plan: Plan, index: int, step: Step) -> None:
+        """Before a step that may change something: the window with the keyboard focus, the pointer and
+        — for a key press or a click, which may cut or copy — the clipboard (kept in memory; traced as
+        a digest),
+        and a copy of the workspace (see checkpoint.py). The screen itself is the look the step is
+        grounded on."""
+        if isinstance(step.action, (WaitFor, Expect)):
+            return
+        self._clipboard = read_clipboard() if isinstance(step.action, (Press, Click)) else None
+        focus = self.senses.focused_window()
+        self.trace.event("screen_checkpoint", index=index, focus=focus.title if focus else None,
+                         pointer=self.senses.pointer(), clipboard=digest(self._clipboard))
+        if plan.workspace:
+            self._store = self._store or WorkspaceStore(self.trace.folder / "workspace")
+            taken = self._store.snapshot(plan.workspace, label=f"step{index + 1:03d}")
+            self.trace.event("checkpoint", index=index, id=taken.id, files=len(taken.entries),
+                             skipped=[s.path for s in taken.skipped])
+
+    def roll_back(self, index: int, step: Step, before: Look | None, grounded: Grounded, after: Look | None,
+                  *, secret: bool) -> str:
+        """Undo step `index`, whose check failed (or which was cut off) after it acted on `grounded`
+        (found on `before`; None for a step that needed no look, such as a key press)."""
+        screen = "nothing on screen to undo (no look was needed before it acted)"
+        if before is not None and after is not None:
+            undo = inverse(step.action, grounded, before=before.screen, after=after.screen, secret=secret)
+            screen = "not undone: " + undo.how
+            if undo.action is not None:
+                try:
+                    screen = self._undo_on_screen(index, undo.action, undo.how, before, after)
+                except (ActionError, GroundingError) as exc:
+                    screen = f"undoing failed: {exc}"
+        files = self._restore_files(index)
+        clipboard = self._restore_clipboard()
+        self.trace.event("rollback", index=index, screen=screen, files=files, clipboard=clipboard)
+        return "; ".join(part for part in ("rolled back: " + screen, files, clipboard) if part)
+
+    def _restore_clipboard(self) -> str:
+        if self._clipboard is None or read_clipboard() == self._clipboard:
+            return ""
+        return "clipboard restored" if write_clipboard(self._clipboard) else "clipboard changed, not restored"
+
+    def _undo_on_screen(self, index: int, action: Action, how: str, before: Look, after: Look) -> str:
+        # An inverse names its places by points on the screen as it is now (see undo.py), or none.
+        targets = tuple(target_at(spec.point, after.screen, "rollback", how)
+                        for spec in target_specs(action))
+        target = targets[0] if targets else None
+        window = (after.screen.window_at(target.point) if target is not None
+                  else self.senses.focused_window())
+        request = ActionRequest(action=action, target=target, window=window,
+                                step_text=f"undo step {index + 1}: {how}")
+        authorization = self.guard.authorize(request)
+        if authorization.permit is None:
+            return f"not undone ({authorization.verdict.reason})"
+        grounded = Grounded(targets=targets)
+        for operation in interactions.operations(action, grounded, retry=True):
+            self.guard.perform(authorization.permit, operation, windows=after.screen.windows)
+        return self._compare(before, target, how)
+
+    def _compare(self, before: Look, target: Target | None, how: str) -> str:
+        """Does the window the step acted in look as it did at the checkpoint?"""
+        frame = before.screen.frame
+        window = before.screen.window_at(target.point) if target is not None else None
+        region = window.box.intersection(frame.region) if window is not None else frame.region
+        checkpoint = coords.crop(frame, region)
+        settle(functools.partial(self.senses.grab, allow_blank=True), checkpoint,
+               timeout_s=self.settle_timeout_s)
+        now = self.senses.grab(region, allow_blank=True)
+        if visibly_changed(checkpoint, now):
+            return f"{how}, but the window still differs from its checkpoint"
+        return f"{how}; the window matches its checkpoint"
+
+    def _restore_files(self, index: int) -> str:
+        if self._store is None:
+            return ""
+        try:
+            report = restore(self._store, self._store.before_step(index + 1))
+        except CheckpointError as exc:
+            return f"workspace not restored: {exc}"
+        return "workspace: " + describe_restore(report)
+

@@ -1,0 +1,382 @@
+"""The agent loop: for each step, look -> ground -> guard -> act -> settle -> verify.
+
+`Runner.run(plan)` is a generator of typed events; the caller (CLI, GUI worker) iterates it and may stop
+it at any time through the shared `StopToken`, which is checked between steps and before every side
+effect. World-caused failures become step results; programming errors propagate.
+
+Guarantees: no side effect happens before the whole plan has been parsed (the caller passes a parsed
+Plan); no action is taken on a screen that was not captured and perceived for that step; every side
+effect goes through `Guard.perform`; a step whose check fails is rolled back to its checkpoint (its
+inverse action and its workspace files, see recovery.py) and retried once after grounding again, never
+in a loop; with `plan.workspace`, a checkpoint of those paths is taken before every acting step
+(`<trace>/workspace/`, also restored by `desktop-agent rollback`). Not guaranteed: undoing what has no
+inverse (recovery.py says which).
+"""
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from desktop_agent.core.actions import (
+    Expect,
+    Launch,
+    MouseClick,
+    Plan,
+    Select,
+    Step,
+    TypeText,
+    WaitFor,
+    action_name,
+    target_specs,
+)
+from desktop_agent.core.errors import (
+    ActionError,
+    AgentError,
+    CaptureError,
+    InputTaken,
+    StopRequested,
+    TaskSyntaxError,
+)
+from desktop_agent.core.events import Event, RunFinished, RunStarted, StepFinished, StepGrounded, StepStarted
+from desktop_agent.core.results import RunStatus, StepResult, StepStatus
+from desktop_agent.core.values import Frame, Target, TargetSpec, Window
+from desktop_agent.grounding.fallbacks import Grounder, plain_grounder
+from desktop_agent.grounding.make_locator import locate
+from desktop_agent.grounding.resolve import TemplateMatcher, find_all
+from desktop_agent.language.steps import parse_step
+from desktop_agent.memory.recall import Recall
+from desktop_agent.memory.store import MemoryStore
+from desktop_agent.perception.senses import Look, Senses
+from desktop_agent.run import interactions
+from desktop_agent.run.finding import Clock, Finder, StepFailed
+from desktop_agent.run.interactions import Grounded
+from desktop_agent.run.rollback import Recovery
+from desktop_agent.run.trace import Trace
+from desktop_agent.run.verify import Outcome, settle, visibly_changed
+from desktop_agent.safety.approvals import Approval, Correction
+from desktop_agent.safety.guard import Guard, Permit
+from desktop_agent.safety.policy import ActionRequest, describe
+from desktop_agent.safety.stop import StopToken
+from desktop_agent.screen import coords
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOptions:
+    dry_run: bool = False
+    find_timeout_s: float = 3.0   # how long a target may take to appear before grounding fails
+    settle_timeout_s: float = 3.0
+    base_dir: Path = Path(".")
+
+
+_SHOT_MARGIN = 24  # points of context around the target's window in step screenshots
+_RUN_STATUS = {StepStatus.FAILED: RunStatus.FAILED, StepStatus.DENIED: RunStatus.DENIED,
+               StepStatus.STOPPED: RunStatus.STOPPED}
+
+
+class _Corrected(Exception):
+    """Internal: the person corrected the proposal; run `step` instead."""
+
+    def __init__(self, step: Step) -> None:
+        super().__init__(step.text)
+        self.step = step
+
+
+def _step_status(outcome: Outcome) -> StepStatus:
+    if not outcome.ok:
+        return StepStatus.FAILED
+    return StepStatus.SUCCEEDED if outcome.exact else StepStatus.UNVERIFIED
+
+
+def _check_error(outcome: Outcome, rolled_back: str) -> str | None:
+    if not outcome.ok:
+        return f"verification failed: {outcome.detail}{rolled_back}"
+    return None if outcome.exact else f"unverified: {outcome.detail}"
+
+
+def _new_windows(seen: Sequence[Window], now: Sequence[Window]) -> list[Window]:
+    """Windows that came up since `seen`, popups (menus, tooltips) aside."""
+    known = {window.id for window in seen}
+    return [window for window in now if window.id not in known and not window.popup]
+
+
+class Runner:
+    def __init__(self, *, senses: Senses, guard: Guard, stop: StopToken, trace: Trace,
+                 options: RunOptions = RunOptions(),
+                 match_template: TemplateMatcher | None = None,
+                 grounder: Grounder | None = None,
+                 memory: MemoryStore | None = None, recall: Recall | None = None) -> None:
+        """`grounder`: how targets are found (default: by their words, see cascade.py); `memory`: where
+        a finished run is remembered; `recall`: what each step teaches the memory (verified places,
+        corrections, rejections, approvals — see recall.py). Neither is used in dry runs, and a memory
+        problem is traced and never changes the run's outcome."""
+        self.memory = memory
+        self.recall = recall
+        self.senses = senses
+        self.guard = guard
+        self.stop = stop
+        self.trace = trace
+        self.options = options
+        self.finder = Finder(senses=senses, grounder=grounder or plain_grounder(match_template, options.base_dir),
+                             stop=stop, find_timeout_s=options.find_timeout_s, dry_run=options.dry_run)
+        self.recovery = Recovery(senses=senses, guard=guard, trace=trace,
+                                 settle_timeout_s=options.settle_timeout_s)
+
+    def run(self, plan: Plan, *, start: int = 0, unsure: bool = False) -> Iterator[Event]:
+        """Run `plan`, or resume an interrupted run of it: `start` is the first step to run (the ones
+        before it finished earlier); `unsure`: that step's last action may or may not have happened.
+        Then a state the screen shows (typed text, a tick, an option) is checked before anything acts,
+        and any other action needs a person's approval — it is never repeated blindly."""
+        for step in plan.steps:  # known secrets are masked before the first line is written
+            self._mask_if_secret(ActionRequest(action=step.action, target=None, window=None,
+                                               step_text=step.text))
+        for name, value in plan.params.items():
+            if self.guard.secret_fields.search(name):
+                self.trace.mask(value)
+        self.trace.event("run_started", name=plan.name, steps=[s.text for s in plan.steps],
+                         params=plan.params, dry_run=self.options.dry_run, start=start, unsure=unsure)
+        yield RunStarted(name=plan.name, total=len(plan.steps), trace=self.trace.folder)
+        started = time.monotonic()
+        results: list[StepResult] = []
+        status = RunStatus.SUCCEEDED
+        for index, step in enumerate(plan.steps[start:], start):
+            if self.stop.requested:
+                status = RunStatus.STOPPED
+                break
+            yield StepStarted(index=index, step=step)
+            if not self.options.dry_run:
+                self.recovery.checkpoint(plan, index, step)
+            result = yield from self._run_step(index, step, unsure=unsure and index == start)
+            results.append(result)
+            self.trace.event("step_finished", index=index, result=result)
+            yield StepFinished(index=index, result=result)
+            if result.status in _RUN_STATUS:
+                status = _RUN_STATUS[result.status]
+                break
+            if result.status is StepStatus.UNVERIFIED:
+                status = RunStatus.UNVERIFIED
+        self._remember(plan, status, results, time.monotonic() - started)
+        report = self.trace.write_report(title=plan.name, status=status, results=results)
+        self.trace.event("run_finished", status=status, report=report)
+        self.guard.finish_run(status.value)
+        yield RunFinished(status=status, results=tuple(results), trace=self.trace.folder, report=report)
+
+    # ------------------------------------------------------------ one step
+    def _run_step(self, index: int, step: Step, *, unsure: bool = False) -> Iterator[Event]:
+        attempts = 0
+        while True:
+            attempts += 1
+            clock, looks, retry = Clock(), [], True
+            try:
+                result = yield from self._attempt(index, step, clock, looks, attempts,
+                                                  unsure=unsure and attempts == 1)
+            except _Corrected as corrected:
+                step, attempts = corrected.step, 0
+                continue
+            except StepFailed as failure:
+                result = StepResult(step=step, status=failure.status, target=failure.target,
+                                    error=failure.message)
+                retry = failure.retry
+            except StopRequested as exc:
+                result = StepResult(step=step, status=StepStatus.STOPPED, error=str(exc))
+            except (CaptureError, ActionError) as exc:
+                result = StepResult(step=step, status=StepStatus.FAILED, error=str(exc))
+            result = replace(result, attempts=attempts, timings=clock.timings(looks))
+            if (result.status is not StepStatus.FAILED or attempts == 2 or not result.target or not retry
+                    or not interactions.retry_safe(step.action)):
+                return result
+            # Verification failed after acting: ground again and try once more.
+            self.trace.event("retry", index=index, reason=result.error)
+
+    def _attempt(self, index: int, step: Step, clock: Clock, looks: list[Look],
+                 attempt: int, *, unsure: bool = False) -> Iterator[Event]:
+        action = step.action
+        if isinstance(action, (WaitFor, Expect)):
+            return self.finder.observe(index, step, clock, looks)
+        self.guard.start_step(index)
+        look, grounded = (None, Grounded(targets=()))
+        if target_specs(action):
+            look, grounded = self.finder.find(index, step, clock, looks)
+        screenshot = self._shoot(index, step, look, grounded.main, "proposed")
+        yield StepGrounded(index=index, step=step, target=grounded.main, screenshot=screenshot,
+                           screen=look.screen if look else None)
+        # Keys without a target go to whichever window has the focus: the policy must judge that one.
+        window = (look.screen.window_at(grounded.main.point) if look and grounded.main
+                  else self.senses.focused_window())
+        request = ActionRequest(action=action, target=grounded.main, window=window,
+                                step_text=step.text)
+        self._mask_if_secret(request)  # the grounded field may turn out to be a password field
+        if self.options.dry_run:
+            verdict = self.guard.preview(request)
+            return StepResult(step=step, status=StepStatus.SUCCEEDED, target=grounded.main,
+                              verdict=verdict, screenshot=screenshot)
+        ask_because = None
+        if unsure and interactions.state_on_screen(action):
+            outcome = interactions.check_outcome(action, grounded, look.screen, changed=False,
+                                                 secret=self.guard.is_secret(request), whole=True)
+            if outcome.ok:
+                self.trace.event("already_done", index=index, detail=outcome.detail)
+                return StepResult(step=step, status=StepStatus.SUCCEEDED, target=grounded.main,
+                                  verified=True, screenshot=screenshot)
+        elif unsure:
+            ask_because = ("the run was interrupted while this step was acting, so it may already have "
+                           "happened: approve only if doing it again is right")
+        try:
+            authorization = self.guard.authorize(request, screenshot=screenshot, ask_because=ask_because)
+        except StopRequested as stop:
+            return StepResult(step=step, status=StepStatus.STOPPED, target=grounded.main,
+                              verdict=stop.verdict, error=str(stop), screenshot=screenshot)
+        verdict = authorization.verdict
+        spec = next(iter(target_specs(action)), None)
+        if authorization.correction is not None:
+            fixed = self._corrected(index, step, grounded.main, authorization.correction)
+            if authorization.correction.point is not None and spec is not None:
+                self._learn(lambda recall: recall.learn_correction(
+                    index, spec, authorization.correction.point, look.screen))
+            raise _Corrected(fixed)
+        if authorization.approval is Approval.APPROVE:
+            self._learn(lambda recall: recall.learn_approval(index, describe(request)))
+        if authorization.permit is None:
+            status = StepStatus.SKIPPED if authorization.approval is not None else StepStatus.DENIED
+            if status is StepStatus.SKIPPED and grounded.main is not None and spec is not None:
+                self._learn(lambda recall: recall.learn_rejection(index, spec, grounded.main, look.screen))
+            return StepResult(step=step, status=status, target=grounded.main, verdict=verdict,
+                              error=None if status is StepStatus.SKIPPED else verdict.reason,
+                              screenshot=screenshot)
+        try:
+            outcome, after = self._act(index, step, look, grounded, authorization.permit, window,
+                                       retry=attempt > 1, clock=clock, looks=looks)
+        except ActionError as exc:  # cut off part-way (and rolled back): a retry grounds again, unless
+            raise StepFailed(StepStatus.FAILED, str(exc), grounded.main,  # another window took the input
+                              retry=not isinstance(exc.__cause__ or exc, InputTaken)) from exc
+        rolled_back = "" if outcome.ok or look is None else "; " + self.recovery.roll_back(
+            index, step, look, grounded, after, secret=authorization.permit.secret)
+        shot = self._shoot(index, step, after, grounded.main, "after")
+        if outcome.ok and grounded.main is not None and spec is not None and spec.point is None:
+            locator, crop = locate(grounded.main.point, look.screen, target=spec.describe(), step=index + 1,
+                                   element=grounded.main.element, crop_name=f"step{index + 1:03d}.png")
+            self.trace.keep_locator(locator, crop)
+            self._learn(lambda recall: recall.learn_success(locator, crop))
+        return StepResult(step=step, status=_step_status(outcome),
+                          target=grounded.main, verdict=verdict, verified=outcome.ok and outcome.exact,
+                          error=_check_error(outcome, rolled_back),
+                          screenshot=shot or screenshot)
+
+    def _act(self, index: int, step: Step, look: Look | None, grounded: Grounded, permit: Permit,
+             window: Window | None, *, retry: bool, clock: Clock,
+             looks: list[Look]) -> tuple[Outcome, Look]:
+        """Perform the step's operations, wait for the screen to settle, check the expectation."""
+        action = step.action
+        # Starting a program needs no sight of the screen (it may well be empty); anything else does.
+        before = look.screen.frame if look else self.senses.grab(allow_blank=isinstance(action, Launch))
+        windows = self.senses.list_windows()  # now, not when grounded: a dialog may have come up since
+        if look is not None and (new := _new_windows(look.screen.windows, windows)):
+            raise ActionError(f'window "{new[0].title}" came up after the step looked at the screen: not '
+                              "acting on a screen it has not seen")
+        started = time.perf_counter()
+        try:
+            for operation in interactions.operations(action, grounded, retry=retry):
+                self.guard.perform(permit, operation, windows=windows)
+        except ActionError as exc:  # refused or failed part-way: put back what was done so far
+            after = self.finder.look(looks, allow_blank=True) if look is not None else None
+            raise ActionError(f"{exc}; " + self.recovery.roll_back(index, step, look, grounded, after,
+                                                                   secret=permit.secret)) from exc
+        finally:
+            clock.add("act", started)
+        if isinstance(action, Select):
+            self._pick_option(action, grounded, permit, before, clock, looks)
+        started = time.perf_counter()
+        region = window.box if window is not None else None
+        # After acting, a blank capture is something seen (the window closed), not a reason to refuse.
+        settled = settle(functools.partial(self.senses.grab, allow_blank=True), before, region,
+                         timeout_s=self.options.settle_timeout_s)
+        clock.add("settle", started)
+        # A check that needs only "did it change" (a click, a key) reads nothing: the next step's look
+        # reads what changed, and after the last step nothing needs to.
+        after = self.finder.look(looks, allow_blank=True, read=interactions.outcome_reads_screen(action))
+        started = time.perf_counter()
+        changed = settled.changed or visibly_changed(before, after.screen.frame)
+        outcome = interactions.check_outcome(action, grounded, after.screen, changed=changed,
+                                             secret=permit.secret)
+        clock.add("verify", started)
+        return outcome, after
+
+    def _pick_option(self, action: Select, grounded: Grounded, permit: Permit, before: Frame,
+                     clock: Clock, looks: list[Look]) -> None:
+        """Second half of `select`: the list is open now; find the option and click it."""
+        settle(self.senses.grab, before, timeout_s=self.options.settle_timeout_s)
+        combo = grounded.main
+        spec = interactions.option_spec(action)
+        deadline = time.monotonic() + self.options.find_timeout_s
+        while True:
+            look = self.finder.look(looks)
+            options = [c for c in find_all(spec, look.screen)
+                       if c.element.box.iou(combo.box) < 0.5 and c.element.box.top >= combo.box.top - 400]
+            if options or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        if not options:
+            raise StepFailed(StepStatus.FAILED, f'option "{action.option}" did not appear in the '
+                              f"opened list", combo)
+        started = time.perf_counter()
+        self.guard.perform(permit, MouseClick(point=options[0].element.box.center),
+                           windows=look.screen.windows)
+        clock.add("act", started)
+
+    def _corrected(self, index: int, step: Step, proposed: Target | None,
+                   correction: Correction) -> Step:
+        """The step as the person corrected it; both the proposal and the correction are traced."""
+        try:
+            if correction.step_text is not None:
+                fixed = parse_step(correction.step_text, line=step.line, source="correction")
+            else:
+                point = correction.point
+                fixed = replace(step, text=f"{step.text}  [corrected to at {point.x},{point.y}]",
+                                action=interactions.retarget(step.action, TargetSpec(point=point)))
+        except (TaskSyntaxError, ValueError) as exc:
+            raise StepFailed(StepStatus.FAILED, f"correction not usable: {exc}", proposed) from exc
+        self.trace.event("correction", index=index, step=step.text, proposed=proposed,
+                         correction=correction, corrected_step=fixed.text)
+        return fixed
+
+    def _learn(self, lesson: Callable[[Recall], None]) -> None:
+        """Tell the memory what this step taught it; a memory problem is traced, never fails the run."""
+        if self.recall is None or self.options.dry_run:
+            return
+        try:
+            lesson(self.recall)
+        except AgentError as exc:
+            self.trace.event("memory_failed", error=str(exc))
+
+    def _remember(self, plan: Plan, status: RunStatus, results: list[StepResult],
+                  elapsed_s: float) -> None:
+        if self.memory is None or self.options.dry_run:
+            return
+        try:
+            self.memory.record_run(plan.name, [step.text for step in plan.steps], results,
+                                   status=status, trace_folder=self.trace.folder,
+                                   duration_ms=elapsed_s * 1000, params=plan.params,
+                                   shots={i: r.screenshot for i, r in enumerate(results) if r.screenshot},
+                                   secret_fields=self.guard.secret_fields)
+        except AgentError as exc:
+            self.trace.event("memory_failed", error=str(exc))
+
+    def _mask_if_secret(self, request: ActionRequest) -> None:
+        if isinstance(request.action, TypeText) and self.guard.is_secret(request):
+            self.trace.mask(request.action.text)
+
+    def _shoot(self, index: int, step: Step, look: Look | None, target: Target | None,
+               phase: str) -> Path | None:
+        """An annotated screenshot of the window the target is in (the whole screen when there is
+        no target or no window), so that the target is readable in the report and the GUI."""
+        if look is None:
+            return None
+        frame = look.screen.frame
+        window = look.screen.window_at(target.point) if target is not None else None
+        if window is not None:
+            frame = coords.crop(frame, window.box.inflate(_SHOT_MARGIN).union(target.box))
+        label = f"{index + 1}. {step.text}  [{action_name(step.action)}, {phase}]"
+        return self.trace.save_annotated(frame, label=label, target=target,
+                                         name=f"step{index + 1:03d}-{phase}")

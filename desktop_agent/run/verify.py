@@ -1,0 +1,190 @@
+"""Settle detection and per-step expectations.
+
+`settle` waits (bounded) until the affected region stops changing after an action; a blinking caret
+does not keep it from settling. `check_*` functions are pure: they compare perceived screens with what a step meant
+to do and return an `Outcome` saying whether it happened and why they think so.
+"""
+from __future__ import annotations
+
+import enum
+import os
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, text_rows
+from desktop_agent.screen import coords
+
+_DIFF_LEVEL = 12
+_CARET_PIXELS = 60  # changed pixels below this count are a caret blink, not a change
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settled:
+    frame: Frame
+    changed: bool      # differs from the frame before the action
+    stable: bool       # two consecutive captures agreed before the timeout
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    ok: bool                # nothing seen contradicts the step's effect
+    detail: str
+    exact: bool = True      # with ok: the effect itself was read (False: only a part of it could be)
+
+
+def changed_pixels(before: np.ndarray, after: np.ndarray) -> int:
+    if before.shape != after.shape:
+        return before.shape[0] * before.shape[1]
+    diff = cv2.absdiff(before, after)
+    return int(np.count_nonzero(diff.max(axis=2) > _DIFF_LEVEL))
+
+
+def settle(grab: Callable[[Rect | None], Frame], before: Frame, region: Rect | None = None, *,
+           react_s: float = 0.25, timeout_s: float = 3.0, quiet_s: float = 0.03,
+           poll_s: float = 0.005) -> Settled:
+    """Wait for `region` (default: everything `before` shows) to react to an action (up to `react_s`)
+    and then to hold still for `quiet_s` (up to `timeout_s`), looking every `poll_s`: it has settled
+    `quiet_s` after the last capture that showed something new (a caret blink is not new)."""
+    base = coords.crop(before, region) if region is not None else before
+    region = base.region
+    start = last_news = time.monotonic()
+    previous = grab(region)
+    changed = changed_pixels(base.image, previous.image) > 0
+    while True:
+        time.sleep(poll_s)
+        current = grab(region)
+        now = time.monotonic()
+        if changed_pixels(previous.image, current.image) >= _CARET_PIXELS:
+            last_news = now
+        if not changed and changed_pixels(base.image, current.image) > 0:
+            changed, last_news = True, now
+        previous = current
+        elapsed = now - start
+        if (now - last_news >= quiet_s) if changed else elapsed >= react_s:
+            return Settled(frame=current, changed=changed, stable=True, elapsed_ms=elapsed * 1000)
+        if elapsed >= timeout_s:
+            return Settled(frame=current, changed=changed, stable=False, elapsed_ms=elapsed * 1000)
+
+
+def visibly_changed(before: Frame, after: Frame) -> bool:
+    """More than a caret blink differs between two captures of the same region."""
+    return changed_pixels(before.image, after.image) >= _CARET_PIXELS
+
+
+# OCR can't tell these apart: letters whose capital is the small letter drawn bigger, the l/1/I/|
+# and o/0 look-alikes, and accents (ë/ē, Å/A). Everything else must read back exactly.
+_LOOK_ALIKE = str.maketrans("COSVWXZI1|0", "cosvwxzlllo")
+
+
+def normalize(text: str) -> str:
+    """Space- and caret-insensitive form for comparing typed and read text; look-alikes folded."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(bare.split()).strip("|").translate(_LOOK_ALIKE)
+
+
+_CARETS = "li!][/"  # a text caret as OCR reads it, normalised (|, I and 1 become l)
+_UNREADABLE_FROM = 0x2E80  # CJK and later scripts: the text model may read them wrongly or not at all
+
+
+class Reading(enum.Enum):
+    WHOLE = "whole"            # the typed text, all of it and nothing more
+    AMBIGUOUS = "ambiguous"    # the typed text ends like a caret, so it could be one key short + caret,
+                               # or it ends in characters the text model can't read
+    PART = "part"              # a tail or a stretch of the middle (a narrow field), not the end cut off
+    OTHER = "other"
+
+
+def _unreadable(text: str) -> bool:
+    return bool(text) and all(ord(char) >= _UNREADABLE_FROM for char in text)
+
+
+def read_back(expected: str, seen: str) -> Reading:
+    """What a field's text as read (OCR, a caret possibly after it) says about `expected` typed into it.
+    Right after typing the caret sits at the end, so a narrow field shows the text's end: a reading
+    that stops before the end means the end is missing."""
+    want, got = normalize(expected), normalize(seen)
+    if not want:
+        return Reading.OTHER
+    if len(got) == len(want) + 1 and got.startswith(want) and got[-1] in _CARETS:
+        return Reading.WHOLE
+    if got == want:
+        return Reading.AMBIGUOUS if want[-1] in _CARETS else Reading.WHOLE
+    common = len(os.path.commonprefix([want, got]))
+    rest = got[common:].rstrip(_CARETS)
+    if common and _unreadable(want[common:]) and (not rest or _unreadable(rest)):
+        return Reading.AMBIGUOUS  # read up to characters OCR can't be trusted with (東京 read as 图)
+    core = got[:-1] if got[-1:] in _CARETS and not want.endswith(got) else got
+    if len(core) >= min(len(want), 8) and core in want and not want.startswith(core):
+        return Reading.PART
+    return Reading.OTHER
+
+
+def elements_in(screen: Screen, box: Rect) -> list[Element]:
+    return [e for e in screen.elements if e.box.intersection(box) is not None]
+
+
+def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bool,
+                whole: bool = False) -> Outcome:
+    """The typed text reads back whole in the field; a part of it, or a reading one key short of it
+    with a caret after, is unverified (exact=False), never passed; anything else fails. Without a
+    field (typed at the focus: a terminal) it must show inside one text or one row of them (with
+    `whole`: be all of one). Secrets can't be read back (masked), so for them the field must merely
+    have changed — the caller checks that."""
+    if secret:
+        return Outcome(ok=True, detail="masked field: checked for a visible change only")
+    if field_box is None:
+        want, candidates = normalize(text), list(screen.elements)
+        for seen, box in [(e.text, e.box) for e in candidates] + text_rows(candidates):
+            if normalize(seen) == want or (not whole and want and want in normalize(seen)):
+                return Outcome(ok=True, detail=f'"{seen}" is visible at {_xy(box)}')
+    else:
+        candidates = elements_in(screen, field_box.inflate(4))
+        by_reading = {read_back(text, e.text): e for e in reversed(candidates)}
+        if (element := by_reading.get(Reading.WHOLE)) is not None:
+            return Outcome(ok=True, detail=f'"{element.text}" is visible at {_xy(element.box)}')
+        if not whole and (element := by_reading.get(Reading.AMBIGUOUS)) is not None:
+            return Outcome(ok=True, exact=False, detail=f'"{element.text}" at {_xy(element.box)} could be '
+                           "the typed text, or short of it (a caret after it, or characters the text "
+                           "model can't read)")
+        if not whole and (element := by_reading.get(Reading.PART)) is not None:
+            return Outcome(ok=True, exact=False, detail=f'only "{element.text}" of the typed text can be '
+                           f"read at {_xy(element.box)}")
+    seen = ", ".join(f'"{e.text}"' for e in candidates[:4] if e.text) or "nothing"
+    where = f"in the field at {_xy(field_box)}" if field_box else "on screen"
+    return Outcome(ok=False, detail=f'typed "{text}" but {where} reads {seen}')
+
+
+def check_cleared(screen: Screen, field_box: Rect) -> Outcome:
+    """Nothing can be read in the field any more."""
+    left = [e.text for e in elements_in(screen, field_box.inflate(4)) if e.text.strip()]
+    if left:
+        return Outcome(ok=False, detail=f'the field at {_xy(field_box)} still reads "{left[0]}"')
+    return Outcome(ok=True, detail=f"the field at {_xy(field_box)} is empty")
+
+
+def check_checked(screen: Screen, box: Rect, want: bool) -> Outcome:
+    boxes = [e for e in elements_in(screen, box.inflate(2))
+             if e.role is Role.CHECKBOX and e.checked is not None]
+    if not boxes:
+        return Outcome(ok=False, detail=f"no checkbox seen at {_xy(box)} after the click")
+    state = max(boxes, key=lambda e: e.box.iou(box)).checked
+    word = "checked" if state else "unchecked"
+    return Outcome(ok=state == want, detail=f"the checkbox at {_xy(box)} is {word}")
+
+
+def check_selected(screen: Screen, box: Rect, option: str) -> Outcome:
+    for element in elements_in(screen, box.inflate(2)):
+        if normalize(element.text) == normalize(option):
+            return Outcome(ok=True, detail=f'the combo shows "{element.text}"')
+    seen = ", ".join(f'"{e.text}"' for e in elements_in(screen, box) if e.text) or "nothing"
+    return Outcome(ok=False, detail=f'the combo at {_xy(box)} shows {seen}, not "{option}"')
+
+
+def _xy(box: Rect) -> str:
+    return f"({box.left},{box.top} {box.width}x{box.height})"

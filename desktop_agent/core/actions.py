@@ -6,13 +6,11 @@ Actions say what a step means (`Click(target=...)`); operations are what actuall
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Union
 
-from desktop_agent.core.values import Point, TargetSpec
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+from desktop_agent.core.values import Point, TargetSpec, frozen
 
 
 # ---------------------------------------------------------------- actions (the step language)
@@ -22,7 +20,7 @@ class MouseButton(enum.Enum):
     MIDDLE = "middle"
 
 
-@_frozen
+@frozen
 class Click:
     target: TargetSpec
     button: MouseButton = MouseButton.LEFT
@@ -33,7 +31,7 @@ class Click:
             raise ValueError(f"click count must be 1..3, got {self.count}")
 
 
-@_frozen
+@frozen
 class TypeText:
     text: str
     target: TargetSpec | None = None
@@ -43,14 +41,14 @@ class TypeText:
             raise ValueError("type needs non-empty text")
 
 
-@_frozen
+@frozen
 class Clear:
     """Empty a field: select what it holds and delete it."""
 
     target: TargetSpec
 
 
-@_frozen
+@frozen
 class Press:
     keys: tuple[str, ...]  # one chord, e.g. ("ctrl", "s"); lower-case key names
 
@@ -59,13 +57,13 @@ class Press:
             raise ValueError("press needs at least one key")
 
 
-@_frozen
+@frozen
 class Check:
     target: TargetSpec
     checked: bool = True
 
 
-@_frozen
+@frozen
 class Select:
     option: str
     target: TargetSpec
@@ -76,7 +74,7 @@ class ScrollDirection(enum.Enum):
     DOWN = "down"
 
 
-@_frozen
+@frozen
 class Scroll:
     direction: ScrollDirection
     amount: int = 3
@@ -87,13 +85,13 @@ class Scroll:
             raise ValueError(f"scroll amount must be 1..100, got {self.amount}")
 
 
-@_frozen
+@frozen
 class Drag:
     source: TargetSpec
     destination: TargetSpec
 
 
-@_frozen
+@frozen
 class WaitFor:
     target: TargetSpec
     appear: bool = True
@@ -104,12 +102,12 @@ class WaitFor:
             raise ValueError(f"wait timeout must be in (0, 600] s, got {self.timeout_s}")
 
 
-@_frozen
+@frozen
 class Expect:
     target: TargetSpec
 
 
-@_frozen
+@frozen
 class Launch:
     argv: tuple[str, ...]
 
@@ -154,7 +152,7 @@ def action_name(action: Action) -> str:
     raise TypeError(f"not an action: {action!r}")
 
 
-@_frozen
+@frozen
 class Step:
     """One parsed line of a task."""
 
@@ -163,7 +161,7 @@ class Step:
     action: Action
 
 
-@_frozen
+@frozen
 class Plan:
     name: str
     steps: tuple[Step, ...]
@@ -175,41 +173,41 @@ class Plan:
 
 # ---------------------------------------------------------------- operations
 # Low-level operations: what actually reaches the OS, always through guard.Guard.
-@_frozen
+@frozen
 class MouseClick:
     point: Point
     button: MouseButton = MouseButton.LEFT
     count: int = 1
 
 
-@_frozen
+@frozen
 class MouseMove:
     point: Point
 
 
-@_frozen
+@frozen
 class MouseScroll:
     point: Point | None
     clicks: int  # positive = up
 
 
-@_frozen
+@frozen
 class MouseDrag:
     start: Point
     end: Point
 
 
-@_frozen
+@frozen
 class KeyText:
     text: str
 
 
-@_frozen
+@frozen
 class KeyChord:
     keys: tuple[str, ...]
 
 
-@_frozen
+@frozen
 class StartProcess:
     argv: tuple[str, ...]
 

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_agent.core.actions import Step
-from desktop_agent.core.values import Target, Verdict
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+from desktop_agent.core.values import Target, Verdict, frozen
 
 
 class StepStatus(enum.Enum):
@@ -28,7 +25,7 @@ class RunStatus(enum.Enum):
     DENIED = "denied"
 
 
-@_frozen
+@frozen
 class Timings:
     capture_ms: float = 0.0
     perceive_ms: float = 0.0
@@ -43,7 +40,7 @@ class Timings:
                 + self.act_ms + self.settle_ms + self.verify_ms)
 
 
-@_frozen
+@frozen
 class StepResult:
     step: Step
     status: StepStatus

@@ -10,22 +10,28 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, dataclass_transform
 
 if TYPE_CHECKING:  # only needed for annotations
     import numpy as np
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+_Class = TypeVar("_Class", bound=type)
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+def frozen(cls: _Class) -> _Class:
+    """The engine's value type: a frozen, keyword-only dataclass with slots."""
+    return dataclass(frozen=True, slots=True, kw_only=True)(cls)
 
 
 # ---------------------------------------------------------------- geometry
-@_frozen
+@frozen
 class Point:
     x: int
     y: int
 
 
-@_frozen
+@frozen
 class Rect:
     """Axis-aligned box; `right`/`bottom` are exclusive."""
 
@@ -87,7 +93,7 @@ class Rect:
         return inter.area / float(self.area + other.area - inter.area)
 
 
-@_frozen
+@frozen
 class Monitor:
     """One physical monitor: its place in the virtual screen (points) and pixels per point."""
 
@@ -121,7 +127,7 @@ class Role(enum.Enum):
     WINDOW = "window"
 
 
-@_frozen
+@frozen
 class Window:
     """A top-level window as the window system reports it."""
 
@@ -134,7 +140,7 @@ class Window:
     popup: bool = False       # override-redirect: a menu, list or tooltip, never given the input focus
 
 
-@_frozen
+@frozen
 class Element:
     """Something perceived on screen. `label` is the text that names it (a field's label, a button's text)."""
 
@@ -175,13 +181,13 @@ class Relation(enum.Enum):
     INSIDE = "inside"
 
 
-@_frozen
+@frozen
 class Anchor:
     relation: Relation
     target: TargetSpec
 
 
-@_frozen
+@frozen
 class TargetSpec:
     """What a step points at, exactly as written. Exactly one of text / image / point is the subject,
     or only a role ("the field right of 'Name'")."""
@@ -224,7 +230,7 @@ def _ordinal_word(n: int) -> str:
     return f"{n}{suffix}"
 
 
-@_frozen
+@frozen
 class Target:
     """A target description grounded to one place on screen."""
 
@@ -236,7 +242,7 @@ class Target:
     score: float = 1.0
 
 
-@_frozen
+@frozen
 class Candidate:
     element: Element
     score: float
@@ -249,7 +255,7 @@ class Decision(enum.Enum):
     DENY = "deny"
 
 
-@_frozen
+@frozen
 class Verdict:
     decision: Decision
     reason: str

@@ -25,12 +25,13 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from desktop_agent.core.errors import ActionError, AgentError
 from desktop_agent.core.jsonable import to_jsonable
+from desktop_agent.core.values import frozen
 from desktop_agent.durability.owner import Owner
 from desktop_agent.durability.private_db import PrivateDb, open_private_db
 
@@ -40,7 +41,6 @@ DONE = "done"
 # A run that never finished is one of these; a finished one has the RunStatus value it finished with.
 RUNNING, INTERRUPTED, RESUMED = "running", "interrupted", "resumed"
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -76,7 +76,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
 }
 
 
-@_frozen
+@frozen
 class RunSource:
     """What rebuilds a run's plan: the task file (absolute, with its sha256 when the run started) or the
     --step lines as given, and the command-line params except the `withheld` ones (secret-looking:
@@ -102,7 +102,7 @@ class RunSource:
                    params=dict(data["params"]), withheld=tuple(data["withheld"]))
 
 
-@_frozen
+@frozen
 class RunRecord:
     id: str
     name: str
@@ -122,7 +122,7 @@ class RunRecord:
         return self.status == INTERRUPTED
 
 
-@_frozen
+@frozen
 class ActionRecord:
     run_id: str
     seq: int  # 1-based, per run, in the order the operations were attempted

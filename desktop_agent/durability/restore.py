@@ -15,9 +15,9 @@ import hashlib
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_agent.core.values import frozen
 from desktop_agent.durability.snapshots import (
     READ_CHUNK,
     Checkpoint,
@@ -32,10 +32,8 @@ from desktop_agent.durability.snapshots import (
     walk,
 )
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
-
-@_frozen
+@frozen
 class RestoreReport:
     checkpoint: str
     dry_run: bool

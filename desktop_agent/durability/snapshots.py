@@ -23,12 +23,11 @@ import re
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_agent.core.errors import AgentError
+from desktop_agent.core.values import frozen
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 DEFAULT_SIZE_CAP = 200 * 1024 * 1024
 _FORMAT = 1
 _MANIFEST = re.compile(r"^(\d+)-([a-z0-9-]+)\.json$")
@@ -46,7 +45,7 @@ class Kind(enum.Enum):
     LINK = "symlink"
 
 
-@_frozen
+@frozen
 class FileEntry:
     """One path as it was: `mode` holds the permission bits; `sha256`/`size` for files, `link` for links."""
 
@@ -58,14 +57,14 @@ class FileEntry:
     link: str = ""
 
 
-@_frozen
+@frozen
 class Skipped:
     path: Path
     size: int
     reason: str
 
 
-@_frozen
+@frozen
 class Root:
     """A declared workspace path. `anchor` is where it resolved to (its parent's real path + its name)."""
 
@@ -74,7 +73,7 @@ class Root:
     exists: bool
 
 
-@_frozen
+@frozen
 class Checkpoint:
     id: str
     seq: int

@@ -17,17 +17,16 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import statistics
-from dataclasses import dataclass
 
+from desktop_agent.core.values import frozen
 from desktop_agent.memory.store import MemoryStore, now_iso
 
 KEEP_RUNS = 50
 STALE_AFTER = dt.timedelta(days=90)
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 
-@_frozen
+@frozen
 class Skill:
     task_id: int
     name: str
@@ -43,7 +42,7 @@ class Skill:
         return self.succeeded / self.runs
 
 
-@_frozen
+@frozen
 class Consolidation:
     merged: tuple[Skill, ...]  # skills created or changed by this pass
     runs_pruned: int

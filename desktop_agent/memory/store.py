@@ -23,11 +23,11 @@ import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_agent.core.errors import AgentError
 from desktop_agent.core.results import RunStatus, StepResult
+from desktop_agent.core.values import frozen
 from desktop_agent.durability.private_db import PrivateDb, open_private_db
 from desktop_agent.memory.blobs import BlobStore
 from desktop_agent.memory.redact import MASK, SECRET_FIELDS, param_value, redact, secret_texts, step_row
@@ -38,11 +38,10 @@ __all__ = ["BLOB_LIMIT_BYTES", "MASK", "SCHEMA_VERSION", "SECRET_FIELDS", "STEP_
            "fts_query", "now_iso", "referenced_blobs"]
 
 FILE_NAME = "memory.sqlite3"
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 BLOB_LIMIT_BYTES = 200 * 2**20  # unreferenced blobs are pruned above this
 
 
-@_frozen
+@frozen
 class TaskRecord:
     id: int
     name: str
@@ -58,14 +57,14 @@ class TaskRecord:
         return self.succeeded / self.runs if self.runs else None
 
 
-@_frozen
+@frozen
 class TaskMatch:
     task: TaskRecord
     score: float  # -bm25: higher is a better match
     snippet: str  # the best-matching stretch, matched words in [brackets]
 
 
-@_frozen
+@frozen
 class RunSummary:
     id: str
     status: str  # a RunStatus value
@@ -75,7 +74,7 @@ class RunSummary:
     params: Mapping[str, str]  # the run's parameter values, secret ones masked
 
 
-@_frozen
+@frozen
 class StepRecord:
     run_id: str
     step_index: int
@@ -92,7 +91,7 @@ class StepRecord:
     shot_sha256: str | None  # the "proposed" screenshot, a blob (`MemoryStore.blobs.path`)
 
 
-@_frozen
+@frozen
 class TaskDetail:
     task: TaskRecord
     runs: tuple[RunSummary, ...]  # newest first

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from desktop_agent.core.actions import MouseButton
-from desktop_agent.core.values import Frame, Point, Window
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+from desktop_agent.core.values import Frame, Point, Window, frozen
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -26,7 +24,7 @@ class Snapshot:
 
 
 # ---------------------------------------------------------------- raw input, as the listener saw it
-@_frozen
+@frozen
 class MousePress:
     point: Point
     button: MouseButton
@@ -34,14 +32,14 @@ class MousePress:
     before: Snapshot | None = None  # the newest snapshot taken before the press
 
 
-@_frozen
+@frozen
 class MouseRelease:
     point: Point
     button: MouseButton
     time: float
 
 
-@_frozen
+@frozen
 class WheelScroll:
     point: Point
     clicks: int  # positive = up
@@ -49,7 +47,7 @@ class WheelScroll:
     before: Snapshot | None = None
 
 
-@_frozen
+@frozen
 class KeyDown:
     key: str          # canonical key name as `press` accepts it ("a", "enter", "ctrl", "f5")
     char: str | None  # the character it typed, if any (already shifted: "A", "@")
@@ -57,7 +55,7 @@ class KeyDown:
     before: Snapshot | None = None
 
 
-@_frozen
+@frozen
 class KeyUp:
     key: str
     time: float
@@ -67,7 +65,7 @@ RawEvent = Union[MousePress, MouseRelease, WheelScroll, KeyDown, KeyUp]
 
 
 # ---------------------------------------------------------------- actions merged from raw input
-@_frozen
+@frozen
 class RecordedClick:
     point: Point
     before: Snapshot
@@ -75,21 +73,21 @@ class RecordedClick:
     count: int = 1
 
 
-@_frozen
+@frozen
 class RecordedDrag:
     start: Point
     end: Point
     before: Snapshot
 
 
-@_frozen
+@frozen
 class RecordedScroll:
     point: Point
     clicks: int  # positive = up
     before: Snapshot
 
 
-@_frozen
+@frozen
 class RecordedTyping:
     """Characters typed in one go (backspaces applied) into whatever had the keyboard focus."""
 
@@ -97,7 +95,7 @@ class RecordedTyping:
     before: Snapshot
 
 
-@_frozen
+@frozen
 class RecordedChord:
     keys: tuple[str, ...]  # canonical names, modifiers first: ("ctrl", "s"), ("enter",)
 

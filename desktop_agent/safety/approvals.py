@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_agent.core.actions import TypeText
-from desktop_agent.core.values import Point, Verdict
+from desktop_agent.core.values import Point, Verdict, frozen
 from desktop_agent.safety.policy import ActionRequest
 from desktop_agent.safety.vault import MASK
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 
 class Approval(enum.Enum):
@@ -23,7 +20,7 @@ class Approval(enum.Enum):
     QUIT = "quit"
 
 
-@_frozen
+@frozen
 class Proposal:
     request: ActionRequest
     verdict: Verdict
@@ -40,7 +37,7 @@ class Proposal:
         return text
 
 
-@_frozen
+@frozen
 class Correction:
     """A person's "not that one": the place they clicked on the screenshot, or the step rewritten."""
 

@@ -29,10 +29,8 @@ from desktop_agent.core.actions import (
     Press,
     TypeText,
 )
-from desktop_agent.core.values import Screen, Window, text_rows
+from desktop_agent.core.values import Screen, Window, frozen, text_rows
 from desktop_agent.safety.policy_fields import chord
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 SUBMIT_CHORDS = frozenset({chord(["enter"]), chord(["kp_enter"]), chord(["kpenter"]),
                            chord(["ctrl", "j"]), chord(["ctrl", "m"])})
@@ -63,7 +61,7 @@ def submits(action: Action) -> Submits | None:
     return None
 
 
-@_frozen
+@frozen
 class CommandLine:
     """What an action is about to run in a window that runs its line."""
 

@@ -21,10 +21,9 @@ Pure: `judge` does no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from desktop_agent.core.actions import Action
-from desktop_agent.core.values import Decision, Verdict, Window
+from desktop_agent.core.values import Decision, Verdict, Window, frozen
 from desktop_agent.safety.command_line import CommandLine, submits
 from desktop_agent.safety.policy_fields import (
     Invalid,
@@ -38,8 +37,6 @@ from desktop_agent.safety.policy_fields import (
 )
 from desktop_agent.safety.shell_line import Unprovable, parse_simple_command
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
-
 RUNS_OTHERS = frozenset({
     "env", "xargs", "eval", "exec", "command", "builtin", "source", ".", "alias", "sudo", "doas", "su",
     "pkexec", "runuser", "nohup", "setsid", "nice", "ionice", "chrt", "taskset", "time", "timeout",
@@ -52,13 +49,13 @@ RUNS_OTHERS = frozenset({
 _PYTHON_LIKE = re.compile(r"(python|perl|ruby|lua|php|pypy)[\d.]*$")
 
 
-@_frozen
+@frozen
 class CommandPlace:
     window: WindowMatch
     line: re.Pattern[str] | None = None  # only lines matching this run as code there
 
 
-@_frozen
+@frozen
 class AllowedCommand:
     where: str
     program: tuple[str, ...]
@@ -71,7 +68,7 @@ class AllowedCommand:
                 and (not rest or (self.args is not None and all(self.args.fullmatch(w) for w in rest))))
 
 
-@_frozen
+@frozen
 class CommandPolicy:
     decision: Decision = Decision.CONFIRM
     places: tuple[CommandPlace, ...] = ()

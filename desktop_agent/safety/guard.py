@@ -49,15 +49,13 @@ from desktop_agent.core.actions import (
 )
 from desktop_agent.core.errors import ActionError, AgentError, InputTaken, StopRequested
 from desktop_agent.core.jsonable import to_jsonable
-from desktop_agent.core.values import Decision, Point, Rect, Verdict, Window
+from desktop_agent.core.values import Decision, Point, Rect, Verdict, Window, frozen
 from desktop_agent.safety.approvals import Approval, Approver, Correction, Proposal
 from desktop_agent.safety.audit import AuditLog
 from desktop_agent.safety.command_line import PendingLines, submits
 from desktop_agent.safety.policy import ActionRequest, Policy, evaluate, is_secret_entry
 from desktop_agent.safety.stop import StopToken, near_corner
 from desktop_agent.safety.vault import MASK
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 _RATE_WINDOW_S = 60.0
 _FOCUS_WAIT_S = 0.2  # how long keys wait for the keyboard focus to reach the window they are meant for
@@ -91,7 +89,7 @@ class Permit:
     secret: bool = False
 
 
-@_frozen
+@frozen
 class Authorization:
     verdict: Verdict
     approval: Approval | None

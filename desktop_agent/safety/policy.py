@@ -38,7 +38,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -59,14 +58,12 @@ from desktop_agent.core.actions import (
     action_name,
 )
 from desktop_agent.core.errors import PolicyError
-from desktop_agent.core.values import Decision, Element, Role, Target, TargetSpec, Verdict, Window
+from desktop_agent.core.values import Decision, Element, Role, Target, TargetSpec, Verdict, Window, frozen
 from desktop_agent.safety import policy_fields as pf
 from desktop_agent.safety.command_line import CommandLine
 from desktop_agent.safety.command_policy import CommandPolicy, judge, parse_commands
 from desktop_agent.safety.policy_fields import WindowMatch, chord
 from desktop_agent.safety.vault import PLACEHOLDER
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 ACTION_NAMES = frozenset({"click", "double-click", "right-click", "type", "clear", "press", "check", "uncheck",
                           "select", "scroll", "drag", "wait", "expect", "launch"})
@@ -77,7 +74,7 @@ _RULE_KEYS = frozenset({"decision", "reason", "actions", "target_role", "target_
                         "window_title", "window_class", "text", "keys", "secret"})
 
 
-@_frozen
+@frozen
 class ActionRequest:
     """What the runner wants to do, fully grounded. `window` is the topmost window under the target point,
     or the focused one when there is no target."""
@@ -89,13 +86,13 @@ class ActionRequest:
     command: CommandLine | None = None  # what the action runs, when it submits a command window's line
 
 
-@_frozen
+@frozen
 class Limits:
     max_steps: int | None = None
     max_actions_per_minute: int | None = None
 
 
-@_frozen
+@frozen
 class Rule:
     where: str
     decision: Decision
@@ -111,7 +108,7 @@ class Rule:
     secret: bool | None = None
 
 
-@_frozen
+@frozen
 class Policy:
     source: str
     default: Decision = Decision.ALLOW

@@ -7,11 +7,8 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from desktop_agent.core.values import Decision, Role, Window
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+from desktop_agent.core.values import Decision, Role, Window, frozen
 
 _KEY_ALIASES = {"control": "ctrl", "ctl": "ctrl", "ctrlleft": "ctrl", "ctrlright": "ctrl",
                 "altleft": "alt", "altright": "alt", "shiftleft": "shift", "shiftright": "shift",
@@ -28,7 +25,7 @@ class Invalid(Exception):
         self.where = where
 
 
-@_frozen
+@frozen
 class WindowMatch:
     where: str
     reason: str

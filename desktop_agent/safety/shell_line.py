@@ -14,9 +14,7 @@ only be as careful as its entries.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+from desktop_agent.core.values import frozen
 
 _REFUSED = {
     "|": "a pipe", ";": "a list of commands", "&": "a background job or a list of commands",
@@ -33,14 +31,14 @@ _IN_DOUBLE_QUOTES = {"$": "an expansion ($) inside double quotes", "`": "a comma
 _BLANKS = " \t"
 
 
-@_frozen
+@frozen
 class SimpleCommand:
     """The words of a command line that holds nothing but them (none: an empty line)."""
 
     words: tuple[str, ...]
 
 
-@_frozen
+@frozen
 class Unprovable:
     """Why a line is not provably one simple command, and the (0-based) column where that shows."""
 

@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test faults bench screenshots clean
+.PHONY: install demo test typecheck faults bench screenshots clean
 
 $(STAMP): pyproject.toml installer/install.sh
 	bash installer/install.sh
@@ -14,8 +14,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m desktop_agent.demo
 
-test: $(STAMP)
+test: typecheck
 	$(PY) -m pytest -q
+
+typecheck: $(STAMP)  # the engine's types (mypy; configured in pyproject.toml)
+	$(PY) -m mypy
 
 faults: $(STAMP)  # each fault against real applications on Xvfb, then a table of what happened
 	$(PY) -m pytest -q tests/faults

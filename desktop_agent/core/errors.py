@@ -5,14 +5,18 @@ found, stop pressed). The runner turns them into step results; anything else is 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_agent.core.values import Verdict
 
 
 class AgentError(Exception):
     """Base of every expected failure. `details` holds extra facts for reports."""
 
-    def __init__(self, message: str, *, details: dict[str, object] | None = None) -> None:
+    def __init__(self, message: str, *, details: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = dict(details or {})
@@ -93,9 +97,9 @@ class InputTaken(ActionError):
 class StopRequested(AgentError):
     """The person pulled the brake: fail-safe corner, stop hotkey, Stop button or quit at approval —
     or a step needed a person and nobody was there. `verdict`: the policy's verdict on the step that
-    stopped, when there was one (a types.Verdict)."""
+    stopped, when there was one."""
 
-    def __init__(self, message: str, *, verdict: object | None = None,
+    def __init__(self, message: str, *, verdict: Verdict | None = None,
                  details: dict[str, object] | None = None) -> None:
         super().__init__(message, details=details)
         self.verdict = verdict

@@ -9,14 +9,14 @@ the last reason. Nothing here acts.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
-from desktop_agent.core.actions import Step, WaitFor, target_specs
+from desktop_agent.core.actions import Expect, WaitFor, target_specs
 from desktop_agent.core.errors import CaptureError, GroundingError
-from desktop_agent.core.results import StepResult, StepStatus, Timings
+from desktop_agent.core.results import StepResult, StepStatus
 from desktop_agent.core.values import Target, TargetSpec
 from desktop_agent.grounding.fallbacks import Grounder
 from desktop_agent.perception.senses import Look, Senses
+from desktop_agent.run.attempt import Attempt, StepFailed
 from desktop_agent.run.interactions import Grounded
 from desktop_agent.run.verify import visibly_changed
 from desktop_agent.safety.stop import StopToken
@@ -24,31 +24,6 @@ from desktop_agent.screen import coords
 
 _STABLE_GAP_S = 0.02  # between the two captures a target must hold still across (about a frame or two)
 _MARGIN = 24  # points around a target without a window, compared for stillness
-
-
-class Clock:
-    """Accumulates per-phase milliseconds for one step attempt."""
-
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    def add(self, phase: str, started: float) -> None:
-        self.ms[phase] = self.ms.get(phase, 0.0) + (time.perf_counter() - started) * 1000
-
-    def timings(self, looks: Sequence[Look]) -> Timings:
-        return Timings(capture_ms=sum(look.capture_ms for look in looks),
-                       perceive_ms=sum(look.perceive_ms for look in looks),
-                       ground_ms=self.ms.get("ground", 0.0), act_ms=self.ms.get("act", 0.0),
-                       settle_ms=self.ms.get("settle", 0.0), verify_ms=self.ms.get("verify", 0.0))
-
-
-class StepFailed(Exception):
-    """Ends one attempt of a step with a status and message (`retry`: it may be tried once more)."""
-
-    def __init__(self, status: StepStatus, message: str, target: Target | None = None, *,
-                 retry: bool = True) -> None:
-        super().__init__(message)
-        self.status, self.message, self.target, self.retry = status, message, target, retry
 
 
 def _same_place(a: Target, b: Target, tolerance: int = 2) -> bool:
@@ -66,14 +41,13 @@ class Finder:
         self._earlier: Look | None = None  # the look before the latest one, this step's or the last's
         self._latest: Look | None = None
 
-    def look(self, looks: list[Look], *, allow_blank: bool = False, read: bool = True) -> Look:
+    def look(self, attempt: Attempt, *, allow_blank: bool = False, read: bool = True) -> Look:
         look = self.senses.look(allow_blank=allow_blank, read=read)
-        looks.append(look)
+        attempt.looks.append(look)
         self._earlier, self._latest = self._latest, look
         return look
 
-    def find(self, index: int, step: Step, clock: Clock,
-              looks: list[Look]) -> tuple[Look, Grounded]:
+    def find(self, attempt: Attempt) -> tuple[Look, Grounded]:
         """Ground every target of the step and accept them only when a second capture shows them in
         the same place (visible, unique and stable, like an actionability check): the pixels of their
         windows unchanged, or — when something else there changed — grounded again to the same place.
@@ -84,13 +58,10 @@ class Finder:
         while True:
             self.stop.raise_if_requested()
             try:
-                look = self.look(looks)
-                started = time.perf_counter()
-                try:
-                    targets = tuple(self._ground(spec, look, index) for spec in
-                                    target_specs(step.action))
-                finally:
-                    clock.add("ground", started)
+                look = self.look(attempt)
+                with attempt.timed("ground"):
+                    targets = tuple(self._ground(spec, look, attempt.index)
+                                    for spec in target_specs(attempt.step.action))
                 if ((previous and all(_same_place(a, b) for a, b in zip(previous, targets)))
                         or self._holds_still(look, targets)):
                     return look, Grounded(targets=targets)
@@ -125,16 +96,16 @@ class Finder:
     def _ground(self, spec: TargetSpec, look: Look, index: int) -> Target:
         return self.grounder(spec, look.screen, index + 1)
 
-    def observe(self, index: int, step: Step, clock: Clock, looks: list[Look]) -> StepResult:
+    def observe(self, attempt: Attempt, action: WaitFor | Expect) -> StepResult:
         """`wait for` and `expect`: poll the screen, no side effect. An empty screen is a fine answer
         to "has it vanished?" (its window closed) and never one to "has it appeared?"."""
-        action = step.action
+        step = attempt.step
         appear = action.appear if isinstance(action, WaitFor) else True
         timeout = action.timeout_s if isinstance(action, WaitFor) else self.find_timeout_s
         deadline = time.monotonic() + timeout
         while True:
             self.stop.raise_if_requested()
-            target, problem = self._seek(index, action.target, clock, looks, allow_blank=not appear)
+            target, problem = self._seek(attempt, action.target, allow_blank=not appear)
             if (target is not None) == appear:
                 return StepResult(step=step, status=StepStatus.SUCCEEDED, target=target, verified=True)
             if self.dry_run:  # nothing acted, so what earlier steps would change can't show
@@ -148,17 +119,14 @@ class Finder:
                 return StepResult(step=step, status=StepStatus.FAILED, target=target, error=message)
             time.sleep(0.15)
 
-    def _seek(self, index: int, spec: TargetSpec, clock: Clock, looks: list[Look], *,
-              allow_blank: bool) -> tuple[Target | None, str]:
+    def _seek(self, attempt: Attempt, spec: TargetSpec, *, allow_blank: bool) -> tuple[Target | None, str]:
         """One look for `spec`: the target, or None and why not (a blank screen is "not yet")."""
         try:
-            look = self.look(looks, allow_blank=allow_blank)
+            look = self.look(attempt, allow_blank=allow_blank)
         except CaptureError as exc:
             return None, str(exc)
-        started = time.perf_counter()
-        try:
-            return self._ground(spec, look, index), ""
-        except GroundingError as exc:
-            return None, str(exc)
-        finally:
-            clock.add("ground", started)
+        with attempt.timed("ground"):
+            try:
+                return self._ground(spec, look, attempt.index), ""
+            except GroundingError as exc:
+                return None, str(exc)

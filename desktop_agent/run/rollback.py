@@ -25,6 +25,7 @@ from desktop_agent.durability.snapshots import CheckpointError, WorkspaceStore
 from desktop_agent.grounding.fallbacks import target_at
 from desktop_agent.perception.senses import Look, Senses
 from desktop_agent.run import interactions
+from desktop_agent.run.attempt import Attempt
 from desktop_agent.run.interactions import Grounded
 from desktop_agent.run.inverse import inverse
 from desktop_agent.run.trace import Trace
@@ -62,13 +63,14 @@ class Recovery:
             self.trace.event("checkpoint", index=index, id=taken.id, files=len(taken.entries),
                              skipped=[s.path for s in taken.skipped])
 
-    def roll_back(self, index: int, step: Step, before: Look | None, grounded: Grounded, after: Look | None,
-                  *, secret: bool) -> str:
-        """Undo step `index`, whose check failed (or which was cut off) after it acted on `grounded`
-        (found on `before`; None for a step that needed no look, such as a key press)."""
+    def roll_back(self, attempt: Attempt, after: Look | None, *, secret: bool) -> str:
+        """Undo the step of `attempt`, whose check failed (or which was cut off) after it acted on what
+        the attempt found (on its look; None for a step that needed no look, such as a key press)."""
+        index, before = attempt.index, attempt.look
         screen = "nothing on screen to undo (no look was needed before it acted)"
         if before is not None and after is not None:
-            undo = inverse(step.action, grounded, before=before.screen, after=after.screen, secret=secret)
+            undo = inverse(attempt.step.action, attempt.grounded, before=before.screen, after=after.screen,
+                           secret=secret)
             screen = "not undone: " + undo.how
             if undo.action is not None:
                 try:

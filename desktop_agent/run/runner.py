@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,14 +32,7 @@ from desktop_agent.core.actions import (
     action_name,
     target_specs,
 )
-from desktop_agent.core.errors import (
-    ActionError,
-    AgentError,
-    CaptureError,
-    InputTaken,
-    StopRequested,
-    TaskSyntaxError,
-)
+from desktop_agent.core.errors import ActionError, AgentError, CaptureError, StopRequested, TaskSyntaxError
 from desktop_agent.core.events import Event, RunFinished, RunStarted, StepFinished, StepGrounded, StepStarted
 from desktop_agent.core.results import RunStatus, StepResult, StepStatus
 from desktop_agent.core.values import Frame, Target, TargetSpec, Window
@@ -51,13 +44,13 @@ from desktop_agent.memory.recall import Recall
 from desktop_agent.memory.store import MemoryStore
 from desktop_agent.perception.senses import Look, Senses
 from desktop_agent.run import interactions
-from desktop_agent.run.finding import Clock, Finder, StepFailed
-from desktop_agent.run.interactions import Grounded
+from desktop_agent.run.attempt import Attempt, Phase, Redo, StepFailed, ended
+from desktop_agent.run.finding import Finder
 from desktop_agent.run.rollback import Recovery
 from desktop_agent.run.trace import Trace
 from desktop_agent.run.verify import Outcome, settle, visibly_changed
 from desktop_agent.safety.approvals import Approval, Correction
-from desktop_agent.safety.guard import Guard, Permit
+from desktop_agent.safety.guard import Authorization, Guard, Permit
 from desktop_agent.safety.policy import ActionRequest, describe
 from desktop_agent.safety.stop import StopToken
 from desktop_agent.screen import coords
@@ -76,14 +69,6 @@ _RUN_STATUS = {StepStatus.FAILED: RunStatus.FAILED, StepStatus.DENIED: RunStatus
                StepStatus.STOPPED: RunStatus.STOPPED}
 
 
-class _Corrected(Exception):
-    """Internal: the person corrected the proposal; run `step` instead."""
-
-    def __init__(self, step: Step) -> None:
-        super().__init__(step.text)
-        self.step = step
-
-
 def _step_status(outcome: Outcome) -> StepStatus:
     if not outcome.ok:
         return StepStatus.FAILED
@@ -94,6 +79,15 @@ def _check_error(outcome: Outcome, rolled_back: str) -> str | None:
     if not outcome.ok:
         return f"verification failed: {outcome.detail}{rolled_back}"
     return None if outcome.exact else f"unverified: {outcome.detail}"
+
+
+def _ask_because(attempt: Attempt) -> str | None:
+    """Why a person must answer for a resumed step that may have acted already (none when its state is
+    on the screen to check)."""
+    if attempt.unsure and not interactions.state_on_screen(attempt.step.action):
+        return ("the run was interrupted while this step was acting, so it may already have happened: "
+                "approve only if doing it again is right")
+    return None
 
 
 def _new_windows(seen: Sequence[Window], now: Sequence[Window]) -> list[Window]:
@@ -164,154 +158,159 @@ class Runner:
         yield RunFinished(status=status, results=tuple(results), trace=self.trace.folder, report=report)
 
     # ------------------------------------------------------------ one step
-    def _run_step(self, index: int, step: Step, *, unsure: bool = False) -> Iterator[Event]:
-        attempts = 0
+    def _run_step(self, index: int, step: Step, *,
+                  unsure: bool = False) -> Generator[Event, None, StepResult]:
+        """The step's attempts — a corrected step starts again from a first one; a failed check is
+        tried once more after grounding again — then its result (the generator's return value)."""
+        attempt = Attempt(index=index, step=step, unsure=unsure)
         while True:
-            attempts += 1
-            clock, looks, retry = Clock(), [], True
+            retry = True
             try:
-                result = yield from self._attempt(index, step, clock, looks, attempts,
-                                                  unsure=unsure and attempts == 1)
-            except _Corrected as corrected:
-                step, attempts = corrected.step, 0
+                ended_as = yield from self._attempt(attempt)
+            except (StepFailed, StopRequested, CaptureError, ActionError) as exc:
+                ended_as, retry = ended(attempt, exc)
+            if isinstance(ended_as, Redo):
+                attempt = Attempt(index=index, step=ended_as.step, unsure=unsure)
                 continue
-            except StepFailed as failure:
-                result = StepResult(step=step, status=failure.status, target=failure.target,
-                                    error=failure.message)
-                retry = failure.retry
-            except StopRequested as exc:
-                result = StepResult(step=step, status=StepStatus.STOPPED, error=str(exc))
-            except (CaptureError, ActionError) as exc:
-                result = StepResult(step=step, status=StepStatus.FAILED, error=str(exc))
-            result = replace(result, attempts=attempts, timings=clock.timings(looks))
-            if (result.status is not StepStatus.FAILED or attempts == 2 or not result.target or not retry
-                    or not interactions.retry_safe(step.action)):
+            result = replace(ended_as, attempts=attempt.number, timings=attempt.timings())
+            if (result.status is not StepStatus.FAILED or attempt.number == 2 or not result.target
+                    or not retry or not interactions.retry_safe(attempt.step.action)):
                 return result
-            # Verification failed after acting: ground again and try once more.
-            self.trace.event("retry", index=index, reason=result.error)
+            self.trace.event("retry", index=index, reason=result.error)  # the check failed after acting
+            attempt = attempt.again()
 
-    def _attempt(self, index: int, step: Step, clock: Clock, looks: list[Look],
-                 attempt: int, *, unsure: bool = False) -> Iterator[Event]:
-        action = step.action
+    def _attempt(self, attempt: Attempt) -> Generator[Event, None, StepResult | Redo]:
+        """One try, phase by phase: find, propose, authorize, act (settle, verify), check."""
+        index, step, action = attempt.index, attempt.step, attempt.step.action
         if isinstance(action, (WaitFor, Expect)):
-            return self.finder.observe(index, step, clock, looks)
+            return self.finder.observe(attempt, action)
         self.guard.start_step(index)
-        look, grounded = (None, Grounded(targets=()))
         if target_specs(action):
-            look, grounded = self.finder.find(index, step, clock, looks)
-        screenshot = self._shoot(index, step, look, grounded.main, "proposed")
-        yield StepGrounded(index=index, step=step, target=grounded.main, screenshot=screenshot,
-                           screen=look.screen if look else None)
-        # Keys without a target go to whichever window has the focus: the policy must judge that one.
-        window = (look.screen.window_at(grounded.main.point) if look and grounded.main
-                  else self.senses.focused_window())
-        request = ActionRequest(action=action, target=grounded.main, window=window,
-                                step_text=step.text)
-        self._mask_if_secret(request)  # the grounded field may turn out to be a password field
+            attempt.look, attempt.grounded = self.finder.find(attempt)
+        attempt.screenshot = self._shoot(index, step, attempt.look, attempt.target, "proposed")
+        yield StepGrounded(index=index, step=step, target=attempt.target, screenshot=attempt.screenshot,
+                           screen=attempt.look.screen if attempt.look else None)
+        request = self._request(attempt)
         if self.options.dry_run:
-            verdict = self.guard.preview(request)
-            return StepResult(step=step, status=StepStatus.SUCCEEDED, target=grounded.main,
-                              verdict=verdict, screenshot=screenshot)
-        ask_because = None
-        if unsure and interactions.state_on_screen(action):
-            outcome = interactions.check_outcome(action, grounded, look.screen, changed=False,
-                                                 secret=self.guard.is_secret(request), whole=True)
-            if outcome.ok:
-                self.trace.event("already_done", index=index, detail=outcome.detail)
-                return StepResult(step=step, status=StepStatus.SUCCEEDED, target=grounded.main,
-                                  verified=True, screenshot=screenshot)
-        elif unsure:
-            ask_because = ("the run was interrupted while this step was acting, so it may already have "
-                           "happened: approve only if doing it again is right")
-        try:
-            authorization = self.guard.authorize(request, screenshot=screenshot, ask_because=ask_because)
-        except StopRequested as stop:
-            return StepResult(step=step, status=StepStatus.STOPPED, target=grounded.main,
-                              verdict=stop.verdict, error=str(stop), screenshot=screenshot)
-        verdict = authorization.verdict
-        spec = next(iter(target_specs(action)), None)
-        if authorization.correction is not None:
-            fixed = self._corrected(index, step, grounded.main, authorization.correction)
-            if authorization.correction.point is not None and spec is not None:
-                self._learn(lambda recall: recall.learn_correction(
-                    index, spec, authorization.correction.point, look.screen))
-            raise _Corrected(fixed)
+            return attempt.result(StepStatus.SUCCEEDED, verdict=self.guard.preview(request))
+        if (done := self._already_done(attempt, request)) is not None:
+            return done
+        attempt.phase = Phase.AUTHORIZE
+        authorization = self.guard.authorize(request, screenshot=attempt.screenshot,
+                                             ask_because=_ask_because(attempt))
+        attempt.verdict = authorization.verdict
+        decided = self._decided(attempt, request, authorization)
+        if not isinstance(decided, Permit):
+            return decided
+        attempt.phase = Phase.ACT
+        outcome, after = self._act(attempt, decided, request.window)
+        attempt.phase = Phase.CHECK
+        return self._checked(attempt, outcome, after, decided)
+
+    def _request(self, attempt: Attempt) -> ActionRequest:
+        """What the guard is asked about: the action, its target, and the window it goes to."""
+        target, look = attempt.target, attempt.look
+        # Keys without a target go to whichever window has the focus: the policy must judge that one.
+        window = (look.screen.window_at(target.point) if look and target else self.senses.focused_window())
+        request = ActionRequest(action=attempt.step.action, target=target, window=window,
+                                step_text=attempt.step.text)
+        self._mask_if_secret(request)  # the grounded field may turn out to be a password field
+        return request
+
+    def _already_done(self, attempt: Attempt, request: ActionRequest) -> StepResult | None:
+        """Resuming a step that may have acted already: done, when the screen shows its state."""
+        action = attempt.step.action
+        if not (attempt.unsure and interactions.state_on_screen(action) and attempt.look is not None):
+            return None
+        outcome = interactions.check_outcome(action, attempt.grounded, attempt.look.screen, changed=False,
+                                             secret=self.guard.is_secret(request), whole=True)
+        if not outcome.ok:
+            return None
+        self.trace.event("already_done", index=attempt.index, detail=outcome.detail)
+        return attempt.result(StepStatus.SUCCEEDED, verified=True)
+
+    def _decided(self, attempt: Attempt, request: ActionRequest,
+                 authorization: Authorization) -> Permit | StepResult | Redo:
+        """What the guard's answer means for the step — act with its permit, run the person's
+        correction instead, or end skipped or denied — and what the memory learns from it."""
+        index, look, target = attempt.index, attempt.look, attempt.target
+        spec = next(iter(target_specs(attempt.step.action)), None)
+        correction, verdict = authorization.correction, authorization.verdict
+        if correction is not None:
+            fixed = self._corrected(index, attempt.step, target, correction)
+            if correction.point is not None and spec is not None and look is not None:
+                point = correction.point
+                self._learn(lambda recall: recall.learn_correction(index, spec, point, look.screen))
+            return Redo(step=fixed)
         if authorization.approval is Approval.APPROVE:
             self._learn(lambda recall: recall.learn_approval(index, describe(request)))
-        if authorization.permit is None:
-            status = StepStatus.SKIPPED if authorization.approval is not None else StepStatus.DENIED
-            if status is StepStatus.SKIPPED and grounded.main is not None and spec is not None:
-                self._learn(lambda recall: recall.learn_rejection(index, spec, grounded.main, look.screen))
-            return StepResult(step=step, status=status, target=grounded.main, verdict=verdict,
-                              error=None if status is StepStatus.SKIPPED else verdict.reason,
-                              screenshot=screenshot)
-        try:
-            outcome, after = self._act(index, step, look, grounded, authorization.permit, window,
-                                       retry=attempt > 1, clock=clock, looks=looks)
-        except ActionError as exc:  # cut off part-way (and rolled back): a retry grounds again, unless
-            raise StepFailed(StepStatus.FAILED, str(exc), grounded.main,  # another window took the input
-                              retry=not isinstance(exc.__cause__ or exc, InputTaken)) from exc
+        if authorization.permit is not None:
+            return authorization.permit
+        if authorization.approval is None:
+            return attempt.result(StepStatus.DENIED, verdict=verdict, error=verdict.reason)
+        if target is not None and spec is not None and look is not None:
+            self._learn(lambda recall: recall.learn_rejection(index, spec, target, look.screen))
+        return attempt.result(StepStatus.SKIPPED, verdict=verdict)
+
+    def _checked(self, attempt: Attempt, outcome: Outcome, after: Look, permit: Permit) -> StepResult:
+        """The step's result from its check: rolled back when it failed; when it held, the place found
+        is kept as a locator and taught to the memory."""
+        index, look, target = attempt.index, attempt.look, attempt.target
         rolled_back = "" if outcome.ok or look is None else "; " + self.recovery.roll_back(
-            index, step, look, grounded, after, secret=authorization.permit.secret)
-        shot = self._shoot(index, step, after, grounded.main, "after")
-        if outcome.ok and grounded.main is not None and spec is not None and spec.point is None:
-            locator, crop = locate(grounded.main.point, look.screen, target=spec.describe(), step=index + 1,
-                                   element=grounded.main.element, crop_name=f"step{index + 1:03d}.png")
+            attempt, after, secret=permit.secret)
+        shot = self._shoot(index, attempt.step, after, target, "after")
+        spec = next(iter(target_specs(attempt.step.action)), None)
+        if outcome.ok and target is not None and look is not None and spec is not None and spec.point is None:
+            locator, crop = locate(target.point, look.screen, target=spec.describe(), step=index + 1,
+                                   element=target.element, crop_name=f"step{index + 1:03d}.png")
             self.trace.keep_locator(locator, crop)
             self._learn(lambda recall: recall.learn_success(locator, crop))
-        return StepResult(step=step, status=_step_status(outcome),
-                          target=grounded.main, verdict=verdict, verified=outcome.ok and outcome.exact,
-                          error=_check_error(outcome, rolled_back),
-                          screenshot=shot or screenshot)
+        return attempt.result(_step_status(outcome), verdict=attempt.verdict,
+                              verified=outcome.ok and outcome.exact, error=_check_error(outcome, rolled_back),
+                              screenshot=shot)
 
-    def _act(self, index: int, step: Step, look: Look | None, grounded: Grounded, permit: Permit,
-             window: Window | None, *, retry: bool, clock: Clock,
-             looks: list[Look]) -> tuple[Outcome, Look]:
+    def _act(self, attempt: Attempt, permit: Permit, window: Window | None) -> tuple[Outcome, Look]:
         """Perform the step's operations, wait for the screen to settle, check the expectation."""
-        action = step.action
+        action, look = attempt.step.action, attempt.look
         # Starting a program needs no sight of the screen (it may well be empty); anything else does.
         before = look.screen.frame if look else self.senses.grab(allow_blank=isinstance(action, Launch))
         windows = self.senses.list_windows()  # now, not when grounded: a dialog may have come up since
         if look is not None and (new := _new_windows(look.screen.windows, windows)):
             raise ActionError(f'window "{new[0].title}" came up after the step looked at the screen: not '
                               "acting on a screen it has not seen")
-        started = time.perf_counter()
-        try:
-            for operation in interactions.operations(action, grounded, retry=retry):
-                self.guard.perform(permit, operation, windows=windows)
-        except ActionError as exc:  # refused or failed part-way: put back what was done so far
-            after = self.finder.look(looks, allow_blank=True) if look is not None else None
-            raise ActionError(f"{exc}; " + self.recovery.roll_back(index, step, look, grounded, after,
-                                                                   secret=permit.secret)) from exc
-        finally:
-            clock.add("act", started)
+        with attempt.timed("act"):
+            try:
+                for operation in interactions.operations(action, attempt.grounded, retry=attempt.number > 1):
+                    self.guard.perform(permit, operation, windows=windows)
+            except ActionError as exc:  # refused or failed part-way: put back what was done so far
+                after = self.finder.look(attempt, allow_blank=True) if look is not None else None
+                undone = self.recovery.roll_back(attempt, after, secret=permit.secret)
+                raise ActionError(f"{exc}; {undone}") from exc
         if isinstance(action, Select):
-            self._pick_option(action, grounded, permit, before, clock, looks)
-        started = time.perf_counter()
+            self._pick_option(attempt, action, permit, before)
         region = window.box if window is not None else None
-        # After acting, a blank capture is something seen (the window closed), not a reason to refuse.
-        settled = settle(functools.partial(self.senses.grab, allow_blank=True), before, region,
-                         timeout_s=self.options.settle_timeout_s)
-        clock.add("settle", started)
+        with attempt.timed("settle"):
+            # After acting, a blank capture is something seen (the window closed), not a reason to refuse.
+            settled = settle(functools.partial(self.senses.grab, allow_blank=True), before, region,
+                             timeout_s=self.options.settle_timeout_s)
         # A check that needs only "did it change" (a click, a key) reads nothing: the next step's look
         # reads what changed, and after the last step nothing needs to.
-        after = self.finder.look(looks, allow_blank=True, read=interactions.outcome_reads_screen(action))
-        started = time.perf_counter()
-        changed = settled.changed or visibly_changed(before, after.screen.frame)
-        outcome = interactions.check_outcome(action, grounded, after.screen, changed=changed,
-                                             secret=permit.secret)
-        clock.add("verify", started)
+        after = self.finder.look(attempt, allow_blank=True, read=interactions.outcome_reads_screen(action))
+        with attempt.timed("verify"):
+            changed = settled.changed or visibly_changed(before, after.screen.frame)
+            outcome = interactions.check_outcome(action, attempt.grounded, after.screen, changed=changed,
+                                                 secret=permit.secret)
         return outcome, after
 
-    def _pick_option(self, action: Select, grounded: Grounded, permit: Permit, before: Frame,
-                     clock: Clock, looks: list[Look]) -> None:
+    def _pick_option(self, attempt: Attempt, action: Select, permit: Permit, before: Frame) -> None:
         """Second half of `select`: the list is open now; find the option and click it."""
         settle(self.senses.grab, before, timeout_s=self.options.settle_timeout_s)
-        combo = grounded.main
+        combo = attempt.target
+        assert combo is not None, "a select acts only once its combo was found"
         spec = interactions.option_spec(action)
         deadline = time.monotonic() + self.options.find_timeout_s
         while True:
-            look = self.finder.look(looks)
+            look = self.finder.look(attempt)
             options = [c for c in find_all(spec, look.screen)
                        if c.element.box.iou(combo.box) < 0.5 and c.element.box.top >= combo.box.top - 400]
             if options or time.monotonic() > deadline:
@@ -320,10 +319,9 @@ class Runner:
         if not options:
             raise StepFailed(StepStatus.FAILED, f'option "{action.option}" did not appear in the '
                               f"opened list", combo)
-        started = time.perf_counter()
-        self.guard.perform(permit, MouseClick(point=options[0].element.box.center),
-                           windows=look.screen.windows)
-        clock.add("act", started)
+        with attempt.timed("act"):
+            self.guard.perform(permit, MouseClick(point=options[0].element.box.center),
+                               windows=look.screen.windows)
 
     def _corrected(self, index: int, step: Step, proposed: Target | None,
                    correction: Correction) -> Step:

@@ -94,7 +94,7 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
                   input_holder=functools.partial(senses.focused_window, follow_pointer=False),
                   read_line=lambda window: screen_line(senses.look().screen, window), journal=journal)
     memory = _memory(config, trace)
-    if seen:  # a replay starts from what its recording saw: only what differs is read again
+    if seen and config.assets is not None:  # a replay starts from what its recording saw: only what differs is read again
         prime(senses.perceiver, senses.list_windows(), config.assets, seen)
     recall = None if memory is None else Recall(store=memory, run_id=trace.folder.name,
                                                 match_template=templates.match_template)
@@ -167,6 +167,7 @@ def start_run(plan: Plan, config: AgentConfig, *, hotkey: str, given: RunGiven |
     """The one way a front end (CLI, app, demo) starts a run: secrets filled in (not for a dry run —
     nothing is typed), what rebuilds the run kept in the ledger (or, resuming, the run it carries on),
     and a runner from `build` (default `build_runner` with a new stop token)."""
+    source: RunSource | None
     if isinstance(given, ResumePoint):
         source, resumes = given.source, given.run
     else:

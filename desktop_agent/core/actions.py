@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import field
 from pathlib import Path
-from typing import Union
+from typing import Union, assert_never
 
 from desktop_agent.core.values import Point, TargetSpec, frozen
 
@@ -149,7 +149,8 @@ def action_name(action: Action) -> str:
             return "expect"
         case Launch():
             return "launch"
-    raise TypeError(f"not an action: {action!r}")
+        case _:
+            assert_never(action)
 
 
 @frozen
@@ -181,11 +182,6 @@ class MouseClick:
 
 
 @frozen
-class MouseMove:
-    point: Point
-
-
-@frozen
 class MouseScroll:
     point: Point | None
     clicks: int  # positive = up
@@ -212,7 +208,7 @@ class StartProcess:
     argv: tuple[str, ...]
 
 
-Operation = Union[MouseClick, MouseMove, MouseScroll, MouseDrag, KeyText, KeyChord, StartProcess]
+Operation = Union[MouseClick, MouseScroll, MouseDrag, KeyText, KeyChord, StartProcess]
 
 
 def target_specs(action: Action) -> tuple[TargetSpec, ...]:
@@ -226,4 +222,5 @@ def target_specs(action: Action) -> tuple[TargetSpec, ...]:
             return (a, b)
         case Press() | Launch():
             return ()
-    raise TypeError(f"not an action: {action!r}")
+        case _:
+            assert_never(action)

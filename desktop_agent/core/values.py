@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, TypeVar, dataclass_transform
 if TYPE_CHECKING:  # only needed for annotations
     import numpy as np
 
-_Class = TypeVar("_Class", bound=type)
+_Value = TypeVar("_Value")
 
 
 @dataclass_transform(frozen_default=True, kw_only_default=True)
-def frozen(cls: _Class) -> _Class:
+def frozen(cls: type[_Value]) -> type[_Value]:
     """The engine's value type: a frozen, keyword-only dataclass with slots."""
     return dataclass(frozen=True, slots=True, kw_only=True)(cls)
 

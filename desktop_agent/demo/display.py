@@ -55,9 +55,3 @@ def start_virtual_display(*, width: int = 1920, height: int = 1080,
         process.kill()
         raise AgentError("Xvfb did not start (no display number reported)")
     return VirtualDisplay(name=f":{number}", process=process)
-
-
-def display_env(name: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["DISPLAY"] = name
-    return env

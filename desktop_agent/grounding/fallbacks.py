@@ -76,7 +76,7 @@ class ReplayGrounder:
         frame = screen.frame
         area = frame.region if window is None else window.box.intersection(frame.region)
         if area is None:
-            raise GroundingError(f'window "{window.title}" is off screen')
+            raise GroundingError(f'window "{window.title if window else ""}" is off screen')
         box = image_to_screen(frame, self.match_template(frame.image, path, screen_to_image(frame, area)))
         width, height = crop_size(path)
         point = Point(x=box.left + round(locator.crop_point.x * box.width / width),

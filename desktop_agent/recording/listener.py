@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Protocol
 
@@ -42,7 +42,6 @@ from desktop_agent.recording.events import (
 from desktop_agent.safety.stop import unblock_xrecord
 
 DEFAULT_STOP_HOTKEY = "<ctrl>+<alt>+r"
-MODIFIERS = ("ctrl", "alt", "shift", "super")  # in the order a chord names them
 _CHORD_MODIFIERS = frozenset(("ctrl", "alt", "super"))
 _STARTUP_S = 5.0   # listeners must connect, and the first snapshot arrive, within this
 _STOP_WAIT_S = 1.0  # per thread, when stopping
@@ -76,6 +75,11 @@ class WindowSource(Protocol):
     def list_windows(self) -> tuple[Window, ...]: ...
     def focused_window(self) -> Window | None: ...
     def close(self) -> None: ...
+
+
+class _HotKey(Protocol):  # pynput.keyboard.HotKey
+    def press(self, key: object) -> None: ...
+    def release(self, key: object) -> None: ...
 
 
 def key_name(key: object) -> tuple[str, str | None] | None:
@@ -122,9 +126,9 @@ class InputRecorder:
         self._recording = False
         self._held: dict[str, KeyDown] = {}  # key name -> its KeyDown, while held
         self._typing = False  # the last recorded press was a typed character
-        self._hotkey = None
+        self._hotkey: _HotKey | None = None
         self._hotkey_names: frozenset[str] = frozenset()
-        self._canonical = None
+        self._canonical: Callable[[object], object] | None = None
         self._listeners: list = []
         self._snapper: threading.Thread | None = None
 
@@ -262,6 +266,7 @@ class InputRecorder:
                 return
             if named is not None:
                 self._key_down(*named, now)
+            assert self._hotkey is not None and self._canonical is not None  # set before recording starts
             if key is not None:
                 self._hotkey.press(self._canonical(key))
             if self._hotkey_pressed.is_set():
@@ -274,6 +279,7 @@ class InputRecorder:
         with self._lock:
             if not self._recording:
                 return
+            assert self._hotkey is not None and self._canonical is not None  # set before recording starts
             if key is not None:
                 self._hotkey.release(self._canonical(key))
             if named is not None:

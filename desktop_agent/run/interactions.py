@@ -4,6 +4,7 @@ out, and what must be true afterwards. Pure functions over typed values; the run
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import assert_never
 
 from desktop_agent.core.actions import (
     Action,
@@ -43,6 +44,13 @@ class Grounded:
     def main(self) -> Target | None:
         return self.targets[0] if self.targets else None
 
+    @property
+    def needed(self) -> Target:
+        """The main target of an action that can't do without one (a click, a tick, a select ...)."""
+        if not self.targets:
+            raise ValueError("this action needs a target, and none was grounded")
+        return self.targets[0]
+
 
 def retarget(action: Action, spec: TargetSpec) -> Action:
     """The same action aimed at `spec` (for a drag: its source). ValueError for untargeted actions."""
@@ -74,24 +82,25 @@ def operations(action: Action, grounded: Grounded, *, retry: bool = False) -> tu
     main = grounded.main
     match action:
         case Click(button=button, count=count):
-            return (MouseClick(point=main.point, button=button, count=count),)
+            return (MouseClick(point=grounded.needed.point, button=button, count=count),)
         case TypeText(text=text):
             # Typing into a field replaces what it holds (a triple click selects it all), so a retry
             # after a failed check can't leave the text in twice.
             element = main.element if main is not None else None
-            editable = element is not None and element.role in _EDITABLE
-            clicks = 3 if editable and (element.text or retry) else 1
+            filled = element is not None and element.role in _EDITABLE and bool(element.text or retry)
+            clicks = 3 if filled else 1
             focus = () if main is None else (MouseClick(point=main.point, count=clicks),)
             return (*focus, KeyText(text=text))
         case Clear():
-            return (MouseClick(point=main.point, count=3), KeyChord(keys=("delete",)))
+            return (MouseClick(point=grounded.needed.point, count=3), KeyChord(keys=("delete",)))
         case Press(keys=keys):
             return (KeyChord(keys=keys),)
         case Check(checked=want):
-            state = main.element.checked if main.element else None
-            return () if state is want else (MouseClick(point=main.point),)
+            box = grounded.needed
+            state = box.element.checked if box.element else None
+            return () if state is want else (MouseClick(point=box.point),)
         case Select():
-            return (MouseClick(point=main.point),)
+            return (MouseClick(point=grounded.needed.point),)
         case Scroll(direction=direction, amount=amount):
             clicks = amount if direction is ScrollDirection.UP else -amount
             return (MouseScroll(point=main.point if main else None, clicks=clicks),)
@@ -101,7 +110,8 @@ def operations(action: Action, grounded: Grounded, *, retry: bool = False) -> tu
             return (StartProcess(argv=argv),)
         case WaitFor() | Expect():
             return ()
-    raise TypeError(f"not an action: {action!r}")
+        case _:
+            assert_never(action)
 
 
 def option_spec(action: Select) -> TargetSpec:
@@ -127,12 +137,12 @@ def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed:
             box = main.element.box if main and main.element else (main.box if main else None)
             return verify.check_typed(after, text, box, secret=secret, whole=whole)
         case Clear():
-            box = main.element.box if main.element else main.box
-            return verify.check_cleared(after, box)
+            field = grounded.needed
+            return verify.check_cleared(after, field.element.box if field.element else field.box)
         case Check(checked=want):
-            return verify.check_checked(after, main.box, want)
+            return verify.check_checked(after, grounded.needed.box, want)
         case Select(option=option):
-            return verify.check_selected(after, main.box, option)
+            return verify.check_selected(after, grounded.needed.box, option)
         case Launch():
             return verify.Outcome(ok=True, detail="the program was started")
         case Click() | Drag():
@@ -145,4 +155,5 @@ def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed:
             return verify.Outcome(ok=True, detail=detail)
         case WaitFor() | Expect():
             return verify.Outcome(ok=True, detail="checked while grounding")
-    raise TypeError(f"not an action: {action!r}")
+        case _:
+            assert_never(action)

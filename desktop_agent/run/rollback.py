@@ -89,8 +89,8 @@ class Recovery:
 
     def _undo_on_screen(self, index: int, action: Action, how: str, before: Look, after: Look) -> str:
         # An inverse names its places by points on the screen as it is now (see undo.py), or none.
-        targets = tuple(target_at(spec.point, after.screen, "rollback", how)
-                        for spec in target_specs(action))
+        targets = tuple(target_at(point, after.screen, "rollback", how)
+                        for spec in target_specs(action) if (point := spec.point) is not None)
         target = targets[0] if targets else None
         window = (after.screen.window_at(target.point) if target is not None
                   else self.senses.focused_window())
@@ -108,7 +108,7 @@ class Recovery:
         """Does the window the step acted in look as it did at the checkpoint?"""
         frame = before.screen.frame
         window = before.screen.window_at(target.point) if target is not None else None
-        region = window.box.intersection(frame.region) if window is not None else frame.region
+        region = (window.box.intersection(frame.region) if window is not None else None) or frame.region
         checkpoint = coords.crop(frame, region)
         settle(functools.partial(self.senses.grab, allow_blank=True), checkpoint,
                timeout_s=self.settle_timeout_s)

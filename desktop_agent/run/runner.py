@@ -331,6 +331,8 @@ class Runner:
                 fixed = parse_step(correction.step_text, line=step.line, source="correction")
             else:
                 point = correction.point
+                if point is None:
+                    raise ValueError("it gives neither a point nor a step")
                 fixed = replace(step, text=f"{step.text}  [corrected to at {point.x},{point.y}]",
                                 action=interactions.retarget(step.action, TargetSpec(point=point)))
         except (TaskSyntaxError, ValueError) as exc:
@@ -373,7 +375,7 @@ class Runner:
             return None
         frame = look.screen.frame
         window = look.screen.window_at(target.point) if target is not None else None
-        if window is not None:
+        if window is not None and target is not None:
             frame = coords.crop(frame, window.box.inflate(_SHOT_MARGIN).union(target.box))
         label = f"{index + 1}. {step.text}  [{action_name(step.action)}, {phase}]"
         return self.trace.save_annotated(frame, label=label, target=target,

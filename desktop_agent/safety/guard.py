@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from desktop_agent.core.actions import (
     Check,
@@ -38,7 +38,6 @@ from desktop_agent.core.actions import (
     Launch,
     MouseClick,
     MouseDrag,
-    MouseMove,
     MouseScroll,
     Operation,
     Press,
@@ -55,7 +54,7 @@ from desktop_agent.safety.audit import AuditLog
 from desktop_agent.safety.command_line import PendingLines, submits
 from desktop_agent.safety.policy import ActionRequest, Policy, evaluate, is_secret_entry
 from desktop_agent.safety.stop import StopToken, near_corner
-from desktop_agent.safety.vault import MASK
+from desktop_agent.safety.vault import MASK, mask, mask_data
 
 _RATE_WINDOW_S = 60.0
 _FOCUS_WAIT_S = 0.2  # how long keys wait for the keyboard focus to reach the window they are meant for
@@ -73,9 +72,9 @@ class Journal(Protocol):
     """Told of every operation the guard executes (ledger.RunJournal): `before` returns once the intent
     is durable and its token goes to `after` with "done" or "failed: ...". Both get redacted data."""
 
-    def before(self, *, step_index: int | None, step_text: str, operation: object) -> object: ...
+    def before(self, *, step_index: int | None, step_text: str, operation: object) -> int: ...
 
-    def after(self, token: object, outcome: str) -> None: ...
+    def after(self, token: int, outcome: str) -> None: ...
 
     def finish(self, status: str) -> None: ...
 
@@ -164,7 +163,7 @@ class Guard:
         if verdict.decision is not Decision.DENY:
             answer = self._approval(request, verdict, screenshot, ask_because)
         correction = answer if isinstance(answer, Correction) else None
-        approval = None if correction else answer
+        approval = answer if isinstance(answer, Approval) else None
         permit = None
         if verdict.decision is not Decision.DENY and correction is None \
                 and approval in (None, Approval.APPROVE):
@@ -189,7 +188,7 @@ class Guard:
             return Verdict(decision=Decision.DENY, rule="guard.own_window",
                            reason=f'refusing to act on the agent\'s own window "{request.window.title}"')
         verdict = evaluate(self._policy, request)
-        verdict = replace(verdict, reason=_redact(verdict.reason, self._secrets))  # it may show a command
+        verdict = replace(verdict, reason=mask(verdict.reason, self._secrets))  # it may show a command
         if verdict.decision is Decision.DENY:
             return verdict
         return self._limit_verdict() or verdict
@@ -233,7 +232,7 @@ class Guard:
             self._halt(f"{ask_because or verdict.reason}: needs confirmation and nobody is there to "
                        "approve it", request=request, verdict=verdict)
         shown = request if request.command is None else replace(  # secrets in its command line masked
-            request, command=request.command.masked(lambda text: _redact(text, self._secrets)))
+            request, command=request.command.masked(lambda text: mask(text, self._secrets)))
         proposal = Proposal(request=shown, verdict=verdict, screenshot=screenshot,
                             reason_for_asking=why, secret=self.is_secret(request))
         self._record("proposal", proposal=proposal)
@@ -273,7 +272,7 @@ class Guard:
         if isinstance(operation, (KeyText, KeyChord)) and self._keyboard_focus is not None:
             # Keys go wherever the focus is *now*: an approval click may have moved it to our window,
             # a dialog may have taken it.
-            self._typing_into = self._focus_for_keys(permit)
+            self._typing_into = self._focus_for_keys(permit, self._keyboard_focus)
             self._refuse_own(permit, self._typing_into, "(it has the keyboard focus)")
             self._refuse_elsewhere(permit, self._typing_into, "has the keyboard focus")
         shown = self._redacted_operation(permit, operation)
@@ -281,8 +280,8 @@ class Guard:
         token = None
         if self._journal is not None:  # the intent is durable before the side effect starts
             token = self._journal.before(step_index=self._step_index,
-                                         step_text=_redact(permit.request.step_text, self._secrets),
-                                         operation=_redact(to_jsonable(shown), self._secrets))
+                                         step_text=mask(permit.request.step_text, self._secrets),
+                                         operation=mask_data(to_jsonable(shown), self._secrets))
         self._clicking = permit if isinstance(operation, (MouseClick, MouseDrag)) else None
         into = self._typing_into or landing or permit.request.window
         try:
@@ -293,13 +292,13 @@ class Guard:
                 self._pending_lines.lost_track(into.id)
             if isinstance(exc, AgentError):
                 self._record("operation-failed", permit=permit.serial, error=str(exc))
-            if self._journal is not None:
-                self._journal.after(token, _redact(f"failed: {exc}", self._secrets))
+            if self._journal is not None and token is not None:
+                self._journal.after(token, mask(f"failed: {exc}", self._secrets))
             raise
         self._typing_into = self._clicking = None
         if into is not None:
             self._pending_lines.performed(into.id, operation)
-        if self._journal is not None:
+        if self._journal is not None and token is not None:
             self._journal.after(token, "done")
 
     def before_input(self) -> None:
@@ -329,13 +328,13 @@ class Guard:
         if self._journal is not None:
             self._journal.finish(status)
 
-    def _focus_for_keys(self, permit: Permit) -> Window | None:
+    def _focus_for_keys(self, permit: Permit, keyboard_focus: Callable[[], Window | None]) -> Window | None:
         """The window keys would reach: the authorized one, once the focus has arrived there (a click
         just before may still be moving it: up to `_FOCUS_WAIT_S`), or wherever it is then."""
         authorized = permit.request.window
         deadline = time.monotonic() + _FOCUS_WAIT_S
         while True:
-            focus = self._keyboard_focus()
+            focus = keyboard_focus()
             if (authorized is None or (focus is not None and authorized.id in (focus.id, focus.owner))
                     or time.monotonic() >= deadline):
                 return focus
@@ -386,7 +385,7 @@ class Guard:
                 as_press = replace(permit.request, action=Press(keys=keys), command=None)
                 return (isinstance(action, (TypeText, Select))
                         and evaluate(self._policy, as_press).decision is Decision.ALLOW)
-            case MouseClick() | MouseMove() | MouseScroll() | MouseDrag():
+            case MouseClick() | MouseScroll() | MouseDrag():
                 return isinstance(action, (Click, TypeText, Clear, Check, Select, Scroll, Drag))
         return False
 
@@ -416,12 +415,14 @@ class Guard:
             self._record("stopped", at=where, reason=self._stop.reason, **context)
             self._stop.raise_if_requested()
 
-    def _halt(self, reason: str, **context: object) -> None:
+    def _halt(self, reason: str, *, request: ActionRequest | None = None,
+              verdict: Verdict | None = None) -> NoReturn:
         """Pull the brake for the whole run and raise."""
         self._stop.request(reason)
         self._permit = None
-        self._record("stop", reason=reason, **context)
-        raise StopRequested(reason, verdict=context.get("verdict"))
+        context = {"request": request, "verdict": verdict}
+        self._record("stop", reason=reason, **{name: value for name, value in context.items() if value})
+        raise StopRequested(reason, verdict=verdict)
 
     def _redacted_operation(self, permit: Permit, operation: Operation) -> Operation:
         if permit.secret and isinstance(operation, KeyText):
@@ -429,32 +430,17 @@ class Guard:
         return operation
 
     def _record(self, kind: str, **fields: object) -> None:
-        self._audit.record(kind, **_redact(to_jsonable(fields), self._secrets))
-
-
-def _redact(value: object, secrets: set[str]) -> object:
-    """`value` (JSON data) with every secret replaced by MASK, longest secrets first."""
-    match value:
-        case str():
-            for secret in sorted(secrets, key=len, reverse=True):
-                value = value.replace(secret, MASK)
-            return value
-        case dict():
-            return {k: _redact(v, secrets) for k, v in value.items()}
-        case list():
-            return [_redact(v, secrets) for v in value]
-    return value
+        self._audit.record(kind, **{name: mask_data(to_jsonable(value), self._secrets)
+                                    for name, value in fields.items()})
 
 
 def _points(operation: Operation, pointer: Point) -> tuple[Point, ...]:
     """Screen points an operation touches; a scroll without a point happens under the pointer."""
     match operation:
-        case MouseClick(point=point) | MouseMove(point=point):
+        case MouseClick(point=point):
             return (point,)
-        case MouseScroll(point=None):
-            return (pointer,)
         case MouseScroll(point=point):
-            return (point,)
+            return (pointer if point is None else point,)
         case MouseDrag(start=start, end=end):
             return (start, end)
     return ()

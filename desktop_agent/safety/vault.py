@@ -9,7 +9,7 @@ naming it and saying how to store it. Not guaranteed: that the keyring itself ke
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from desktop_agent.core.actions import Plan, TypeText
@@ -21,6 +21,27 @@ PLACEHOLDER = re.compile(r"\{secret:([A-Za-z_][\w-]*)\}")
 
 Ask = Callable[[str], str | None]
 """Asks the person for secret NAME; None when they decline."""
+
+
+def mask(text: str, secrets: Iterable[str], *, as_written: Callable[[str], str] = str) -> str:
+    """`text` with every secret in it written as MASK, longest first (a secret containing another is
+    masked whole). `as_written`: how a secret appears in `text` (escaped for JSON or HTML, say)."""
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(as_written(secret), MASK)
+    return text
+
+
+def mask_data(value: object, secrets: Iterable[str]) -> object:
+    """JSON data (str, dict, list, scalars) with `mask` applied to every string in it."""
+    secrets = tuple(secrets)
+    match value:
+        case str():
+            return mask(value, secrets)
+        case dict():
+            return {key: mask_data(item, secrets) for key, item in value.items()}
+        case list():
+            return [mask_data(item, secrets) for item in value]
+    return value
 
 
 def secret_names(plan: Plan) -> list[str]:

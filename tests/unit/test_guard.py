@@ -14,7 +14,6 @@ from desktop_agent.core.actions import (
     Launch,
     MouseClick,
     MouseDrag,
-    MouseMove,
     MouseScroll,
     Press,
     StartProcess,
@@ -281,11 +280,11 @@ def test_a_click_lands_only_where_the_step_was_allowed(make, actuator):
 
 def test_own_window_covered_by_another_window_does_not_block(make, actuator):
     guard = make()
-    permit = guard.authorize(click()).permit
     on_top = Window(id=5, title="other", wm_class="other",
                     box=Rect(left=1100, top=0, width=800, height=600))
-    guard.perform(permit, MouseMove(point=Point(x=1300, y=100)), windows=(AGENT, on_top))
-    assert actuator.operations == [MouseMove(point=Point(x=1300, y=100))]
+    permit = guard.authorize(click(window=on_top)).permit
+    guard.perform(permit, MouseClick(point=Point(x=1300, y=100)), windows=(AGENT, on_top))
+    assert actuator.operations == [MouseClick(point=Point(x=1300, y=100))]
 
 
 def test_scroll_without_point_is_checked_under_the_pointer(make, actuator):

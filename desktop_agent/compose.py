@@ -18,6 +18,7 @@ from desktop_agent.act.actuator import DesktopActuator
 from desktop_agent.core.actions import Plan
 from desktop_agent.core.errors import AgentError
 from desktop_agent.core.events import Event
+from desktop_agent.core.values import OwnWindows
 from desktop_agent.durability.ledger import Ledger, RunSource, default_path
 from desktop_agent.durability.resume import ResumePoint, run_source
 from desktop_agent.grounding.fallbacks import Grounder, ReplayGrounder, plain_grounder
@@ -68,7 +69,7 @@ def build_perceiver(reader: TextReader | None = None) -> Perceiver:
 def build_senses(*, display: str | None = None, own_pids: frozenset[int] = frozenset({os.getpid()}),
                  perceiver: Perceiver | None = None) -> Senses:
     return Senses(grabber=Grabber(display=display), windows=WindowLister(display=display),
-                  perceiver=perceiver or build_perceiver(), own_pids=own_pids)
+                  perceiver=perceiver or build_perceiver(), own=OwnWindows(pids=own_pids))
 
 
 def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None = None) -> Runner:

@@ -21,7 +21,6 @@ from desktop_agent.core.actions import (
     KeyText,
     MouseClick,
     MouseDrag,
-    MouseMove,
     MouseScroll,
     Operation,
     StartProcess,
@@ -74,7 +73,9 @@ class DesktopActuator:
         self._gui = None
         self._xdotool = shutil.which("xdotool")
         self._keyboard = keyboard or XTestKeyboard(key_delay_ms=key_delay_ms)
-        self.launched: list[subprocess.Popen] = []
+        # Held, never waited for: the programs outlive the run, and a dropped Popen of a running one
+        # would be reported as a leak (ResourceWarning).
+        self._launched: list[subprocess.Popen[bytes]] = []
 
     def _pyautogui(self):
         if self._gui is None:
@@ -102,8 +103,6 @@ class DesktopActuator:
 
     def _dispatch(self, gui, operation: Operation) -> None:
         match operation:
-            case MouseMove(point=p):
-                gui.moveTo(p.x, p.y)
             case MouseClick(point=p, button=button, count=count):
                 # No pyautogui pause: the hover wait is the one before; after the click comes settling,
                 # or typing, which waits for the keyboard focus to arrive (the guard does).
@@ -132,7 +131,8 @@ class DesktopActuator:
                 raise TypeError(f"not an operation: {operation!r}")
 
     def _type(self, gui, text: str) -> None:
-        if self._xdotool is None:
+        xdotool = self._xdotool
+        if xdotool is None:
             if not set(text) <= _PLAIN_CHARS:
                 raise ActionError("typing shifted or non-ASCII text needs xdotool, which is not "
                                   "installed (installer/install.sh installs it)")
@@ -146,35 +146,37 @@ class DesktopActuator:
             if self._keyboard.type_char(char, into=self._keys_into()):
                 continue
             if char.isascii():
-                self._run_xdotool("type", "--", char)
+                self._run_xdotool(xdotool, "type", "--", char)
                 continue
             # xdotool maps a character missing from the keymap onto a spare keycode and maps it
             # back right after; an app that looks the keycode up late reads the wrong character.
             # One character at a time, slowly, was reliable where a fast run dropped characters.
             if _LATIN1_CAPITALS.fullmatch(char):
-                self._run_xdotool("key", "--delay", str(_REMAP_DELAY_MS), f"shift+U{ord(char):04X}")
+                self._run_xdotool(xdotool, "key", "--delay", str(_REMAP_DELAY_MS), f"shift+U{ord(char):04X}")
             else:
-                self._run_xdotool("type", "--delay", str(_REMAP_DELAY_MS), "--", char)
+                self._run_xdotool(xdotool, "type", "--delay", str(_REMAP_DELAY_MS), "--", char)
             time.sleep(_REMAP_DELAY_MS / 1000)
 
     def _chord(self, gui, keys: tuple[str, ...]) -> None:
-        if len(keys) == 1 or self._xdotool is None:
+        xdotool = self._xdotool
+        if len(keys) == 1 or xdotool is None:
             gui.hotkey(*(_PYAUTOGUI_KEYS.get(k, k) for k in keys), interval=0.03)
             return
-        self._run_xdotool("key", "--delay", "30", "+".join(xdotool_key(k) for k in keys))
+        self._run_xdotool(xdotool, "key", "--delay", "30", "+".join(xdotool_key(k) for k in keys))
 
-    def _run_xdotool(self, *args: str) -> None:
-        result = subprocess.run([self._xdotool, *args], capture_output=True, text=True, timeout=60)
+    def _run_xdotool(self, xdotool: str, *args: str) -> None:
+        result = subprocess.run([xdotool, *args], capture_output=True, text=True, timeout=60)
         if result.returncode != 0:
             raise ActionError(f"xdotool {args[0]} failed: {result.stderr.strip()}")
 
     def _launch(self, argv: tuple[str, ...]) -> None:
-        output = self._launch_output.open("ab") if self._launch_output else subprocess.DEVNULL
+        output = self._launch_output.open("ab") if self._launch_output else None
+        log = subprocess.DEVNULL if output is None else output
         try:
-            self.launched.append(subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=output,
-                                                  stderr=output, start_new_session=True))
+            self._launched.append(subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=log,
+                                                   stderr=log, start_new_session=True))
         except OSError as exc:
             raise ActionError(f"cannot launch {argv[0]!r}: {exc.strerror or exc}") from exc
         finally:
-            if output is not subprocess.DEVNULL:
+            if output is not None:
                 output.close()

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TypedDict
 
 import cv2
 import numpy as np
@@ -203,7 +204,7 @@ def _audit(args: argparse.Namespace) -> int:
 def _runs(args: argparse.Namespace) -> int:
     """Recent runs, newest first; for an interrupted run, the action whose effect is unknown."""
     path = default_path(args.trace_dir)
-    rows: list[dict[str, object]] = []
+    rows: list[_RunRow] = []
     if path.exists():  # listing never creates a ledger
         with Ledger.open(path) as ledger:
             rows = [_run_row(ledger, run) for run in ledger.runs(limit=args.limit)]
@@ -221,7 +222,21 @@ def _runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_row(ledger: Ledger, run: RunRecord) -> dict[str, object]:
+class _RunRow(TypedDict):
+    id: str
+    name: str
+    trace: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    steps_acted: int
+    pid: int | None
+    resumes: str | None
+    resumed_by: str | None
+    unknown: list[dict[str, object]]
+
+
+def _run_row(ledger: Ledger, run: RunRecord) -> _RunRow:
     unknown = ledger.unknown_outcomes(run.id) if run.interrupted else []
     return {"id": run.id, "name": run.name, "trace": str(run.trace_folder), "started_at": run.started_at,
             "finished_at": run.finished_at, "status": run.status, "steps_acted": run.steps_acted,

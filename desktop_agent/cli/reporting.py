@@ -44,6 +44,7 @@ def stdout_kept_for(document: bool) -> Iterator[TextIO]:
     finally:
         sys.stdout = real
         if kept is not None:
+            assert fd is not None  # kept only when stdout has a file descriptor
             try:
                 kept.flush()  # a reader that went away (`| head`) raises BrokenPipeError here
             finally:

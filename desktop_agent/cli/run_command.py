@@ -70,6 +70,7 @@ def run_plan(args: argparse.Namespace, plan: Plan, *, policy: Policy, given: Run
         reporting.print_event(event, log)
         if isinstance(event, RunFinished):
             finished = event
+    assert finished is not None  # a run's events end with RunFinished
     if args.json:
         print(json.dumps(reporting.run_json(finished), indent=2), file=args.stdout)
     return EXIT_OK if finished.status is RunStatus.SUCCEEDED else EXIT_FAILED

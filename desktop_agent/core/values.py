@@ -7,6 +7,8 @@ screen coordinates (points); only `screen/coords.py` converts between image pixe
 from __future__ import annotations
 
 import enum
+import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +142,31 @@ class Window:
     popup: bool = False       # override-redirect: a menu, list or tooltip, never given the input focus
 
 
+def topmost_at(windows: Sequence[Window], point: Point) -> Window | None:
+    """The topmost of `windows` (ordered bottom to top) containing `point`."""
+    return next((window for window in reversed(windows) if window.box.contains(point)), None)
+
+
+AGENT_TITLE = re.compile(r"(?i)\bdesktop[- ]agent\b")  # the app's windows, whichever process shows them
+
+
+@frozen
+class OwnWindows:
+    """The agent's own windows — never perceived, recorded or acted on: those of its processes, and
+    any window titled like the agent (its app, run by another process)."""
+
+    pids: frozenset[int]
+    title: re.Pattern[str] | None = AGENT_TITLE
+
+    @classmethod
+    def of_this_process(cls) -> OwnWindows:
+        return cls(pids=frozenset({os.getpid()}))
+
+    def owns(self, window: Window) -> bool:
+        return ((window.pid is not None and window.pid in self.pids)
+                or (self.title is not None and bool(self.title.search(window.title))))
+
+
 @frozen
 class Element:
     """Something perceived on screen. `label` is the text that names it (a field's label, a button's text)."""
@@ -162,10 +189,7 @@ class Screen:
 
     def window_at(self, point: Point) -> Window | None:
         """Topmost window containing `point`; `windows` is ordered bottom to top."""
-        for window in reversed(self.windows):
-            if window.box.contains(point):
-                return window
-        return None
+        return topmost_at(self.windows, point)
 
     def window_by_id(self, window_id: int | None) -> Window | None:
         return next((w for w in self.windows if w.id == window_id), None)

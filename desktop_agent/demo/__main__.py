@@ -46,7 +46,9 @@ def launch_sample_app(*, geometry: str = "+420+200") -> tuple[subprocess.Popen, 
                             "--geometry", geometry, "--save-path", "traces/demo-order.json"],
                            stdout=subprocess.PIPE, text=True)
     lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(app.stdout), daemon=True).start()
+    output = app.stdout
+    assert output is not None  # stdout=PIPE
+    threading.Thread(target=lambda: lines.extend(output), daemon=True).start()
     return app, lines
 
 
@@ -70,6 +72,7 @@ def main() -> int:
             reporting.print_event(event, sys.stdout)
             if isinstance(event, RunFinished):
                 finished = event
+        assert finished is not None  # a run's events end with RunFinished
         time.sleep(0.3)
         print("\nthe sample application printed:")
         for line in app_output:

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_agent.core.actions import Plan
+from desktop_agent.core.actions import Plan, TypeText
 from desktop_agent.core.errors import AgentError
 from desktop_agent.core.results import StepStatus
 from desktop_agent.durability.ledger import INTERRUPTED, RESUMED, RUNNING, Ledger, RunRecord, RunSource
@@ -50,7 +50,8 @@ def run_source(plan: Plan, *, task: Path | None, steps: Sequence[str], params: M
     can be resumed; None when its --step lines have a secret written into them."""
     # What is typed into secret fields; a keyring placeholder ({secret:NAME}, see vault.py) is no secret.
     secrets = [typed for step in plan.steps
-               if is_secret_entry(policy, ActionRequest(action=step.action, target=None, window=None))
+               if isinstance(step.action, TypeText)
+               and is_secret_entry(policy, ActionRequest(action=step.action, target=None, window=None))
                and (typed := PLACEHOLDER.sub("", step.action.text))]
     withheld = tuple(sorted(name for name, value in params.items()
                             if policy.secret_fields.search(name) or value in secrets))
@@ -75,10 +76,10 @@ def plan_resume(ledger: Ledger, run_id: str, *, params: Mapping[str, str]) -> Re
     if total != len(plan.steps):
         raise AgentError(f"run {run.id} had {total} steps, its rebuilt plan has {len(plan.steps)}; "
                          "resuming would run a different plan", details={"run": run.id})
-    unknown = [a for a in ledger.unknown_outcomes(run.id) if a.step_index is not None]
+    unknown = [(a.step_index, a) for a in ledger.unknown_outcomes(run.id) if a.step_index is not None]
     if unknown:
-        last = unknown[-1]
-        start, unsure = last.step_index, True
+        start, last = unknown[-1]
+        unsure = True
         why = (f'step {start + 1} ("{last.step_text}") was acting when the run ended: its '
                f"{last.operation.get('type', 'action')} may or may not have happened")
     else:
@@ -96,6 +97,7 @@ def plan_resume(ledger: Ledger, run_id: str, *, params: Mapping[str, str]) -> Re
 
 def _resumable(run: RunRecord) -> RunSource:
     if run.status == RUNNING:
+        assert run.owner is not None  # a run reads as running only while its owner is alive
         raise AgentError(f"run {run.id} is still running (process {run.owner.pid}); stop it first")
     if run.status == RESUMED:
         raise AgentError(f"run {run.id} was already resumed by run {run.resumed_by}")
@@ -138,7 +140,8 @@ def _progress(run: RunRecord) -> tuple[int, frozenset[int]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise AgentError(f"cannot read the trace of run {run.id}: {path}: {exc}",
                          details={"path": str(path)}) from exc
-    total, done = None, set()
+    total: int | None = None
+    done: set[int] = set()
     for line in lines:
         try:
             event = json.loads(line)

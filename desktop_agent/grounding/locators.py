@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from desktop_agent.core.errors import AgentError
 from desktop_agent.core.values import Point
@@ -108,7 +109,7 @@ def _to_json(locator: Locator) -> dict[str, object]:
     }
 
 
-def _from_json(entry: object, path: Path, n: int) -> Locator:
+def _from_json(entry: Any, path: Path, n: int) -> Locator:
     try:
         window, anchor, crop_point = entry["window"], entry["anchor"], entry["crop_point"]
         return Locator(
@@ -127,6 +128,6 @@ def _from_json(entry: object, path: Path, n: int) -> Locator:
         raise AgentError(f"{path}: locator {n} is malformed ({type(exc).__name__}: {exc})") from exc
 
 
-def _point(value: object) -> Point:
-    x, y = value  # type: ignore[misc]
+def _point(value: Any) -> Point:
+    x, y = value
     return Point(x=int(x), y=int(y))

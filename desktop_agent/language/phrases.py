@@ -45,13 +45,19 @@ _PARAM_RE = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w-]*)\}")
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t"}
 
 
+_T = TypeVar("_T")
+
+
 def phrase_table(table: Mapping[str, object]) -> list[tuple[tuple[str, ...], object]]:
     """Multi-word phrases as word tuples, longest first so "text field" wins over "field"."""
+    return _phrases(table)
+
+
+def _phrases(table: Mapping[str, _T]) -> list[tuple[tuple[str, ...], _T]]:
     return sorted(((tuple(k.split()), v) for k, v in table.items()), key=lambda kv: -len(kv[0]))
 
 
-_ROLE_PHRASES, _RELATION_PHRASES = phrase_table(_ROLE_WORDS), phrase_table(_RELATION_WORDS)
-_T = TypeVar("_T")
+_ROLE_PHRASES, _RELATION_PHRASES = _phrases(_ROLE_WORDS), _phrases(_RELATION_WORDS)
 
 
 # ---------------------------------------------------------------- lines and tokens
@@ -284,8 +290,8 @@ def _subject(ln: Line, tokens: list[Token], determined: bool) -> dict[str, objec
         fields["role"] = _role_words(ln, [t for t in tokens if not named or t is not named[0]])
         return fields
     hit = _trailing_role(tokens)
-    if hit is not None and (hit > 0 or determined):
-        fields["role"], tokens = _role_at(tokens, hit)[0], tokens[:hit]
+    if hit is not None and (hit > 0 or determined) and (role := _role_at(tokens, hit)):
+        fields["role"], tokens = role[0], tokens[:hit]
     if tokens:
         fields["text"] = " ".join(t.text for t in tokens)
     return fields

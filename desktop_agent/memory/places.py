@@ -20,6 +20,7 @@ import enum
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -81,9 +82,6 @@ class Places:
         key = (app, window_title, target)
         window, anchor = locator.window, locator.anchor
         size = (window.width, window.height) if window is not None else (0, 0)
-        crop_point = locator.crop_point
-        if crop is not None and crop_point is None:
-            crop_point = Point(x=crop.shape[1] // 2, y=crop.shape[0] // 2)
         with self.store.writing() as db:
             old = db.execute(f"SELECT source, offset_x, offset_y, hits, misses FROM places WHERE {_KEY}",
                              key).fetchone()
@@ -98,6 +96,9 @@ class Places:
                 "anchor_text": anchor.text if anchor else None, "anchor_dx": anchor.dx if anchor else None,
                 "anchor_dy": anchor.dy if anchor else None}
             if crop is not None and (same or replace):  # payload first, the row that refers to it last
+                crop_point = locator.crop_point
+                if crop_point is None:
+                    crop_point = Point(x=crop.shape[1] // 2, y=crop.shape[0] // 2)
                 fields |= {"crop_sha256": self.store.blobs.put_image(crop), "crop_x": crop_point.x,
                            "crop_y": crop_point.y}
             if replace:
@@ -185,7 +186,7 @@ class Places:
             return sum(db.execute(f"DELETE FROM {table} WHERE {' AND '.join(where)}", values).rowcount
                        for name, table in tables.items() if kind in (None, name))
 
-    def _place(self, row: sqlite3.Row | tuple[object, ...]) -> RememberedPlace:
+    def _place(self, row: sqlite3.Row | tuple[Any, ...]) -> RememberedPlace:
         (app, title, target, offset_x, offset_y, width, height, sha, crop_x, crop_y, element_text,
          element_role, anchor_text, anchor_dx, anchor_dy, source, hits, misses, last_used) = row
         crop_path = self.store.blobs.path(sha) if sha is not None else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import overload
 
 from desktop_agent.core.actions import Action, TypeText, action_name, target_specs
 from desktop_agent.core.results import StepResult, StepStatus
@@ -23,11 +24,15 @@ SECRET_FIELDS = re.compile(r"(?i)pass(word|phrase|code)|\bpin\b|secret")
 def secret_texts(results: Sequence[StepResult], params: Mapping[str, str],
                  secret_fields: re.Pattern[str]) -> set[str]:
     """The texts to mask in everything recorded about this run (never the empty string)."""
-    typed = {r.step.action.text for r in results if _types_secret(r, secret_fields)}
+    typed = {_secret_typed(r, secret_fields) for r in results}
     named = {value for name, value in params.items() if secret_fields.search(name)}
     return {text for text in typed | named if text}
 
 
+@overload
+def redact(text: str, secrets: set[str]) -> str: ...
+@overload
+def redact(text: str | None, secrets: set[str]) -> str | None: ...
 def redact(text: str | None, secrets: set[str]) -> str | None:
     if text is None:
         return None
@@ -68,12 +73,13 @@ def _spec_texts(spec: TargetSpec | None) -> list[str]:
     return texts
 
 
-def _types_secret(result: StepResult, secret_fields: re.Pattern[str]) -> bool:
-    """True when `result`'s step types into a field named like a secret (by the step or on screen)."""
+def _secret_typed(result: StepResult, secret_fields: re.Pattern[str]) -> str | None:
+    """The text `result`'s step types, when it types into a field named like a secret (by the step or on
+    screen)."""
     action = result.step.action
     if not isinstance(action, TypeText):
-        return False
+        return None
     element = result.target.element if result.target is not None else None
     names = [element.label, element.text] if element is not None else []
     names.extend(_spec_texts(action.target))
-    return any(secret_fields.search(name) for name in names if name)
+    return action.text if any(secret_fields.search(name) for name in names if name) else None

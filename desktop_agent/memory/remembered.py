@@ -44,7 +44,7 @@ def recall_task(store: MemoryStore, query: str) -> RememberedTask:
     task = matches[0].task
     detail = store.task(task.id)
     succeeded = [run for run in detail.runs if run.status == RunStatus.SUCCEEDED.value]
-    params = {name: value for name, value in (succeeded or detail.runs or [None])[0].params.items()
+    params = {name: value for name, value in (succeeded or detail.runs)[0].params.items()
               if MASK not in value} if detail.runs else {}
     found = skill(store, task.id)
     steps, source = (found.steps, "skill") if found is not None else (task.steps, "last run")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import statistics
+from typing import Any
 
 from desktop_agent.core.values import frozen
 from desktop_agent.memory.store import MemoryStore, now_iso
@@ -104,7 +105,7 @@ _SELECT = ("SELECT s.task_id, t.name, s.steps_text, s.params, s.runs, s.succeede
            " s.consolidated_at FROM skills s JOIN tasks t ON t.id = s.task_id")
 
 
-def _row_skill(row: tuple[object, ...]) -> Skill:
+def _row_skill(row: tuple[Any, ...]) -> Skill:
     return Skill(task_id=row[0], name=row[1], steps=_lines(row[2]), params=_lines(row[3]), runs=row[4],
                  succeeded=row[5], median_ms=row[6], consolidated_at=row[7])
 

@@ -24,6 +24,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from desktop_agent.core.errors import AgentError
 from desktop_agent.core.results import RunStatus, StepResult
@@ -260,7 +261,7 @@ _STEP_FIELDS = ("run_id", "step_index", "text", "action", "target_text", "elemen
 STEP_COLUMNS = ", ".join(_STEP_FIELDS)
 
 
-def _task(row: Sequence[object]) -> TaskRecord:
+def _task(row: Sequence[Any]) -> TaskRecord:
     return TaskRecord(id=row[0], name=row[1], steps=tuple(str(row[2]).split("\n")) if row[2] else (),
                       created_at=row[3], last_run_at=row[4], runs=row[5], succeeded=row[6])
 

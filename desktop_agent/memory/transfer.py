@@ -22,9 +22,10 @@ import sqlite3
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from desktop_agent.core.errors import AgentError
 from desktop_agent.memory.blobs import PNG_MAGIC, SHA256
@@ -179,9 +180,10 @@ def _link_problem(tables: Rows, blobs: set[str]) -> str | None:
     """What in the rows refers to something the archive does not have."""
     tasks = {row["id"] for row in tables["tasks"]}
     runs = {row["id"] for row in tables["runs"]}
-    links = [("runs", "task_id", tasks), ("steps", "run_id", runs), ("run_params", "run_id", runs),
-             ("feedback", "task_id", tasks | {None}), ("skills", "task_id", tasks),
-             ("steps", "shot_sha256", blobs | {None}), ("places", "crop_sha256", blobs | {None})]
+    links: list[tuple[str, str, Collection[object]]] = [
+        ("runs", "task_id", tasks), ("steps", "run_id", runs), ("run_params", "run_id", runs),
+        ("feedback", "task_id", tasks | {None}), ("skills", "task_id", tasks),
+        ("steps", "shot_sha256", blobs | {None}), ("places", "crop_sha256", blobs | {None})]
     for table, column, known in links:
         for n, row in enumerate(tables[table], 1):
             if row[column] not in known:
@@ -214,7 +216,7 @@ def _merge(store: MemoryStore, archive: zipfile.ZipFile, rows: Rows, blobs: list
 
 def _merge_rows(db: sqlite3.Connection, rows: Rows) -> dict[str, int]:
     added = dict.fromkeys(_TABLES, 0)
-    task_ids: dict[int | None, int | None] = {None: None}
+    task_ids: dict[object, int | None] = {None: None}
     for task in rows["tasks"]:
         added["tasks"] += db.execute("INSERT INTO tasks (name, steps_text, created_at, last_run_at)"
                                      " VALUES (:name, :steps_text, :created_at, :last_run_at)"
@@ -262,4 +264,5 @@ def _insert(db: sqlite3.Connection, table: str, row: Mapping[str, object], verb:
 
 def _rank(place: Mapping[str, object]) -> tuple[bool, int, str]:
     """How good a place is: corrected before grounded, then hits - misses, then the most recently used."""
-    return place["source"] == "corrected", place["hits"] - place["misses"], place["last_used"]
+    hits, misses = cast(int, place["hits"]), cast(int, place["misses"])
+    return place["source"] == "corrected", hits - misses, cast(str, place["last_used"])

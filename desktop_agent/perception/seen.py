@@ -83,7 +83,9 @@ def prime(perceiver: Perceiver, windows: Sequence[Window], folder: Path,
     for window in windows:
         match = next((one for one in seen if (one.wm_class, one.width, one.height)
                       == (window.wm_class, window.box.width, window.box.height)), None)
-        image = cv2.imread(str(folder / match.image), cv2.IMREAD_COLOR) if match is not None else None
+        if match is None:
+            continue
+        image = cv2.imread(str(folder / match.image), cv2.IMREAD_COLOR)
         if image is not None and image.shape[:2] == (window.box.height, window.box.width):
             perceiver.prime(window.id, window.box, image, list(match.texts))
             primed += 1

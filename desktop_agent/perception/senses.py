@@ -6,11 +6,10 @@ allowed a blank one (observing after an action that closed the last window).
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
-from desktop_agent.core.values import Frame, Point, Rect, Screen, Window
+from desktop_agent.core.values import Frame, OwnWindows, Point, Rect, Screen, Window
 from desktop_agent.perception.perceiver import Perceiver
 from desktop_agent.screen.capture import Grabber
 from desktop_agent.screen.windows import WindowLister
@@ -25,11 +24,11 @@ class Look:
 
 class Senses:
     def __init__(self, *, grabber: Grabber, windows: WindowLister, perceiver: Perceiver,
-                 own_pids: frozenset[int] = frozenset({os.getpid()})) -> None:
+                 own: OwnWindows | None = None) -> None:
         self.grabber = grabber
         self.windows = windows
         self.perceiver = perceiver
-        self.own_pids = own_pids
+        self.own = own or OwnWindows.of_this_process()
 
     def grab(self, region: Rect | None = None, *, allow_blank: bool = False) -> Frame:
         return self.grabber.grab(region, allow_blank=allow_blank)
@@ -43,9 +42,6 @@ class Senses:
     def pointer(self) -> Point:
         return self.windows.pointer()
 
-    def is_own(self, window: Window) -> bool:
-        return window.pid is not None and window.pid in self.own_pids
-
     def look(self, *, allow_blank: bool = False, read: bool = True) -> Look:
         """`allow_blank`: accept a blank capture (to observe after acting, never to act on); without
         `read`, a glance: nothing is perceived (for a check that needs only pixels and windows)."""
@@ -56,7 +52,7 @@ class Senses:
         if not read:
             return Look(screen=Screen(frame=frame, elements=(), windows=tuple(windows)),
                         capture_ms=(captured - started) * 1000, perceive_ms=0.0)
-        skip = frozenset(w.id for w in windows if self.is_own(w))
+        skip = frozenset(w.id for w in windows if self.own.owns(w))
         screen = self.perceiver.perceive(frame, windows, skip=skip)
         done = time.perf_counter()
         return Look(screen=screen, capture_ms=(captured - started) * 1000,

@@ -41,8 +41,8 @@ def match_template(image: np.ndarray, template_path: Path, region: Rect | None =
     name = f"image:{template_path}"
     template = _template(Path(template_path))
     search, origin = _search_area(image, region, name)
-    maps = [(scale, _scores(search, template, scale)) for scale in scales]
-    maps = [(scale, scores, size) for scale, (scores, size) in maps if scores is not None]
+    scored = [(scale, _scores(search, template, scale)) for scale in scales]
+    maps = [(scale, scores, size) for scale, (scores, size) in scored if scores is not None]
     if not maps:
         raise GroundingError(f"{name} is larger than the search area at every scale")
     best = max((_peak(scores, size, scale, origin) for scale, scores, size in maps), key=lambda m: m.score)

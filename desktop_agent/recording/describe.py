@@ -61,9 +61,8 @@ def describe(actions: Sequence[RecordedAction], perceive: Perceive, *, secret_fi
         match action:
             case RecordedClick(point=point, before=before, button=button, count=count):
                 place = book.place(point, before)
-                field_typing = (isinstance(following, RecordedTyping) and button is MouseButton.LEFT
-                                and count == 1 and _is_field(place.element))
-                if field_typing:
+                if (isinstance(following, RecordedTyping) and button is MouseButton.LEFT and count == 1
+                        and _is_field(place.element)):
                     secret = book.secret_name(place.element, spec_texts(parse_target(place.phrase)))
                     book.add(f"type {book.typed(following.text, secret)} into {place.phrase}", place)
                     i += 1
@@ -130,8 +129,10 @@ class _Book:
         parse_step(step, line=len(self.steps) + 1, source="<recording>", params=self.params)  # a bug if not
         self.steps.append(step)
         for place in places:
+            crop_file = place.locator.crop
+            assert crop_file is not None  # name_place always names the crop's file
             self.locators.append(place.locator)
-            self.crops[place.locator.crop] = place.crop
+            self.crops[crop_file] = place.crop
             self.crops[f"step{place.locator.step:03d}-before.png"] = place.before
             if place.note:
                 self.notes.append(f"step {len(self.steps)}: {place.note}")

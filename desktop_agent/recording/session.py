@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from desktop_agent.core.errors import AgentError
-from desktop_agent.core.values import Element, Frame, Point, Screen, Window
+from desktop_agent.core.values import Element, Frame, OwnWindows, Screen, Window, topmost_at
 from desktop_agent.perception.seen import read_seen
 from desktop_agent.recording.describe import Perceive, Recording, describe
 from desktop_agent.recording.events import (
@@ -60,10 +60,11 @@ def save_actions(actions: Sequence[RecordedAction], perceiver: SnapshotPerceiver
     """Describe `actions` (those on the windows of `own_pids` left out) and save them as the task file
     `path` named `name` (see `writer.save_recording`); the Recording written. Raises NothingRecorded,
     or the writer's AgentError (an existing file without `overwrite`)."""
-    kept = [action for action in actions if not _on_own_window(action, own_pids)]
+    own = OwnWindows(pids=own_pids)
+    kept = [action for action in actions if not _on_own_window(action, own)]
     if not kept:
         raise NothingRecorded("nothing was recorded")
-    recording = describe(kept, _perceiving(perceiver, own_pids), secret_fields=secret_fields, params=params,
+    recording = describe(kept, _perceiving(perceiver, own), secret_fields=secret_fields, params=params,
                          assets=assets_folder(path).name)
     if not recording.steps:
         raise NothingRecorded("nothing was recorded that a step can say", notes=recording.notes)
@@ -82,26 +83,21 @@ def _window_images(recording: Recording) -> list[tuple[str, str, np.ndarray]]:
     return list(images.values())
 
 
-def _perceiving(perceiver: SnapshotPerceiver, own_pids: frozenset[int]) -> Perceive:
+def _perceiving(perceiver: SnapshotPerceiver, own: OwnWindows) -> Perceive:
     def perceive(snapshot: Snapshot) -> Screen:
-        skip = frozenset(w.id for w in snapshot.windows if w.pid is not None and w.pid in own_pids)
+        skip = frozenset(w.id for w in snapshot.windows if own.owns(w))
         return perceiver.perceive(snapshot.frame, snapshot.windows, skip=skip)
     return perceive
 
 
-def _on_own_window(action: RecordedAction, own_pids: frozenset[int]) -> bool:
+def _on_own_window(action: RecordedAction, own: OwnWindows) -> bool:
     match action:
         case RecordedClick(point=point, before=before) | RecordedScroll(point=point, before=before):
-            window = _window_at(before, point)
+            window = topmost_at(before.windows, point)
         case RecordedDrag(start=point, before=before):
-            window = _window_at(before, point)
+            window = topmost_at(before.windows, point)
         case RecordedTyping(before=before):
             window = before.focused
         case RecordedChord():
             window = None
-    return window is not None and window.pid is not None and window.pid in own_pids
-
-
-def _window_at(snapshot: Snapshot, point: Point) -> Window | None:
-    """The topmost window containing `point` (`snapshot.windows` is bottom to top)."""
-    return next((w for w in reversed(snapshot.windows) if w.box.contains(point)), None)
+    return window is not None and own.owns(window)

@@ -75,7 +75,7 @@ def moved(point: Point, before: Screen, after: Screen) -> Point:
     """Where `point` (on `before`) is on `after`: its window may have moved in between."""
     window = before.window_at(point)
     now = after.window_by_id(window.id) if window is not None else None
-    if now is None:
+    if window is None or now is None:
         return point
     return Point(x=point.x + now.box.left - window.box.left, y=point.y + now.box.top - window.box.top)
 

@@ -68,6 +68,7 @@ class Trace:
         so that the run can be saved as a replayable task (`desktop-agent save-run`)."""
         folder = self.folder / ASSETS
         folder.mkdir(exist_ok=True)
+        assert locator.crop is not None  # a kept locator names its crop's file
         cv2.imwrite(str(folder / locator.crop), crop)
         self._locators = [kept for kept in self._locators if kept.step != locator.step] + [locator]
         save_locators(folder, self._locators)

@@ -51,15 +51,16 @@ class AuditLog:
     def record(self, kind: str, **fields: object) -> int:
         """Append one entry; returns its `seq`."""
         with self._lock:
-            entry = {"seq": self._seq + 1, "ts": _now(), "kind": kind, "fields": to_jsonable(fields),
+            seq = self._seq + 1
+            entry = {"seq": seq, "ts": _now(), "kind": kind, "fields": to_jsonable(fields),
                      "prev": self._head}
-            entry["hash"] = _entry_hash(entry)
+            digest = entry["hash"] = _entry_hash(entry)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("ab") as file:
                 file.write(_canonical(entry) + b"\n")
                 file.flush()
                 os.fsync(file.fileno())
-            self._seq, self._head = entry["seq"], entry["hash"]
+            self._seq, self._head = seq, digest
             return self._seq
 
 

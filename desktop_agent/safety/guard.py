@@ -19,7 +19,6 @@ the fail-safe only sees the pointer between operations. Not thread-safe: one run
 """
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import deque
@@ -48,7 +47,7 @@ from desktop_agent.core.actions import (
 )
 from desktop_agent.core.errors import ActionError, AgentError, InputTaken, StopRequested
 from desktop_agent.core.jsonable import to_jsonable
-from desktop_agent.core.values import Decision, Point, Rect, Verdict, Window, frozen
+from desktop_agent.core.values import Decision, OwnWindows, Point, Rect, Verdict, Window, frozen, topmost_at
 from desktop_agent.safety.approvals import Approval, Approver, Correction, Proposal
 from desktop_agent.safety.audit import AuditLog
 from desktop_agent.safety.command_line import PendingLines, submits
@@ -105,7 +104,6 @@ class Guard:
     def __init__(self, *, policy: Policy, actuator: Actuator, audit: AuditLog, stop: StopToken,
                  approver: Approver | None = None, approve_every_step: bool = False,
                  own_pids: frozenset[int] | None = None,
-                 own_title_pattern: str | None = r"(?i)\bdesktop[- ]agent\b",
                  keyboard_focus: Callable[[], Window | None] | None = None,
                  input_holder: Callable[[], Window | None] | None = None,
                  read_line: Callable[[Window], str | None] | None = None,
@@ -124,8 +122,7 @@ class Guard:
         self._stop = stop
         self._approver = approver
         self._approve_every_step = approve_every_step
-        self._own_pids = frozenset({os.getpid()}) if own_pids is None else own_pids
-        self._own_title = re.compile(own_title_pattern) if own_title_pattern else None
+        self._own = OwnWindows.of_this_process() if own_pids is None else OwnWindows(pids=own_pids)
         self._clock = clock
         self._keyboard_focus = keyboard_focus  # the window keys would reach now, if the platform tells
         self._input_holder = input_holder
@@ -265,7 +262,7 @@ class Guard:
             self._halt(f"fail-safe: pointer in a screen corner at {pointer.x},{pointer.y}")
         landing = None
         for point in _points(operation, pointer):
-            landing = _topmost(windows, point)
+            landing = topmost_at(windows, point)
             self._refuse_own(permit, landing, f"at {point.x},{point.y}")
             self._refuse_elsewhere(permit, landing, f"on top at {point.x},{point.y}")
             self._refuse_input_holder(permit)
@@ -407,8 +404,7 @@ class Guard:
         return False
 
     def _is_own(self, window: Window) -> bool:
-        return ((window.pid is not None and window.pid in self._own_pids)
-                or (self._own_title is not None and bool(self._own_title.search(window.title))))
+        return self._own.owns(window)
 
     def _check_stop(self, where: str, **context: object) -> None:
         if self._stop.requested:
@@ -444,7 +440,3 @@ def _points(operation: Operation, pointer: Point) -> tuple[Point, ...]:
         case MouseDrag(start=start, end=end):
             return (start, end)
     return ()
-
-
-def _topmost(windows: Sequence[Window], point: Point) -> Window | None:
-    return next((w for w in reversed(windows) if w.box.contains(point)), None)

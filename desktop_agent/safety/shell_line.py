@@ -103,7 +103,7 @@ def parse_simple_command(line: str) -> SimpleCommand | Unprovable:
 
 def _is_assignment(line: str, start: int) -> bool:
     """The first word is NAME=… as written (unquoted name), so the shell sets a variable."""
-    name = []
+    name: list[str] = []
     for char in line[start:]:
         if char == "=":
             return bool(name) and not name[0].isdigit()

@@ -112,7 +112,7 @@ def _as_new(senses: Senses, reader: TextReader) -> Senses:
     """The same screen and loaded models with a perceiver that has seen nothing yet, as a new
     `desktop-agent replay` process starts (all it knows of the windows is what its recording saw)."""
     return Senses(grabber=senses.grabber, windows=senses.windows, perceiver=build_perceiver(reader),
-                  own_pids=senses.own_pids)
+                  own=senses.own)
 
 
 def record(senses: Senses, folder: Path) -> Recording:

@@ -8,11 +8,14 @@ import sys
 
 import pytest
 
-from desktop_agent.compose import build_senses
+from desktop_agent.compose import build_perceiver
 from desktop_agent.core.errors import GroundingError
-from desktop_agent.core.values import Point
+from desktop_agent.core.values import OwnWindows, Point
 from desktop_agent.grounding.resolve import find_all, ground
 from desktop_agent.language.steps import parse_target
+from desktop_agent.perception.senses import Senses
+from desktop_agent.screen.capture import Grabber
+from desktop_agent.screen.windows import WindowLister
 
 GUI_TITLE = "Untitled task — Desktop Agent"
 GUI_BOX = (0, 0, 1280, 820)
@@ -81,7 +84,8 @@ def test_the_app_never_perceives_or_clicks_its_own_window(desktop):
 
     # The premise: seen by senses that skip nothing, the app's own window holds an exact "Submit order"
     # too, and the same step would have failed as ambiguous.
-    senses = build_senses(display=desktop.display, own_pids=frozenset())
+    senses = Senses(grabber=Grabber(display=desktop.display), windows=WindowLister(display=desktop.display),
+                    perceiver=build_perceiver(), own=OwnWindows(pids=frozenset(), title=None))
     try:
         screen = senses.look().screen
     finally:

@@ -86,3 +86,15 @@ def test_each_window_image_is_saved_with_its_text_read_for_replays_to_start_from
     assert (seen.image, seen.wm_class, seen.width, seen.height) == ("step001-before.png", "orders", 400, 300)
     assert [t.text for t in seen.texts] == ["OK"]
     assert (tmp_path / "task.assets" / seen.image).is_file()
+
+
+def test_the_agents_app_shown_by_another_process_is_its_own_window_too(tmp_path):
+    """The guard refuses a window titled like the agent whoever shows it; recording leaves it out alike."""
+    app_elsewhere = Window(id=3, title="order.yaml — Desktop Agent", wm_class="desktop-agent",
+                           box=Rect(left=200, top=150, width=200, height=150), pid=9999)
+    before = Snapshot(frame=shot().frame, windows=(APP, app_elsewhere), focused=APP, time=0.0)
+    perceiver = Perceiver()
+    recording = save(tmp_path, [RecordedClick(point=OK.box.center, before=before),
+                                RecordedClick(point=Point(x=300, y=200), before=before)], perceiver)
+    assert recording.steps == ('click "OK"',)
+    assert set(perceiver.skipped) == {frozenset({app_elsewhere.id})}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +21,7 @@ from desktop_agent.core.events import Event
 from desktop_agent.core.values import OwnWindows
 from desktop_agent.durability.ledger import Ledger, RunSource, default_path
 from desktop_agent.durability.resume import ResumePoint, run_source
-from desktop_agent.grounding.fallbacks import Grounder, ReplayGrounder, plain_grounder
+from desktop_agent.grounding.fallbacks import Fallback, Recorded, by_words, in_order
 from desktop_agent.grounding.locators import load_locators
 from desktop_agent.memory.recall import Recall
 from desktop_agent.memory.store import MemoryStore
@@ -57,7 +57,7 @@ class AgentConfig:
     remember: bool = True            # record finished (not dry) runs in the local memory
     memory_path: Path | None = None  # default: memory.default_path() (the user data folder)
     assets: Path | None = None       # a recording's fallback locators for the task's targets
-    source: RunSource | None = None  # kept in the ledger so the run can be resumed (see resume.py)
+    source: RunSource | None = None  # kept in the ledger so the run can be resumed (see durability/resume.py)
     resumes: str | None = None       # the interrupted run this one carries on
 
 
@@ -74,7 +74,7 @@ def build_senses(*, display: str | None = None, own_pids: frozenset[int] = froze
 
 def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None = None) -> Runner:
     senses = senses or build_senses(display=config.display, own_pids=config.own_pids)
-    grounder = build_grounder(config)  # a malformed recording stops the run before anything is made
+    recorded = recorded_fallbacks(config)  # a malformed recording stops the run before anything is made
     seen = load_seen(config.assets) if config.assets is not None else []
     # Opened before the trace folder exists, so a foreign ledger file stops the run with nothing made.
     # A dry run acts on nothing, so it has nothing to account for after a crash.
@@ -95,22 +95,35 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
                   input_holder=functools.partial(senses.focused_window, follow_pointer=False),
                   read_line=lambda window: screen_line(senses.look().screen, window), journal=journal)
     memory = _memory(config, trace)
-    if seen and config.assets is not None:  # a replay starts from what its recording saw: only what differs is read again
+    # A replay starts from what its recording saw: only what differs from it is read again.
+    if seen and config.assets is not None:
         prime(senses.perceiver, senses.list_windows(), config.assets, seen)
     recall = None if memory is None else Recall(store=memory, run_id=trace.folder.name,
                                                 match_template=templates.match_template)
     return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,
-                  grounder=grounder if recall is None else recall.grounder(grounder),
+                  grounder=in_order(grounding_order(
+                      words=by_words(templates.match_template, config.options.base_dir), recorded=recorded,
+                      recall=recall)),
                   memory=memory, recall=recall)
 
 
-def build_grounder(config: AgentConfig) -> Grounder:
-    """By the targets' words; with a recording's assets, its locators after the words."""
-    words = plain_grounder(templates.match_template, config.options.base_dir)
+def recorded_fallbacks(config: AgentConfig) -> list[Fallback]:
+    """With a recording's assets, the fallbacks its locators give (none without)."""
     if config.assets is None:
-        return words
-    return ReplayGrounder(locators=load_locators(config.assets), assets=config.assets, words=words,
-                          match_template=templates.match_template)
+        return []
+    return Recorded(locators=load_locators(config.assets), assets=config.assets,
+                    match_template=templates.match_template).fallbacks()
+
+
+def grounding_order(*, words: Fallback, recorded: Sequence[Fallback] = (),
+                    recall: Recall | None = None) -> list[Fallback]:
+    """The order a step's target is looked for in, written here once: what a person pointed at before
+    for it (memory), its words, what its recording kept (crop, landmark, point), and where it was found
+    for sure before (memory). What a person rejected before for the target is never proposed again."""
+    trusted = [words, *recorded]
+    if recall is None:
+        return trusted
+    return [recall.corrected, *(recall.avoiding(fallback) for fallback in trusted), recall.found_before]
 
 
 def _memory(config: AgentConfig, trace: Trace) -> MemoryStore | None:
@@ -172,7 +185,8 @@ def start_run(plan: Plan, config: AgentConfig, *, hotkey: str, given: RunGiven |
     if isinstance(given, ResumePoint):
         source, resumes = given.source, given.run
     else:
-        source = run_source(plan, task=given.task, steps=given.steps, params=given.params, policy=config.policy)
+        source = run_source(plan, task=given.task, steps=given.steps, params=given.params,
+                            policy=config.policy)
         resumes = None
     if not config.options.dry_run:
         plan = fill_secrets(plan, ask=ask_secret)

@@ -15,7 +15,7 @@ from desktop_agent.core.events import RunFinished
 from desktop_agent.durability.restore import describe, restore
 from desktop_agent.durability.snapshots import CheckpointError, WorkspaceStore
 
-WORKSPACE = "workspace"  # the run folder's checkpoints (runner: recovery.py)
+WORKSPACE = "workspace"  # the run folder's checkpoints (run/rollback.py)
 
 
 class WorkspaceRollback(QObject):

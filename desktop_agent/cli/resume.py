@@ -1,6 +1,6 @@
 """`desktop-agent resume RUN`: carry on a run that was interrupted (crashed or killed) where it stopped.
 
-The plan is rebuilt from what the ledger kept (see resume.py) and run from the resume point with the
+The plan is rebuilt from what the ledger kept (see durability/resume.py) and run from the resume point with the
 same options as `run`; the new run is recorded as resuming RUN, which then reads as "resumed" in
 `desktop-agent runs`. A step whose last action may already have happened is checked on screen (typing,
 ticks, options) or put to a person (`--approve`, a terminal); with nobody to ask, the run stops there.

@@ -1,4 +1,4 @@
-"""Putting a workspace checkpoint back (see `checkpoint.py` for what a checkpoint holds).
+"""Putting a workspace checkpoint back (see `snapshots.py` for what a checkpoint holds).
 
 Guaranteed: `restore` creates, rewrites and removes only at paths under the checkpoint's workspace
 paths and refuses any path whose parent resolves elsewhere (a symlink escape); before changing anything

@@ -1,18 +1,21 @@
-"""Grounding with fallbacks: a target's words first, then what a recording knows about it.
+"""The order a target is looked for in: `in_order(fallbacks)` is the runner's `Grounder`, trying each
+`Fallback` in turn until one finds the target. What the fallbacks are, and their order, is written
+once (`compose.grounding_order`): what a person pointed at before (memory), the step's own words, what
+a recording kept, where it was found before (memory). Those here:
 
-A `Grounder` is what the runner calls to find a step's target: `(spec, screen, step) -> Target` or
-GroundingError. `plain_grounder` is `grounding.ground`. `ReplayGrounder` tries, in order:
+- `by_words`: the step's own words (text, label, role, relation) — strategy as `ground` reports it;
+- `Recorded.fallbacks()`, from a recording's locators for the target (the one recorded at this step
+  first): its crop, template-matched inside the window it was recorded in — "recorded-template"; its
+  anchor text, found (unique) in that window, plus the recorded offset — "recorded-anchor"; its point,
+  only when a window of the same class, title and size is there — "recorded-point" (the default policy
+  asks a person before acting on it: nothing on screen confirms the target).
 
-1. the step's own words (text, label, role, relation) — strategy as `ground` reports it;
-2. the recorded crop, template-matched inside the window it was recorded in — "recorded-template";
-3. the recorded anchor text, found (unique) in that window, plus the recorded offset — "recorded-anchor";
-4. the recorded point, only when a window of the same class, title and size is there — "recorded-point"
-   (the default policy asks a person before acting on it: nothing on screen confirms the target).
-
-Guaranteed: every fallback is tied to the window the target was recorded in (same class, and the same
-title when there are several), so a target is never looked for in an unrelated window; the failure
-message lists what each strategy tried. Not guaranteed: that a recorded point still holds the element
-(only its window is checked) — which is why the policy treats it apart.
+Guaranteed: every recorded fallback is tied to the window the target was recorded in (same class, and
+the same title when there are several), so a target is never looked for in an unrelated window; when
+every fallback fails, the message lists what each tried (just the words' failure when nothing else had
+anything to try), with the words' candidates. A `FinalGroundingError` ends the search at once (a person
+rejected what was found). Not guaranteed: that a recorded point still holds the element (only its
+window is checked) — which is why the policy treats it apart.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from pathlib import Path
 import cv2
 
 from desktop_agent.core.errors import GroundingError
-from desktop_agent.core.values import Point, Screen, Target, TargetSpec, Window
+from desktop_agent.core.values import Point, Rect, Screen, Target, TargetSpec, Window, frozen
 from desktop_agent.grounding.locators import Locator, WindowRef, for_target
 from desktop_agent.grounding.resolve import TemplateMatcher, ground
 from desktop_agent.screen.coords import image_to_screen, screen_to_image
@@ -33,40 +36,78 @@ Grounder = Callable[[TargetSpec, Screen, int], Target]
 """(what the step names, the perceived screen, 1-based step number) -> the one target, or GroundingError."""
 
 
-def plain_grounder(match_template: TemplateMatcher | None, base_dir: Path) -> Grounder:
+class FinalGroundingError(GroundingError):
+    """Ends the search: no later fallback may find the target instead (a person rejected what was found)."""
+
+
+@frozen
+class Fallback:
+    """One way of finding a target: `find` returns it, None when it has nothing to try for this target,
+    or raises GroundingError saying why it failed."""
+
+    name: str
+    find: Callable[[TargetSpec, Screen, int], Target | None]
+
+
+def in_order(fallbacks: Sequence[Fallback]) -> Grounder:
+    """A grounder trying `fallbacks` in order (see the module docstring)."""
     def grounder(spec: TargetSpec, screen: Screen, step: int) -> Target:
-        return ground(spec, screen, match_template=match_template, base_dir=base_dir)
+        failures: list[tuple[str, GroundingError]] = []
+        for fallback in fallbacks:
+            try:
+                found = fallback.find(spec, screen, step)
+            except FinalGroundingError:
+                raise
+            except GroundingError as exc:
+                failures.append((fallback.name, exc))
+                continue
+            if found is not None:
+                return found
+        if not failures:
+            raise GroundingError(f"{spec.describe()} not found")
+        if len(failures) == 1:
+            raise failures[0][1]
+        tried = "; ".join(f"{name}: {exc}" for name, exc in failures)
+        raise GroundingError(f"{spec.describe()} not found; {tried}", candidates=failures[0][1].candidates)
     return grounder
 
 
-class ReplayGrounder:
-    """The words first, then the recording's locators for that target (see the module docstring)."""
+def by_words(match_template: TemplateMatcher | None, base_dir: Path) -> Fallback:
+    return Fallback(name="by its words", find=lambda spec, screen, step: ground(
+        spec, screen, match_template=match_template, base_dir=base_dir))
 
-    def __init__(self, *, locators: Sequence[Locator], assets: Path, words: Grounder,
-                 match_template: TemplateMatcher) -> None:
+
+def plain_grounder(match_template: TemplateMatcher | None, base_dir: Path) -> Grounder:
+    """By the words alone."""
+    return in_order([by_words(match_template, base_dir)])
+
+
+class Recorded:
+    """What a recording kept about its targets (its locators and their crops in `assets`), as fallbacks."""
+
+    def __init__(self, *, locators: Sequence[Locator], assets: Path, match_template: TemplateMatcher) -> None:
         self.locators = tuple(locators)
         self.assets = assets
-        self.words = words
         self.match_template = match_template
 
-    def __call__(self, spec: TargetSpec, screen: Screen, step: int) -> Target:
-        try:
-            return self.words(spec, screen, step)
-        except GroundingError as failure:
-            first = failure
-        locators = for_target(self.locators, spec.describe(), step)
-        if not locators:
-            raise first
-        tried = [f"by its words: {first}"]
-        for locator in locators:
-            for name, strategy in (("recorded-template", self._template), ("recorded-anchor", self._anchor),
-                                   ("recorded-point", self._point)):
+    def fallbacks(self) -> list[Fallback]:
+        return [self._each_locator("recorded-template", self._template),
+                self._each_locator("recorded-anchor", self._anchor),
+                self._each_locator("recorded-point", self._point)]
+
+    def _each_locator(self, name: str, strategy: Callable[[Locator, Screen], Target]) -> Fallback:
+        def find(spec: TargetSpec, screen: Screen, step: int) -> Target | None:
+            locators = for_target(self.locators, spec.describe(), step)
+            if not locators:
+                return None
+            failures = []
+            for locator in locators:
                 try:
                     return strategy(locator, screen)
                 except GroundingError as exc:
-                    tried.append(f"{name}: {exc}")
-        raise GroundingError(f"{spec.describe()} not found; " + "; ".join(tried),
-                             candidates=first.candidates)
+                    failures.append(str(exc))
+            raise GroundingError("; ".join(failures))
+        return Fallback(name=name, find=find)
 
     def _template(self, locator: Locator, screen: Screen) -> Target:
         if locator.crop is None or locator.crop_point is None:
@@ -77,11 +118,9 @@ class ReplayGrounder:
         area = frame.region if window is None else window.box.intersection(frame.region)
         if area is None:
             raise GroundingError(f'window "{window.title if window else ""}" is off screen')
-        box = image_to_screen(frame, self.match_template(frame.image, path, screen_to_image(frame, area)))
-        width, height = crop_size(path)
-        point = Point(x=box.left + round(locator.crop_point.x * box.width / width),
-                      y=box.top + round(locator.crop_point.y * box.height / height))
-        return target_at(point, screen, "recorded-template", f"recorded crop {locator.crop} at {box.left},{box.top}")
+        point, box = find_crop(path, locator.crop_point, screen, area, self.match_template)
+        return target_at(point, screen, "recorded-template",
+                         f"recorded crop {locator.crop} at {box.left},{box.top}")
 
     def _anchor(self, locator: Locator, screen: Screen) -> Target:
         anchor = locator.anchor
@@ -134,6 +173,17 @@ def target_at(point: Point, screen: Screen, strategy: str, why: str) -> Target:
     """A target at `point`, on the innermost element there (what verification checks)."""
     found = ground(TargetSpec(point=point), screen)
     return replace(found, strategy=strategy, why=why)
+
+
+def find_crop(crop: Path, crop_point: Point, screen: Screen, area: Rect,
+              match_template: TemplateMatcher) -> tuple[Point, Rect]:
+    """Where a kept crop is now — template-matched, unique, inside `area` of the screen — and where its
+    point (`crop_point`, in the crop) is, scaled with the match. GroundingError when it isn't there."""
+    frame = screen.frame
+    box = image_to_screen(frame, match_template(frame.image, crop, screen_to_image(frame, area)))
+    width, height = crop_size(crop)
+    return Point(x=box.left + round(crop_point.x * box.width / width),
+                 y=box.top + round(crop_point.y * box.height / height)), box
 
 
 @lru_cache(maxsize=256)

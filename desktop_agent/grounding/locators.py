@@ -1,7 +1,7 @@
 """Fallback locators: how a target looked and where it was when it was last found for sure.
 
 A recording keeps one per recorded step (`<task>.assets/locators.json` plus crop images); replay tries
-them, in order, after the step's own words fail to ground (see `cascade.py`). A locator is keyed by the
+them, in order, after the step's own words fail to ground (see `grounding/fallbacks.py`). A locator is keyed by the
 target's description (`TargetSpec.describe()`), not by its step number, so a person can insert or delete
 steps in the task file and each target still finds its own fallbacks.
 

@@ -1,5 +1,5 @@
-"""Text comparison shared by grounding and verification: tiers of match between what a step names and
-what OCR read, tolerant of case, punctuation, '&' mnemonics and OCR confusions (l/1/I, O/0, rn/m).
+"""Text comparison shared by grounding and the recorder's naming: tiers of match between what a step
+names and what OCR read, tolerant of case, punctuation, '&' mnemonics and OCR confusions (l/1/I, O/0, rn/m).
 Numbers are never matched loosely: "Item 12" may be read as "Item l2", never as "Item 26"."""
 from __future__ import annotations
 

@@ -1,12 +1,13 @@
 """Grounding that remembers: what a person corrected is found again, what they rejected is not proposed
 again, and what was found for sure before backs up a target's words when they fail.
 
-`Recall.grounder(words)` wraps a grounder (see cascade.py):
-1. a place a person corrected for this target, in this application, verified by its crop near the
-   remembered place in the window (strategy "remembered-correction");
-2. the words (and a recording's locators, when the grounder has them); a result a person rejected for
-   this target before is replaced by the one other match, or fails — never proposed again;
-3. when the words fail (absent, ambiguous), a place found before, verified the same way ("remembered").
+Its fallbacks (see grounding/fallbacks.py; `compose.grounding_order` puts them in order):
+- `corrected`: a place a person corrected for this target, in this application, verified by its crop
+  near the remembered place in the window (strategy "remembered-correction");
+- `avoiding(fallback)`: the words (or a recording's locator) — but a result a person rejected for this
+  target before is replaced by the one other match, or ends the search: never proposed again;
+- `found_before`: when all else failed (absent, ambiguous), a place found before, verified the same way
+  ("remembered").
 The `learn_*` methods are what the runner tells it: a step verified, corrected (a point) or rejected.
 
 Guaranteed: a remembered place is never used on its word alone — its crop must be found, unique, where
@@ -17,20 +18,27 @@ Not guaranteed: that two different targets that look alike in the same spot are 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 import numpy as np
 
 from desktop_agent.core.errors import GroundingError
 from desktop_agent.core.values import Point, Rect, Screen, Target, TargetSpec, Window
-from desktop_agent.grounding.fallbacks import Grounder, crop_size, target_at, within
+from desktop_agent.grounding.fallbacks import (
+    Fallback,
+    FinalGroundingError,
+    crop_size,
+    find_crop,
+    target_at,
+    within,
+)
 from desktop_agent.grounding.locators import Locator
 from desktop_agent.grounding.make_locator import locate
 from desktop_agent.grounding.resolve import TemplateMatcher, find_all, ground
 from desktop_agent.memory.feedback import FeedbackKind, record_feedback
 from desktop_agent.memory.places import Places, RememberedPlace, Source
 from desktop_agent.memory.store import MemoryStore
-from desktop_agent.screen import coords
 
 NEAR = 80          # points around the remembered place where its crop is looked for
 NEAR_LANDMARK = 12  # the same, when the place was found again from its landmark text
@@ -45,22 +53,27 @@ class Recall:
         self.match_template = match_template
 
     # ------------------------------------------------------------ grounding
-    def grounder(self, words: Grounder) -> Grounder:
-        def grounder(spec: TargetSpec, screen: Screen, step: int) -> Target:
-            key = spec.describe()
-            remembered = self._remembered(key, screen)
-            for window, place in remembered:
-                if place.source is Source.CORRECTED and (found := self._verify(key, place, window, screen)):
-                    return found
-            try:
-                target = words(spec, screen, step)
-            except GroundingError:
-                for window, place in remembered:
-                    if place.source is Source.GROUNDED and (found := self._verify(key, place, window, screen)):
-                        return found
-                raise
-            return self._unless_rejected(spec, key, target, screen)
-        return grounder
+    @property
+    def corrected(self) -> Fallback:
+        return Fallback(name="remembered-correction", find=functools.partial(self._place, Source.CORRECTED))
+
+    @property
+    def found_before(self) -> Fallback:
+        return Fallback(name="remembered", find=functools.partial(self._place, Source.GROUNDED))
+
+    def avoiding(self, fallback: Fallback) -> Fallback:
+        """`fallback`, unless what it finds is what a person rejected for the target before."""
+        def find(spec: TargetSpec, screen: Screen, step: int) -> Target | None:
+            target = fallback.find(spec, screen, step)
+            return None if target is None else self._unless_rejected(spec, spec.describe(), target, screen)
+        return Fallback(name=fallback.name, find=find)
+
+    def _place(self, source: Source, spec: TargetSpec, screen: Screen, step: int) -> Target | None:
+        key = spec.describe()
+        for window, place in self._remembered(key, screen):
+            if place.source is source and (found := self._verify(key, place, window, screen)):
+                return found
+        return None
 
     def _remembered(self, key: str, screen: Screen) -> list[tuple[Window, RememberedPlace]]:
         """Places remembered for `key` in the applications on screen, topmost window first."""
@@ -80,13 +93,10 @@ class Recall:
         try:
             if area is None:
                 raise GroundingError("the remembered place is off screen")
-            box = coords.image_to_screen(screen.frame, self.match_template(
-                screen.frame.image, place.crop_path, coords.screen_to_image(screen.frame, area)))
+            point, _ = find_crop(place.crop_path, locator.crop_point, screen, area, self.match_template)
         except GroundingError:
             self.places.place_missed(app=window.wm_class, window_title=_title(locator), target=key)
             return None
-        point = Point(x=box.left + round(locator.crop_point.x * box.width / width),
-                      y=box.top + round(locator.crop_point.y * box.height / height))
         strategy = "remembered-correction" if place.source is Source.CORRECTED else "remembered"
         return target_at(point, screen, strategy,
                          f"{'a person pointed here before' if place.source is Source.CORRECTED else 'found here before'}"
@@ -119,7 +129,7 @@ class Recall:
         except ValueError:  # an image or a point: nothing else to choose from
             others = []
         if len(others) != 1:
-            raise GroundingError(f"{key}: a person rejected {target.why} before, and "
+            raise FinalGroundingError(f"{key}: a person rejected {target.why} before, and "
                                  f"{'no' if not others else len(others)} other match(es) are left")
         element = others[0]
         return replace(target, box=element.box, point=element.box.center, element=element,

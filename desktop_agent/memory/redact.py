@@ -16,7 +16,7 @@ from typing import overload
 from desktop_agent.core.actions import Action, TypeText, action_name, target_specs
 from desktop_agent.core.results import StepResult, StepStatus
 from desktop_agent.core.values import TargetSpec
-from desktop_agent.safety.vault import MASK
+from desktop_agent.safety.vault import MASK, mask
 
 SECRET_FIELDS = re.compile(r"(?i)pass(word|phrase|code)|\bpin\b|secret")
 
@@ -34,11 +34,7 @@ def redact(text: str, secrets: set[str]) -> str: ...
 @overload
 def redact(text: str | None, secrets: set[str]) -> str | None: ...
 def redact(text: str | None, secrets: set[str]) -> str | None:
-    if text is None:
-        return None
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
+    return None if text is None else mask(text, secrets)
 
 
 def param_value(name: str, value: str, secrets: set[str], secret_fields: re.Pattern[str]) -> str:

@@ -9,7 +9,7 @@ replayed point must land in the element's box (for a line of plain text, near th
 phrase survives, the element's crop becomes a template (`image:<assets>/stepNNN.png`) if it appears once
 on screen; failing that, the bare point (`at X,Y`) with a note.
 
-Also made for every place: a `Locator` for replay (`cascade.py`): the window, the offset in it, the crop
+Also made for every place: a `Locator` for replay (`grounding/fallbacks.py`): the window, the offset in it, the crop
 and the point in it, and a landmark — the nearest other text that grounds alone in that window, with the
 offset from where it grounds (so replay's anchor fallback lands back on the point). A field's content is
 not kept in it. Not guaranteed: that the phrase still grounds on a later screen; a template is checked

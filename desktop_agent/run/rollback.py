@@ -1,8 +1,8 @@
 """Checkpoints before a step and rollback after its check failed.
 
-Before every acting step the workspace paths a task declares are snapshotted (`checkpoint.py`); the
+Before every acting step the workspace paths a task declares are snapshotted (`durability/snapshots.py`); the
 screen the step was grounded on (pixels, elements, windows) is its screen checkpoint. When the step's
-check fails, `roll_back` undoes it (its inverse action, see undo.py, authorized by the guard like any
+check fails, `roll_back` undoes it (its inverse action, see inverse.py, authorized by the guard like any
 other action), restores the workspace files as they were before the step, and compares the affected
 window with its checkpoint — then says in one sentence what was and wasn't restored, for the step's
 result, the trace and the report.
@@ -49,7 +49,7 @@ class Recovery:
         """Before a step that may change something: the window with the keyboard focus, the pointer and
         — for a key press or a click, which may cut or copy — the clipboard (kept in memory; traced as
         a digest),
-        and a copy of the workspace (see checkpoint.py). The screen itself is the look the step is
+        and a copy of the workspace (see durability/snapshots.py). The screen itself is the look the step is
         grounded on."""
         if isinstance(step.action, (WaitFor, Expect)):
             return
@@ -88,7 +88,7 @@ class Recovery:
         return "clipboard restored" if write_clipboard(self._clipboard) else "clipboard changed, not restored"
 
     def _undo_on_screen(self, index: int, action: Action, how: str, before: Look, after: Look) -> str:
-        # An inverse names its places by points on the screen as it is now (see undo.py), or none.
+        # An inverse names its places by points on the screen as it is now (see inverse.py), or none.
         targets = tuple(target_at(point, after.screen, "rollback", how)
                         for spec in target_specs(action) if (point := spec.point) is not None)
         target = targets[0] if targets else None

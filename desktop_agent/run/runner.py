@@ -7,10 +7,10 @@ effect. World-caused failures become step results; programming errors propagate.
 Guarantees: no side effect happens before the whole plan has been parsed (the caller passes a parsed
 Plan); no action is taken on a screen that was not captured and perceived for that step; every side
 effect goes through `Guard.perform`; a step whose check fails is rolled back to its checkpoint (its
-inverse action and its workspace files, see recovery.py) and retried once after grounding again, never
+inverse action and its workspace files, see rollback.py) and retried once after grounding again, never
 in a loop; with `plan.workspace`, a checkpoint of those paths is taken before every acting step
 (`<trace>/workspace/`, also restored by `desktop-agent rollback`). Not guaranteed: undoing what has no
-inverse (recovery.py says which).
+inverse (inverse.py says which).
 """
 from __future__ import annotations
 
@@ -102,9 +102,9 @@ class Runner:
                  match_template: TemplateMatcher | None = None,
                  grounder: Grounder | None = None,
                  memory: MemoryStore | None = None, recall: Recall | None = None) -> None:
-        """`grounder`: how targets are found (default: by their words, see cascade.py); `memory`: where
+        """`grounder`: how targets are found (default: by their words, see grounding/fallbacks.py); `memory`: where
         a finished run is remembered; `recall`: what each step teaches the memory (verified places,
-        corrections, rejections, approvals — see recall.py). Neither is used in dry runs, and a memory
+        corrections, rejections, approvals — see memory/recall.py). Neither is used in dry runs, and a memory
         problem is traced and never changes the run's outcome."""
         self.memory = memory
         self.recall = recall

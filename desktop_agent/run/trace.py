@@ -19,7 +19,7 @@ import json
 import os
 import re
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -31,7 +31,7 @@ from desktop_agent.core.jsonable import to_jsonable
 from desktop_agent.core.results import RunStatus, StepResult, Timings
 from desktop_agent.core.values import Frame, Point, Rect, Target
 from desktop_agent.grounding.locators import Locator, save_locators
-from desktop_agent.safety.vault import MASK
+from desktop_agent.safety.vault import mask
 from desktop_agent.screen.coords import point_screen_to_image, screen_to_image
 
 ASSETS = "assets"
@@ -78,10 +78,8 @@ class Trace:
         if secret:
             self._secrets.add(secret)
 
-    def _masked(self, text: str, escape) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(escape(secret), MASK)
-        return text
+    def _masked(self, text: str, escape: Callable[[str], str]) -> str:
+        return mask(text, self._secrets, as_written=escape)
 
     @classmethod
     def create(cls, root: Path, name: str) -> Trace:

@@ -52,10 +52,6 @@ def crop(frame: Frame, box: Rect) -> Frame:
     return Frame(image=image, region=inside, scale=frame.scale, monotonic=frame.monotonic)
 
 
-def monitor_at(monitors: Sequence[Monitor], point: Point) -> Monitor | None:
-    return next((m for m in monitors if m.bounds.contains(point)), None)
-
-
 def virtual_bounds(monitors: Sequence[Monitor]) -> Rect:
     """The box of the whole virtual desktop."""
     if not monitors:

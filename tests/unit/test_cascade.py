@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from fakes import FakeDesktop
 
+from desktop_agent.compose import grounding_order
 from desktop_agent.core.errors import GroundingError
 from desktop_agent.core.events import RunFinished
 from desktop_agent.core.results import RunStatus, StepStatus
 from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Window
-from desktop_agent.grounding.fallbacks import ReplayGrounder, plain_grounder, recorded_window
+from desktop_agent.grounding.fallbacks import Recorded, by_words, in_order, recorded_window
 from desktop_agent.grounding.locators import AnchorRef, Locator, WindowRef
 from desktop_agent.language.steps import parse_target, plan_from_steps
 from desktop_agent.run.runner import Runner, RunOptions
@@ -70,8 +71,9 @@ def assets(tmp_path: Path) -> Path:
 
 
 def grounder(assets, matcher, locators=None):
-    return ReplayGrounder(locators=locators if locators is not None else [locator()], assets=assets,
-                          words=plain_grounder(None, assets), match_template=matcher)
+    recorded = Recorded(locators=locators if locators is not None else [locator()], assets=assets,
+                        match_template=matcher)
+    return in_order(grounding_order(words=by_words(None, assets), recorded=recorded.fallbacks()))
 
 
 def test_the_words_win_when_they_ground(assets):

@@ -60,9 +60,6 @@ def test_crop_outside_fails():
         coords.crop(frame_of(LEFT), Rect(left=5000, top=0, width=5, height=5))
 
 
-def test_monitor_lookup_and_virtual_bounds():
+def test_virtual_bounds():
     monitors = (LEFT, RIGHT)
-    assert coords.monitor_at(monitors, Point(x=1919, y=500)) is LEFT
-    assert coords.monitor_at(monitors, Point(x=1920, y=500)) is RIGHT
-    assert coords.monitor_at(monitors, Point(x=2000, y=100)) is None  # above the right monitor
     assert coords.virtual_bounds(monitors) == Rect.from_corners(0, 0, 3200, 1080)

@@ -7,11 +7,12 @@ from dataclasses import replace
 import numpy as np
 from fakes import FakeDesktop
 
+from desktop_agent.compose import grounding_order
 from desktop_agent.core.actions import MouseClick
 from desktop_agent.core.events import RunFinished
 from desktop_agent.core.results import RunStatus, StepStatus
 from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Window
-from desktop_agent.grounding.fallbacks import plain_grounder
+from desktop_agent.grounding.fallbacks import by_words, in_order
 from desktop_agent.language.steps import plan_from_steps
 from desktop_agent.memory.feedback import task_feedback
 from desktop_agent.memory.recall import Recall
@@ -60,7 +61,7 @@ def run(desktop, steps, memory, tmp_path, name, *, approver=None, approve_every_
     recall = Recall(store=memory, run_id=name, match_template=match_template)
     runner = Runner(senses=desktop, guard=guard, stop=stop, trace=trace,
                     options=RunOptions(find_timeout_s=0.2, settle_timeout_s=0.3),
-                    grounder=recall.grounder(plain_grounder(match_template, tmp_path)), memory=memory,
+                    grounder=in_order(grounding_order(words=by_words(match_template, tmp_path), recall=recall)), memory=memory,
                     recall=recall)
     finished = list(runner.run(plan_from_steps(steps)))[-1]
     assert isinstance(finished, RunFinished)

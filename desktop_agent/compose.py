@@ -25,6 +25,7 @@ from desktop_agent.grounding.fallbacks import Fallback, Recorded, by_words, in_o
 from desktop_agent.grounding.locators import load_locators
 from desktop_agent.memory.recall import Recall
 from desktop_agent.memory.store import MemoryStore
+from desktop_agent.memory.store import default_path as default_memory_path
 from desktop_agent.perception import templates, widgets
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.perceiver import Perceiver
@@ -99,7 +100,8 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
     if seen and config.assets is not None:
         prime(senses.perceiver, senses.list_windows(), config.assets, seen)
     recall = None if memory is None else Recall(store=memory, run_id=trace.folder.name,
-                                                match_template=templates.match_template)
+                                                match_template=templates.match_template, task=config.run_name,
+                                                learns=not config.options.dry_run)
     return Runner(senses=senses, guard=guard, stop=stop, trace=trace, options=config.options,
                   grounder=in_order(grounding_order(
                       words=by_words(templates.match_template, config.options.base_dir), recorded=recorded,
@@ -127,8 +129,11 @@ def grounding_order(*, words: Fallback, recorded: Sequence[Fallback] = (),
 
 
 def _memory(config: AgentConfig, trace: Trace) -> MemoryStore | None:
-    """The memory a run is recorded in; an unusable memory file is traced, not a reason not to run."""
-    if not config.remember or config.options.dry_run:
+    """The memory a run grounds with and is recorded in. A dry run grounds with it alike (it records
+    nothing, and creates no memory); an unusable memory file is traced, not a reason not to run."""
+    if not config.remember:
+        return None
+    if config.options.dry_run and not (config.memory_path or default_memory_path()).exists():
         return None
     try:
         return MemoryStore.open(config.memory_path)

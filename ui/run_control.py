@@ -208,4 +208,4 @@ def finished_view(index: int, result: StepResult, before: Path | None) -> StepVi
     return StepView(index=index, text=result.step.text, status=result.status.value,
                     total_ms=result.timings.total_ms, thumbnail=result.screenshot or before,
                     before=before, after=after, why=result.target.why if result.target else "",
-                    error=result.error)
+                    error=result.error, retried_because=result.retried_because)

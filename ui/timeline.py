@@ -63,6 +63,7 @@ class StepView:
     after: Path | None = None
     why: str = ""
     error: str | None = None
+    retried_because: str | None = None  # why a second attempt was made
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -232,7 +233,7 @@ class _Row(QWidget):
 
 
 class _Details(QFrame):
-    """The selected step: title, before/after side by side, why, error."""
+    """The selected step: title, before/after side by side, why, why it was tried again, error."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -243,6 +244,9 @@ class _Details(QFrame):
         self._why = _label("", "")
         self._why.setWordWrap(True)
         self._why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._retried = _label("", "retried")
+        self._retried.setWordWrap(True)
+        self._retried.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._error = _label("", "error")
         self._error.setWordWrap(True)
         self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -262,6 +266,7 @@ class _Details(QFrame):
         layout.addLayout(shots, 1)
         layout.addWidget(self._why_caption)
         layout.addWidget(self._why)
+        layout.addWidget(self._retried)
         layout.addWidget(self._error)
 
     def show_view(self, view: StepView) -> None:
@@ -274,6 +279,8 @@ class _Details(QFrame):
         self._why.setText(view.why)
         self._why.setVisible(bool(view.why))
         self._why_caption.setVisible(bool(view.why))
+        self._retried.setText(f"Tried again because: {view.retried_because}" if view.retried_because else "")
+        self._retried.setVisible(bool(view.retried_because))
         self._error.setText(view.error or "")
         self._error.setVisible(bool(view.error))
 

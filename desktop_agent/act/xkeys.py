@@ -6,7 +6,9 @@ on the same connection, which window the keyboard focus is in: no other client c
 between, so a key never lands in a window that took the focus at that instant (it raises InputTaken).
 Guaranteed: only characters on the first two levels of the current keymap are typed — for any other
 `type_char` returns False and sends nothing (the caller falls back to xdotool's remapping). Not
-guaranteed: Caps Lock or a held modifier changing what the key types.
+guaranteed: Caps Lock or a held modifier changing what the key types; and an application that moves its
+own focus between its own windows (Tk's `focus -force` does it in the process before the X server
+hears of it) may route the key in flight to its new window itself — no X client can see that coming.
 """
 from __future__ import annotations
 

@@ -144,10 +144,14 @@ def _plan(args: argparse.Namespace) -> Plan:
 def _run(args: argparse.Namespace) -> int:
     plan = _plan(args)  # parsed and validated in full before anything acts
     policy = load_policy(args.policy or plan.policy)
+    if args.command == "replay" and plan.assets is None:
+        print(f"desktop-agent: {args.task} is not a recording (it names no `assets:`): it runs as a plain"
+              " run, its targets found by their words alone", file=sys.stderr)
     remembered = bool(args.remembered)  # resumed as the steps it was run with
-    given = RunGiven(task=args.task, steps=tuple(s.text for s in plan.steps) if remembered else tuple(args.step),
-                     params=plan.params if remembered else parse_params(args.param))
-    return run_plan(args, plan, policy=policy, given=given, base_dir=args.task.parent if args.task else Path.cwd())
+    given = RunGiven(task=args.task, params=plan.params if remembered else parse_params(args.param),
+                     steps=tuple(s.text for s in plan.steps) if remembered else tuple(args.step))
+    return run_plan(args, plan, policy=policy, given=given,
+                    base_dir=args.task.parent if args.task else Path.cwd())
 
 
 def _ground(args: argparse.Namespace) -> int:

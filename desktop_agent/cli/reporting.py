@@ -83,6 +83,8 @@ def _result_line(result: StepResult) -> str:
     parts.append(f"{t.total_ms:.0f} ms (capture {t.capture_ms:.0f}, perceive {t.perceive_ms:.0f}, "
                  f"ground {t.ground_ms:.0f}, act {t.act_ms:.0f}, settle {t.settle_ms:.0f})")
     line = ", ".join(parts)
+    if result.retried_because:
+        line += f"\n    retried because: {result.retried_because}"
     return f"{line}\n    error: {result.error}" if result.error else line
 
 
@@ -111,6 +113,7 @@ def _step_json(result: StepResult) -> dict:
             "verdict": None if result.verdict is None else {"decision": result.verdict.decision.value,
                                                             "reason": result.verdict.reason},
             "verified": result.verified, "error": result.error, "attempts": result.attempts,
+            "retried_because": result.retried_because,
             "timings_ms": {"capture": round(t.capture_ms, 1), "perceive": round(t.perceive_ms, 1),
                            "ground": round(t.ground_ms, 1), "act": round(t.act_ms, 1),
                            "settle": round(t.settle_ms, 1), "verify": round(t.verify_ms, 1),

@@ -49,5 +49,6 @@ class StepResult:
     verified: bool = False
     error: str | None = None
     attempts: int = 1
+    retried_because: str | None = None  # why the first attempt failed, when there was a second
     timings: Timings = Timings()
     screenshot: Path | None = None

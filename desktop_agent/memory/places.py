@@ -7,6 +7,9 @@ holds the target point relative to the window's top-left, the window's size, how
 crop, stored as a blob) and where the point was inside it. Places come back as `locators.Locator`
 values, so the runner treats recorded and remembered fallbacks alike.
 
+Each place also keeps which task steps learned it (`learned_by`: the task's name and the step's number):
+a place settles an ambiguous target only for a step that learned it (see recall.py).
+
 Precedence (one place per key): remembering the same spot again (within `SAME_SPOT_PX`) is a hit and
 keeps the place; a 'corrected' place (a person pointed at it) replaces whatever was there; a 'grounded'
 place replaces a grounded one, but not a corrected one — unless the corrected one has missed at least
@@ -33,6 +36,9 @@ SAME_SPOT_PX = 4  # a point this close to the remembered one confirms it
 OUTVOTED = 3      # misses - hits at which a corrected place gives way to a grounded one
 
 
+Learner = tuple[str, int]  # a task's name and the number (from 1) of one of its steps
+
+
 class Source(enum.Enum):
     GROUNDED = "grounded"    # found by grounding and verified
     CORRECTED = "corrected"  # pointed at by a person
@@ -46,6 +52,7 @@ class RememberedPlace:
     hits: int
     misses: int
     last_used: str          # last remembered or confirmed (UTC, ISO 8601)
+    learned_by: frozenset[Learner] = frozenset()  # the task steps that found it here or were corrected to it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,7 +70,7 @@ class Lesson:
 
 _COLUMNS = ("app, window_title, target, offset_x, offset_y, window_width, window_height, crop_sha256,"
             " crop_x, crop_y, element_text, element_role, anchor_text, anchor_dx, anchor_dy, source, hits,"
-            " misses, last_used")
+            " misses, last_used, learned_by")
 _KEY = "app = ? AND window_title = ? AND target = ?"
 
 
@@ -74,7 +81,8 @@ class Places:
         self.store = store
 
     def remember_place(self, *, app: str, window_title: str, target: str, locator: Locator,
-                       crop: np.ndarray | None, source: Source | str) -> RememberedPlace:
+                       crop: np.ndarray | None, source: Source | str,
+                       learner: Learner | None = None) -> RememberedPlace:
         """Remember that `target` was at `locator` (its offset, window size, crop point and element) in
         this window; `crop` is how it looked. Applies the precedence rule of the module doc and returns
         the place now remembered for the key (the existing one when the new one lost)."""
@@ -83,8 +91,8 @@ class Places:
         window, anchor = locator.window, locator.anchor
         size = (window.width, window.height) if window is not None else (0, 0)
         with self.store.writing() as db:
-            old = db.execute(f"SELECT source, offset_x, offset_y, hits, misses FROM places WHERE {_KEY}",
-                             key).fetchone()
+            old = db.execute("SELECT source, offset_x, offset_y, hits, misses, learned_by FROM places"
+                             f" WHERE {_KEY}", key).fetchone()
             same = old is not None and (abs(old[1] - locator.offset.x) <= SAME_SPOT_PX
                                         and abs(old[2] - locator.offset.y) <= SAME_SPOT_PX)
             replace = old is None or (not same and (source is Source.CORRECTED or old[0] == "grounded"
@@ -95,6 +103,10 @@ class Places:
                 "element_role": locator.element_role, "last_used": now_iso(),
                 "anchor_text": anchor.text if anchor else None, "anchor_dx": anchor.dx if anchor else None,
                 "anchor_dy": anchor.dy if anchor else None}
+            learners = {learner} if learner else set()
+            if same:  # the same spot: whoever learned it before still vouches for it
+                learners |= _learners(old[5])
+            fields["learned_by"] = "\n".join(f"{task}\t{step}" for task, step in sorted(learners))
             if crop is not None and (same or replace):  # payload first, the row that refers to it last
                 crop_point = locator.crop_point
                 if crop_point is None:
@@ -188,7 +200,7 @@ class Places:
 
     def _place(self, row: sqlite3.Row | tuple[Any, ...]) -> RememberedPlace:
         (app, title, target, offset_x, offset_y, width, height, sha, crop_x, crop_y, element_text,
-         element_role, anchor_text, anchor_dx, anchor_dy, source, hits, misses, last_used) = row
+         element_role, anchor_text, anchor_dx, anchor_dy, source, hits, misses, last_used, learned_by) = row
         crop_path = self.store.blobs.path(sha) if sha is not None else None
         window = None if app == "" and title == "" else WindowRef(title=title, wm_class=app, width=width,
                                                                    height=height)
@@ -200,4 +212,9 @@ class Places:
                                                                             dy=anchor_dy))
         return RememberedPlace(locator=locator,
                                crop_path=crop_path if crop_path is not None and crop_path.exists() else None,
-                               source=Source(source), hits=hits, misses=misses, last_used=last_used)
+                               source=Source(source), hits=hits, misses=misses, last_used=last_used,
+                               learned_by=frozenset(_learners(learned_by)))
+
+
+def _learners(text: str) -> set[Learner]:
+    return {(task, int(step)) for line in text.splitlines() for task, _, step in [line.rpartition("\t")]}

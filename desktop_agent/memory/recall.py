@@ -19,6 +19,7 @@ Not guaranteed: that two different targets that look alike in the same spot are 
 from __future__ import annotations
 
 import functools
+import shlex
 from dataclasses import replace
 
 import numpy as np
@@ -46,7 +47,12 @@ _SAME_BOX = 0.5    # IoU at which a proposal is the one that was rejected
 
 
 class Recall:
-    def __init__(self, *, store: MemoryStore, run_id: str, match_template: TemplateMatcher) -> None:
+    def __init__(self, *, store: MemoryStore, run_id: str, match_template: TemplateMatcher, task: str = "",
+                 learns: bool = True) -> None:
+        """`task`: the name of the task being run (its steps learn places, and only they use them);
+        `learns`: False for a dry run, which grounds as a real run would and counts nothing."""
+        self.task = task
+        self.learns = learns
         self.places = Places(store)
         self.store = store
         self.run_id = run_id
@@ -69,10 +75,12 @@ class Recall:
         return Fallback(name=fallback.name, find=find)
 
     def _place(self, source: Source, spec: TargetSpec, screen: Screen, step: int) -> Target | None:
+        """A place of `source` that this very task step learned, verified where it should be now."""
         key = spec.describe()
         for window, place in self._remembered(key, screen):
-            if place.source is source and (found := self._verify(key, place, window, screen)):
-                return found
+            if (place.source is source and (self.task, step) in place.learned_by
+                    and (found := self._verify(key, place, window, screen))):
+                return replace(found, why=_why_remembered(place, spec, screen, window, step))
         return None
 
     def _remembered(self, key: str, screen: Screen) -> list[tuple[Window, RememberedPlace]]:
@@ -95,12 +103,11 @@ class Recall:
                 raise GroundingError("the remembered place is off screen")
             point, _ = find_crop(place.crop_path, locator.crop_point, screen, area, self.match_template)
         except GroundingError:
-            self.places.place_missed(app=window.wm_class, window_title=_title(locator), target=key)
+            if self.learns:
+                self.places.place_missed(app=window.wm_class, window_title=_title(locator), target=key)
             return None
         strategy = "remembered-correction" if place.source is Source.CORRECTED else "remembered"
-        return target_at(point, screen, strategy,
-                         f"{'a person pointed here before' if place.source is Source.CORRECTED else 'found here before'}"
-                         f' in "{window.title}" ({place.hits} hit(s))')
+        return target_at(point, screen, strategy, f'remembered in "{window.title}"')
 
     @staticmethod
     def _expected(locator: Locator, window: Window, screen: Screen) -> tuple[Point, int]:
@@ -130,7 +137,9 @@ class Recall:
             others = []
         if len(others) != 1:
             raise FinalGroundingError(f"{key}: a person rejected {target.why} before, and "
-                                 f"{'no' if not others else len(others)} other match(es) are left")
+                                      f"{'no' if not others else len(others)} other match(es) are left "
+                                      f"(to take that back: desktop-agent memory unlearn {shlex.quote(key)} "
+                                      "--only rejection)")
         element = others[0]
         return replace(target, box=element.box, point=element.box.center, element=element,
                        why=f"{target.why.split(' at ')[0]}: the match a person rejected before is avoided")
@@ -141,16 +150,24 @@ class Recall:
         looked (`locate`'s locator and crop for it, which the run's trace keeps too)."""
         self._keep(locator, crop, Source.GROUNDED)
 
-    def learn_correction(self, index: int, spec: TargetSpec, point: Point, screen: Screen) -> None:
-        """A person pointed at `point` instead of what was proposed for `spec`."""
+    def learn_correction(self, index: int, spec: TargetSpec, point: Point, screen: Screen,
+                         proposed: Target | None = None) -> None:
+        """A person pointed at `point` instead of what was `proposed` for `spec`: the place is remembered,
+        and the proposal (unless the person pointed inside it) is not proposed again."""
         record_feedback(self.store, run_id=self.run_id, step_index=index, kind=FeedbackKind.CORRECTED,
                         detail=f"{spec.describe()}: pointed at {point.x},{point.y}")
         under = target_at(point, screen, "point", "")
-        self._remember(spec.describe(), point, under, screen, Source.CORRECTED)
+        self._remember(spec.describe(), index + 1, point, under, screen, Source.CORRECTED)
+        if proposed is not None and not proposed.box.contains(point):
+            self._reject(spec, proposed, screen)
 
     def learn_rejection(self, index: int, spec: TargetSpec, target: Target, screen: Screen) -> None:
+        """A person said `target` is the wrong one for `spec` (they rewrote the step)."""
         record_feedback(self.store, run_id=self.run_id, step_index=index, kind=FeedbackKind.REJECTED,
                         detail=target.why)
+        self._reject(spec, target, screen)
+
+    def _reject(self, spec: TargetSpec, target: Target, screen: Screen) -> None:
         window = screen.window_at(target.point)
         if window is not None:
             self.places.reject(app=window.wm_class, window_title=window.title, target=spec.describe(),
@@ -160,15 +177,29 @@ class Recall:
         record_feedback(self.store, run_id=self.run_id, step_index=index, kind=FeedbackKind.APPROVED,
                         detail=step_text)
 
-    def _remember(self, key: str, point: Point, target: Target, screen: Screen, source: Source) -> None:
-        self._keep(*locate(point, screen, target=key, step=0, element=target.element), source)
+    def _remember(self, key: str, step: int, point: Point, target: Target, screen: Screen,
+                  source: Source) -> None:
+        self._keep(*locate(point, screen, target=key, step=step, element=target.element), source)
 
     def _keep(self, locator: Locator, crop: np.ndarray, source: Source) -> None:
         window = locator.window
         if window is None:
             return  # the bare desktop has no application to remember it for
         self.places.remember_place(app=window.wm_class, window_title=window.title, target=locator.target,
-                                   locator=locator, crop=crop, source=source)
+                                   locator=locator, crop=crop, source=source,
+                                   learner=(self.task, locator.step) if locator.step else None)
+
+
+def _why_remembered(place: RememberedPlace, spec: TargetSpec, screen: Screen, window: Window, step: int) -> str:
+    where = f'in "{window.title}" ({place.hits} hit(s))'
+    if place.source is Source.CORRECTED:
+        return f"a person pointed here before, at step {step} of this task, {where}"
+    try:
+        matches = len(find_all(spec, screen))
+    except ValueError:  # an image or a point: no words to match
+        matches = 0
+    return (f"the words match {matches} element(s) here; memory chose where step {step} of this task found "
+            f"it before, {where}")
 
 
 def _title(locator: Locator) -> str:

@@ -129,6 +129,11 @@ MIGRATIONS: tuple[str, ...] = (
         consolidated_at TEXT NOT NULL
     );
     """,
+    # The task steps that found a place or were corrected to it, one "task<TAB>step" per line: only they
+    # may let the place settle an ambiguity.
+    """
+    ALTER TABLE places ADD COLUMN learned_by TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _RECOVERY = "move it aside (the next run starts a new memory there) or pass another file with --db"

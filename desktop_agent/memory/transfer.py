@@ -32,7 +32,7 @@ from desktop_agent.memory.blobs import PNG_MAGIC, SHA256
 from desktop_agent.memory.store import STEP_COLUMNS, MemoryStore, now_iso
 
 FORMAT = "desktop-agent-memory-export"
-VERSION = 1
+VERSION = 2  # 1 had no places.learned_by (read as learned by no step)
 MANIFEST = "manifest.json"
 
 # Each exported table: its columns and their JSON types ("?" allows null, "a|b" is one of these strings).
@@ -48,7 +48,7 @@ _TABLES: dict[str, dict[str, str]] = {
                "window_width": "int", "window_height": "int", "crop_sha256": "str?", "crop_x": "int?",
                "crop_y": "int?", "element_text": "str", "element_role": "str", "anchor_text": "str?",
                "anchor_dx": "int?", "anchor_dy": "int?", "source": "grounded|corrected",
-               "hits": "int", "misses": "int", "last_used": "str"},
+               "hits": "int", "misses": "int", "last_used": "str", "learned_by": "str"},
     "rejections": {"app": "str", "window_title": "str", "target": "str", "left": "int", "top": "int",
                    "width": "int", "height": "int", "rejected_at": "str"},
     "feedback": {"run_id": "str?", "task_id": "int?", "step_index": "int",
@@ -139,10 +139,14 @@ def _manifest(archive: zipfile.ZipFile, file: Path) -> tuple[Rows, list[str]]:
         raise _refused(file, f"{MANIFEST} is not JSON: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise _refused(file, f"not a {FORMAT}")
-    if manifest.get("version") != VERSION:
+    if manifest.get("version") not in (1, VERSION):
         raise _refused(file, f"format version {manifest.get('version')!r};"
-                             f" this desktop-agent reads {VERSION}")
+                             f" this desktop-agent reads 1 to {VERSION}")
     tables, blobs = manifest.get("tables"), manifest.get("blobs")
+    if manifest["version"] == 1 and isinstance(tables, dict) and isinstance(tables.get("places"), list):
+        for row in tables["places"]:
+            if isinstance(row, dict):
+                row.setdefault("learned_by", "")
     if not isinstance(tables, dict) or set(tables) != set(_TABLES):
         raise _refused(file, f"tables must be exactly {', '.join(_TABLES)}")
     if not isinstance(blobs, list) or not all(isinstance(b, str) and SHA256.fullmatch(b) for b in blobs):

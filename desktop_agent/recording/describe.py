@@ -66,6 +66,10 @@ def describe(actions: Sequence[RecordedAction], perceive: Perceive, *, secret_fi
                     secret = book.secret_name(place.element, spec_texts(parse_target(place.phrase)))
                     book.add(f"type {book.typed(following.text, secret)} into {place.phrase}", place)
                     i += 1
+                elif (button is MouseButton.LEFT and count == 1
+                      and (ticked := _ticked(place.element, book.look(before),
+                                             lambda: book.look_after(following))) is not None):
+                    book.add(f"{'check' if ticked else 'uncheck'} {place.phrase}", place)  # a state
                 else:
                     book.add(f"{_click_verb(button, count)} {place.phrase}", place)
                     if button is MouseButton.MIDDLE:
@@ -114,6 +118,12 @@ class _Book:
     withheld: set[str] = field(default_factory=set)
     focus: tuple[Element | None, Screen] | None = None  # the field last clicked, on the screen it was seen
     screens: dict[Snapshot, Screen] = field(default_factory=dict)
+
+    def look_after(self, following: RecordedAction | None) -> Screen | None:
+        """The screen as the action after this one saw it before it happened (a chord keeps none)."""
+        if following is None or isinstance(following, RecordedChord):
+            return None
+        return self.look(following.before)
 
     def look(self, snapshot: Snapshot) -> Screen:
         if snapshot not in self.screens:  # snapshots compare by identity
@@ -180,6 +190,31 @@ def _click_verb(button: MouseButton, count: int) -> str:
     if button is MouseButton.RIGHT:
         return "right-click"
     return "double-click" if count >= 2 else "click"
+
+
+def _ticked(clicked: Element | None, before: Screen, after: Callable[[], Screen | None]) -> bool | None:
+    """Whether a click on a checkbox (or its label) left it ticked: as the screen after the click shows
+    it when that shows it toggled, else the opposite of before; None when no tick state is known."""
+    box = _checkbox_of(clicked, before)
+    if box is None or box.checked is None:
+        return None
+    seen = after()
+    now = _checkbox_at(box, seen) if seen is not None else None
+    return now.checked if now is not None and now.checked is not None and now.checked != box.checked \
+        else not box.checked
+
+
+def _checkbox_of(element: Element | None, screen: Screen) -> Element | None:
+    if element is None or element.role is Role.CHECKBOX:
+        return element
+    if element.role is not Role.TEXT or not element.text:
+        return None
+    return next((e for e in screen.elements if e.role is Role.CHECKBOX and e.window_id == element.window_id
+                 and e.label == element.text), None)
+
+
+def _checkbox_at(box: Element, screen: Screen) -> Element | None:
+    return next((e for e in screen.elements if e.role is Role.CHECKBOX and e.box.iou(box.box) >= 0.5), None)
 
 
 def _is_field(element: Element | None) -> bool:

@@ -16,6 +16,7 @@ from desktop_agent.core.actions import (
     KeyChord,
     KeyText,
     Launch,
+    MouseButton,
     MouseClick,
     MouseDrag,
     MouseScroll,
@@ -114,6 +115,13 @@ def operations(action: Action, grounded: Grounded, *, retry: bool = False) -> tu
             assert_never(action)
 
 
+def _places_the_focus(click: Click, grounded: Grounded) -> bool:
+    """A plain click whose whole purpose is the focus and the caret: at a point, or into a field."""
+    element = grounded.needed.element
+    return (click.button is MouseButton.LEFT and click.count == 1
+            and (click.target.point is not None or (element is not None and element.role is Role.FIELD)))
+
+
 def option_spec(action: Select) -> TargetSpec:
     return TargetSpec(text=action.option)
 
@@ -125,10 +133,11 @@ def outcome_reads_screen(action: Action) -> bool:
 
 
 def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed: bool,
-                  secret: bool = False, whole: bool = False) -> verify.Outcome:
+                  secret: bool = False, whole: bool = False, focused: bool = False) -> verify.Outcome:
     """Did the action do what the step meant? `changed`: the screen differs from before the action;
     `secret`: the text went into a masked field, so it can't be read back; `whole`: typed text must be
-    all there, not just a part a narrow field shows (for telling a finished step from a cut-off one)."""
+    all there, not just a part a narrow field shows (for telling a finished step from a cut-off one);
+    `focused`: the window clicked in has the keyboard focus now."""
     main = grounded.main
     match action:
         case TypeText(text=text):
@@ -148,6 +157,10 @@ def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed:
         case Click() | Drag():
             if changed:
                 return verify.Outcome(ok=True, detail="the screen changed")
+            if isinstance(action, Click) and focused and _places_the_focus(action, grounded):
+                return verify.Outcome(ok=True, exact=False,
+                                      detail="no visible change, but its window has the keyboard focus: the "
+                                             "focus and the caret are all a click there is for")
             return verify.Outcome(ok=False, detail="nothing on screen changed after the action")
         case Press() | Scroll():
             # A key or scroll may rightly change nothing (end of page, no-op shortcut): not a failure.

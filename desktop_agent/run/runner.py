@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from desktop_agent.core.actions import (
+    Click,
     Expect,
     Launch,
     MouseClick,
@@ -163,6 +164,7 @@ class Runner:
         """The step's attempts — a corrected step starts again from a first one; a failed check is
         tried once more after grounding again — then its result (the generator's return value)."""
         attempt = Attempt(index=index, step=step, unsure=unsure)
+        retried_because: str | None = None
         while True:
             retry = True
             try:
@@ -170,14 +172,15 @@ class Runner:
             except (StepFailed, StopRequested, CaptureError, ActionError) as exc:
                 ended_as, retry = ended(attempt, exc)
             if isinstance(ended_as, Redo):
-                attempt = Attempt(index=index, step=ended_as.step, unsure=unsure)
+                attempt, retried_because = Attempt(index=index, step=ended_as.step, unsure=unsure), None
                 continue
-            result = replace(ended_as, attempts=attempt.number, timings=attempt.timings())
+            result = replace(ended_as, attempts=attempt.number, timings=attempt.timings(),
+                             retried_because=retried_because)
             if (result.status is not StepStatus.FAILED or attempt.number == 2 or not result.target
                     or not retry or not interactions.retry_safe(attempt.step.action)):
                 return result
             self.trace.event("retry", index=index, reason=result.error)  # the check failed after acting
-            attempt = attempt.again()
+            retried_because, attempt = result.error, attempt.again()
 
     def _attempt(self, attempt: Attempt) -> Generator[Event, None, StepResult | Redo]:
         """One try, phase by phase: find, propose, authorize, act (settle, verify), check."""
@@ -236,11 +239,13 @@ class Runner:
         index, look, target = attempt.index, attempt.look, attempt.target
         spec = next(iter(target_specs(attempt.step.action)), None)
         correction, verdict = authorization.correction, authorization.verdict
-        if correction is not None:
+        if correction is not None:  # the proposal was the wrong target: that, and what is right, is learnt
             fixed = self._corrected(index, attempt.step, target, correction)
-            if correction.point is not None and spec is not None and look is not None:
-                point = correction.point
-                self._learn(lambda recall: recall.learn_correction(index, spec, point, look.screen))
+            point = correction.point
+            if spec is not None and look is not None and point is not None:
+                self._learn(lambda recall: recall.learn_correction(index, spec, point, look.screen, target))
+            elif spec is not None and look is not None and target is not None:
+                self._learn(lambda recall: recall.learn_rejection(index, spec, target, look.screen))
             return Redo(step=fixed)
         if authorization.approval is Approval.APPROVE:
             self._learn(lambda recall: recall.learn_approval(index, describe(request)))
@@ -248,9 +253,7 @@ class Runner:
             return authorization.permit
         if authorization.approval is None:
             return attempt.result(StepStatus.DENIED, verdict=verdict, error=verdict.reason)
-        if target is not None and spec is not None and look is not None:
-            self._learn(lambda recall: recall.learn_rejection(index, spec, target, look.screen))
-        return attempt.result(StepStatus.SKIPPED, verdict=verdict)
+        return attempt.result(StepStatus.SKIPPED, verdict=verdict)  # "not now": nothing to learn
 
     def _checked(self, attempt: Attempt, outcome: Outcome, after: Look, permit: Permit) -> StepResult:
         """The step's result from its check: rolled back when it failed; when it held, the place found
@@ -298,8 +301,10 @@ class Runner:
         after = self.finder.look(attempt, allow_blank=True, read=interactions.outcome_reads_screen(action))
         with attempt.timed("verify"):
             changed = settled.changed or visibly_changed(before, after.screen.frame)
-            outcome = interactions.check_outcome(action, attempt.grounded, after.screen, changed=changed,
-                                                 secret=permit.secret)
+            focus = None if changed or not isinstance(action, Click) else self.senses.focused_window()
+            outcome = interactions.check_outcome(
+                action, attempt.grounded, after.screen, changed=changed, secret=permit.secret,
+                focused=focus is not None and window is not None and window.id in (focus.id, focus.owner))
         return outcome, after
 
     def _pick_option(self, attempt: Attempt, action: Select, permit: Permit, before: Frame) -> None:

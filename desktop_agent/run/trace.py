@@ -138,6 +138,8 @@ class Trace:
         rows = [("Guard", _verdict_html(result)), ("Target", _target_html(result.target)),
                 ("Verified", "yes" if result.verified else "no"),
                 ("Attempts", str(result.attempts))]
+        if result.retried_because:
+            rows.append(("Retried because", _esc(result.retried_because)))
         if result.error:
             rows.append(("Error", f'<span class="error">{_esc(result.error)}</span>'))
         rows.append(("Timings", _timings_html(result.timings)))

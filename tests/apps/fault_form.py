@@ -17,14 +17,16 @@ Faults ("once a name is typed" = `_NAME_TYPED_MS` after the last key into a non-
                                  grabs the pointer and takes the keyboard focus
     --vanish-submit-after-typing once a name is typed, "Submit order" is destroyed
     --crash-after-typing         once a name is typed, the process exits at once with code 3
-    --steal-focus-ms N           N ms after the first key reaches "Notes", a "Thief" window takes the
-                                 keyboard focus and the pointer grab
+    --steal-focus-ms N           N ms after the first key reaches "Notes", another application's
+                                 "Thief" window (tests/apps/thief.py) takes the keyboard focus and the
+                                 pointer grab
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tkinter as tk
 from collections.abc import Sequence
@@ -54,6 +56,7 @@ class FaultForm:
         self._name_done = False
         self._first_key = True
         self._first_notes_key = True
+        self.thief: subprocess.Popen | None = None
         root.bind("<KeyPress>", self._key)  # the root's tag: every widget of the form, not other toplevels
 
     # ------------------------------------------------------------ widgets
@@ -139,10 +142,11 @@ class FaultForm:
         emit("fault", what="modal")
 
     def _steal_focus(self) -> None:
+        """Another application (its own X client: what the agent's focus check under a server grab is
+        for) takes the keyboard focus; it says so itself, on this process's stdout."""
         x = self.root.winfo_rootx() + self.root.winfo_width() + 40
-        thief = self._intruder("Thief", f"260x100+{x}+{self.root.winfo_rooty()}", "I take the keyboard.")
-        _take_input(thief)
-        emit("fault", what="focus stolen")
+        self.thief = subprocess.Popen([sys.executable, "-m", "tests.apps.thief",
+                                       "--geometry", f"260x100+{x}+{self.root.winfo_rooty()}"])
 
     def _intruder(self, title: str, geometry: str, text: str) -> tk.Toplevel:
         window = tk.Toplevel(self.root)

@@ -38,7 +38,7 @@ rules:
     reason: "the test's own order form"
 """
 STEP_KEYS = {"text", "line", "action", "status", "target", "strategy", "verdict", "verified", "error",
-             "attempts", "timings_ms"}
+             "attempts", "retried_because", "timings_ms"}
 TIMING_KEYS = {"capture", "perceive", "ground", "act", "settle", "verify", "total"}
 
 

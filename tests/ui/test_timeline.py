@@ -81,6 +81,16 @@ def test_clicking_a_row_selects_it_and_shows_details(timeline, qtbot, shot):
     assert error_label.text() == "changed"  # the details follow updates of the selected step
 
 
+def test_why_a_step_was_tried_again_is_in_its_details(timeline, qtbot, shot):
+    timeline.update_step(StepView(index=0, text=TEXTS[0], status="succeeded", before=shot,
+                                  retried_because="verification failed: nothing on screen changed"))
+    steps = timeline.findChild(QListWidget)
+    qtbot.mouseClick(steps.viewport(), Qt.MouseButton.LeftButton, pos=steps.visualItemRect(steps.item(0)).center())
+    retried = timeline.findChild(QLabel, "retried")
+    assert retried.isVisible()
+    assert retried.text() == "Tried again because: verification failed: nothing on screen changed"
+
+
 class _Opened(QObject):
     def __init__(self) -> None:
         super().__init__()

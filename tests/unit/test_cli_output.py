@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from desktop_agent.cli import main as cli
+from desktop_agent.cli import run_command
+from desktop_agent.core.events import RunFinished
+from desktop_agent.core.results import RunStatus
 
 
 def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path):
@@ -38,3 +42,23 @@ def test_a_bad_image_for_ground_says_which_path_and_why_and_nothing_else(tmp_pat
                            str(tmp_path / name)], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [f"desktop-agent: cannot read image {tmp_path / name}: {why}"]
+
+
+@pytest.mark.parametrize("assets, noted", [(None, True), ("order.assets", False)])
+def test_replaying_a_task_that_is_not_a_recording_says_so(tmp_path, monkeypatch, capsys, assets, noted):
+    task = tmp_path / "order.yaml"
+    task.write_text('name: order\nsteps:\n  - click "OK"\n' + (f"assets: {assets}\n" if assets else ""))
+    if assets:
+        (tmp_path / assets).mkdir()
+        (tmp_path / assets / "locators.json").write_text("[]")
+    started = []
+    monkeypatch.setattr(run_command, "start_run", lambda plan, *a, **k: started.append(plan) or _Started())
+    assert cli.main(["replay", str(task), "--trace-dir", str(tmp_path / "traces")]) == cli.EXIT_OK
+    assert len(started) == 1
+    err = capsys.readouterr().err
+    assert ("is not a recording (it names no `assets:`): it runs as a plain run" in err) is noted
+
+
+class _Started:
+    def events(self):
+        yield RunFinished(status=RunStatus.SUCCEEDED, results=(), trace=Path("t"), report=Path("r"))

@@ -201,7 +201,7 @@ def test_chords_scrolls_drags_and_other_clicks(form):
         "press ctrl+s", "press enter",
         'scroll down 3 in the field right of "Notes"', 'scroll up 2 in the field right of "Notes"',
         'drag "Submit order" to the field right of "Notes"',
-        'click the "Gift wrap" checkbox',
+        'check the "Gift wrap" checkbox',  # a click on an unticked box: recorded as the state it left
         'double-click "Submit order"')
     actions = [parse_step(step).action for step in recording.steps]
     assert actions[0] == Press(keys=("ctrl", "s"))
@@ -298,3 +298,16 @@ def test_the_same_text_in_two_windows_is_told_apart_by_the_window_title():
     recording = run([RecordedClick(point=Point(x=340, y=75), before=shot)], {shot: screen})
     assert recording.steps == ('click "OK" inside window "Confirm"',)
     assert recording.locators[0].window.title == "Confirm" and recording.locators[0].offset == Point(x=40, y=75)
+
+
+def test_a_click_on_a_ticked_box_or_its_label_is_recorded_as_uncheck_as_the_next_screen_shows(form):
+    snapshot, screen = form
+    ticked_box = next(e for e in screen.elements if e.role is Role.CHECKBOX and e.box.contains(at(GIFT_WRAP_BOX)))
+    ticked = dataclasses.replace(screen, elements=tuple(dataclasses.replace(e, checked=True) if e is ticked_box
+                                                        else e for e in screen.elements))
+    later = dataclasses.replace(snapshot, time=1.0)  # the snapshot before the next action: unticked
+    unticked = dataclasses.replace(screen, elements=tuple(dataclasses.replace(e, checked=False) if e is ticked_box
+                                                          else e for e in screen.elements))
+    recording = run([RecordedClick(point=at(GIFT_WRAP_BOX), before=snapshot),
+                     RecordedClick(point=at(SUBMIT), before=later)], {snapshot: ticked, later: unticked})
+    assert recording.steps[0] == 'uncheck the "Gift wrap" checkbox'

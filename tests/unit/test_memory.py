@@ -46,7 +46,7 @@ def test_new_file_schema_pragmas_and_mode(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert [r[0] for r in db.execute("SELECT version FROM schema_version")] == [SCHEMA_VERSION] == [2]
+    assert [r[0] for r in db.execute("SELECT version FROM schema_version")] == [SCHEMA_VERSION] == [3]
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
     assert {"tasks", "runs", "steps", "tasks_fts", "run_params", "places", "rejections", "feedback",
             "skills"} <= names

@@ -7,6 +7,7 @@ from test_memory import ORDER, results
 
 from desktop_agent.core.results import RunStatus
 from desktop_agent.memory.feedback import record_feedback, task_feedback
+from desktop_agent.memory.places import Places
 from desktop_agent.memory.schema import APPLICATION_ID, MIGRATIONS, statements
 from desktop_agent.memory.store import SCHEMA_VERSION, MemoryStore
 
@@ -49,3 +50,20 @@ def test_a_version_1_memory_is_migrated_in_place_and_keeps_its_rows(tmp_path):
     assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
+
+
+def test_a_version_2_place_is_kept_and_learned_by_no_step(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:2]:
+        for statement in statements(script):
+            db.execute(statement)
+    db.execute("UPDATE schema_version SET version = 2")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute("INSERT INTO places (app, window_title, target, offset_x, offset_y, window_width, window_height,"
+               " element_text, element_role, source, hits, misses, last_used) VALUES ('orders', 'Orders',"
+               " '\"OK\"', 10, 20, 400, 300, 'OK', 'button', 'grounded', 5, 0, '2026-01-01T00:00:00.000+00:00')")
+    db.close()
+    with MemoryStore.open(path) as memory:
+        [place] = Places(memory).places("orders", "Orders", '"OK"')
+        assert (place.hits, place.learned_by) == (5, frozenset())  # it settles nothing until a step finds it

@@ -30,6 +30,7 @@ def fill(memory: MemoryStore, tmp_path) -> None:
     record_feedback(memory, run_id="r1", step_index=0, kind="approved")
     places = Places(memory)
     places.remember_place(app="App", window_title="W", target='"OK" button', source="corrected",
+                          learner=("Order", 1),
                           crop=np.full((6, 6, 3), 9, np.uint8),
                           locator=Locator(target='"OK" button', step=1, offset=Point(x=3, y=4),
                                           window=WindowRef(title="W", wm_class="App", width=50, height=40)))
@@ -134,3 +135,17 @@ def test_a_foreign_or_damaged_archive_is_refused_and_changes_nothing(archive, tm
         import_memory(target, bad)
     assert str(bad) in str(info.value) and "nothing was imported" in str(info.value)
     assert contents(path) == before
+
+
+def test_a_version_1_archive_without_learners_is_imported_learned_by_no_step(archive, tmp_path):
+    old = tmp_path / "v1.zip"
+
+    def as_version_1(manifest):
+        manifest["version"] = 1
+        for place in manifest["tables"]["places"]:
+            del place["learned_by"]
+    rewrite(archive, old, manifest=as_version_1)
+    with MemoryStore.open(tmp_path / "target.sqlite3") as target:
+        assert import_memory(target, old).rows["places"] == 1
+        [place] = Places(target).places("App", "W", '"OK" button')
+        assert place.learned_by == frozenset()

@@ -53,14 +53,15 @@ def screen(*elements, windows=(window(),), shade=200, shift=Point(x=0, y=0)):
                   elements=tuple(moved), windows=tuple(windows))
 
 
-def run(desktop, steps, memory, tmp_path, name, *, approver=None, approve_every_step=False):
+def run(desktop, steps, memory, tmp_path, name, *, approver=None, approve_every_step=False, dry_run=False,
+        task="Export report"):
     stop = StopToken()
     trace = Trace(tmp_path / name)
     guard = Guard(policy=load_policy(None), actuator=desktop.actuator, audit=AuditLog(tmp_path / f"{name}.jsonl"),
                   stop=stop, approver=approver, approve_every_step=approve_every_step, own_pids=frozenset({999}))
-    recall = Recall(store=memory, run_id=name, match_template=match_template)
+    recall = Recall(store=memory, run_id=name, match_template=match_template, task=task, learns=not dry_run)
     runner = Runner(senses=desktop, guard=guard, stop=stop, trace=trace,
-                    options=RunOptions(find_timeout_s=0.2, settle_timeout_s=0.3),
+                    options=RunOptions(dry_run=dry_run, find_timeout_s=0.2, settle_timeout_s=0.3),
                     grounder=in_order(grounding_order(words=by_words(match_template, tmp_path), recall=recall)), memory=memory,
                     recall=recall)
     finished = list(runner.run(plan_from_steps(steps)))[-1]
@@ -95,11 +96,26 @@ def test_a_target_grounded_wrongly_once_is_right_the_next_time(memory, tmp_path)
                                                                  y=BUTTON.box.center.y + 40))]
 
 
-def test_a_rejected_proposal_is_not_proposed_again(memory, tmp_path):
+def test_a_skip_is_not_now_and_teaches_nothing(memory, tmp_path):
     first = FakeDesktop([screen(HEADING, BUTTON)])
     skipped = run(first, ['click "Export"'], memory, tmp_path, "first", approver=lambda p: Approval.SKIP,
                   approve_every_step=True)
     assert skipped.results[0].status is StepStatus.SKIPPED
+
+    asked = []
+    second = FakeDesktop([screen(HEADING, BUTTON), screen(HEADING, BUTTON, shade=180)])
+    again = run(second, ['click "Export"'], memory, tmp_path, "second",
+                approver=lambda p: asked.append(p) or Approval.APPROVE, approve_every_step=True)
+    assert again.status is RunStatus.SUCCEEDED and len(asked) == 1
+    assert second.actuator.operations == [MouseClick(point=HEADING.box.center)]
+
+
+def test_a_proposal_a_person_rewrote_the_step_for_is_not_proposed_again_and_says_how_to_undo(memory, tmp_path):
+    answers = iter([Correction(step_text='click "Export data"'), Approval.APPROVE])
+    first = FakeDesktop([screen(HEADING, BUTTON), screen(HEADING, BUTTON, shade=180)])
+    rewritten = run(first, ['click "Export"'], memory, tmp_path, "first", approver=lambda p: next(answers),
+                    approve_every_step=True)
+    assert rewritten.status is RunStatus.SUCCEEDED
 
     asked = []
     second = FakeDesktop([screen(HEADING, BUTTON)])
@@ -107,6 +123,10 @@ def test_a_rejected_proposal_is_not_proposed_again(memory, tmp_path):
                 approver=lambda p: asked.append(p) or Approval.APPROVE, approve_every_step=True)
     assert again.status is RunStatus.FAILED and asked == [] and second.actuator.operations == []
     assert "rejected" in again.results[0].error
+    assert "desktop-agent memory unlearn '\"Export\"' --only rejection" in again.results[0].error
+
+    dry = run(FakeDesktop([screen(HEADING, BUTTON)]), ['click "Export"'], memory, tmp_path, "dry", dry_run=True)
+    assert dry.status is RunStatus.FAILED and dry.results[0].error == again.results[0].error  # grounds alike
 
 
 def test_a_place_found_before_settles_an_ambiguity_later(memory, tmp_path):
@@ -119,7 +139,31 @@ def test_a_place_found_before_settles_an_ambiguity_later(memory, tmp_path):
     again = run(second, ['click "OK"'], memory, tmp_path, "second")
     assert again.status is RunStatus.SUCCEEDED
     assert again.results[0].target.strategy == "remembered"
+    assert "the words match 2 element(s) here; memory chose where step 1 of this task found it" in (
+        again.results[0].target.why)
     assert second.actuator.operations == [MouseClick(point=OK.box.center)]
+
+
+def test_a_place_another_task_found_does_not_settle_an_ambiguity(memory, tmp_path):
+    first = FakeDesktop([screen(OK), screen(OK, shade=180)])
+    assert run(first, ['click "OK"'], memory, tmp_path, "first", task="Other task").status is RunStatus.SUCCEEDED
+
+    dialog = window(left=560, top=150, id=2, title="Confirm", wm_class="confirm", width=200, height=150)
+    both = (window(), dialog)
+    second = FakeDesktop([screen(OK, OTHER_OK, windows=both)])
+    again = run(second, ['click "OK"'], memory, tmp_path, "second")
+    assert again.status is RunStatus.FAILED and second.actuator.operations == []
+    assert "matches" in again.results[0].error  # ambiguous, as without memory
+
+
+def test_a_place_found_at_another_step_of_the_task_does_not_settle_it_either(memory, tmp_path):
+    first = FakeDesktop([screen(OK), screen(OK, shade=180)])
+    assert run(first, ['click "OK"'], memory, tmp_path, "first").status is RunStatus.SUCCEEDED
+    dialog = window(left=560, top=150, id=2, title="Confirm", wm_class="confirm", width=200, height=150)
+    both = (window(), dialog)
+    second = FakeDesktop([screen(OK, OTHER_OK, windows=both)], advance=False)
+    again = run(second, ['wait for "OK" to appear', 'click "OK"'], memory, tmp_path, "second")
+    assert again.results[-1].status is StepStatus.FAILED and second.actuator.operations == []
 
 
 def test_a_remembered_place_that_no_longer_looks_right_is_not_used(memory, tmp_path):

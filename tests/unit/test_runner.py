@@ -1,6 +1,7 @@
 """The runner loop with a scripted desktop: what it does, what it refuses, and that it never loops."""
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 
@@ -8,9 +9,10 @@ import numpy as np
 import pytest
 from fakes import FakeDesktop
 
+from desktop_agent.cli import reporting
 from desktop_agent.core.actions import KeyChord, KeyText, MouseClick
 from desktop_agent.core.errors import CaptureError
-from desktop_agent.core.events import RunFinished
+from desktop_agent.core.events import RunFinished, StepFinished
 from desktop_agent.core.results import RunStatus, StepStatus
 from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, Window
 from desktop_agent.language.steps import plan_from_steps
@@ -339,3 +341,31 @@ def test_a_confirm_step_stopped_for_want_of_a_person_keeps_its_verdict(tmp_path)
     assert result.status is StepStatus.STOPPED and desktop.actuator.operations == []
     assert result.verdict is not None and result.verdict.decision.value == "confirm"
     assert "irreversible" in result.verdict.reason
+
+
+def test_why_a_step_was_tried_again_is_in_its_result_the_log_the_json_and_the_report(tmp_path):
+    desktop = FakeDesktop([screen(OK), screen(OK), screen(OK, shade=180)])  # the retry's click shows
+    finished = run(desktop, ['click "OK"'], tmp_path=tmp_path)
+    result = finished.results[0]
+    assert result.status is StepStatus.SUCCEEDED and result.attempts == 2
+    assert "nothing on screen changed" in result.retried_because
+    log = io.StringIO()
+    reporting.print_event(StepFinished(index=0, result=result), log)
+    assert f"retried because: {result.retried_because}" in log.getvalue()
+    assert reporting.run_json(finished)["steps"][0]["retried_because"] == result.retried_because
+    assert "Retried because" in (finished.trace / "report.html").read_text()
+
+
+@pytest.mark.parametrize("step", ["click at 250,250", 'click the "Name" field'])
+def test_a_click_for_the_focus_that_changes_nothing_is_unverified_not_failed(tmp_path, step):
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD, OK)], advance=False)  # its window has the focus
+    finished = run(desktop, [step, "click at 250,250"], tmp_path=tmp_path)
+    assert [r.status for r in finished.results] == [StepStatus.UNVERIFIED, StepStatus.UNVERIFIED]
+    assert finished.status is RunStatus.UNVERIFIED and len(desktop.actuator.operations) == 2  # no retry
+    assert "no visible change, but its window has the keyboard focus" in finished.results[0].error
+
+
+def test_a_button_click_that_changes_nothing_still_fails_with_the_focus(tmp_path):
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD, OK)], advance=False)
+    finished = run(desktop, ['click "OK"'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED and "nothing on screen changed" in finished.results[0].error

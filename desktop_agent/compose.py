@@ -94,7 +94,8 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
                   own_pids=config.own_pids, keyboard_focus=senses.focused_window,
                   input_holder=functools.partial(senses.focused_window, follow_pointer=False),
-                  read_line=lambda window: screen_line(senses.look().screen, window), journal=journal)
+                  read_line=lambda window: screen_line(senses.look().screen, window),
+                  give_focus=lambda window: senses.windows.give_focus(window.id), journal=journal)
     memory = _memory(config, trace)
     # A replay starts from what its recording saw: only what differs from it is read again.
     if seen and config.assets is not None:

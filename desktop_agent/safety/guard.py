@@ -107,13 +107,16 @@ class Guard:
                  keyboard_focus: Callable[[], Window | None] | None = None,
                  input_holder: Callable[[], Window | None] | None = None,
                  read_line: Callable[[Window], str | None] | None = None,
+                 give_focus: Callable[[Window], None] | None = None,
                  clock: Callable[[], float] = time.monotonic, journal: Journal | None = None) -> None:
         """`own_pids` defaults to this process. `approve_every_step` needs an approver. `journal` (the
         run ledger) records an intent before and an outcome after every executed operation.
         `keyboard_focus`: the window keys would reach now; `input_holder`: the window that took the
         input focus for itself, if one did (a modal dialog grabs it) — None when focus follows the
         pointer; `read_line`: a window's current line as seen on screen now (command_line.screen_line),
-        for telling whether the agent typed all of a command line it submits."""
+        for telling whether the agent typed all of a command line it submits; `give_focus`: moves the
+        keyboard focus to a window — used only to take it off the agent's own window, for the window a
+        typing step was allowed into, when nothing else moves it (no window manager moves it on a click)."""
         if approve_every_step and approver is None:
             raise ValueError("approve_every_step needs an approver")
         self._policy = policy
@@ -136,6 +139,7 @@ class Guard:
         self._typing_into: Window | None = None  # the focused window when the current typing began
         self._clicking: Permit | None = None     # the permit of the click being carried out
         self._read_line = read_line
+        self._give_focus = give_focus
         self._pending_lines = PendingLines()       # what was typed into each window since it last ran a line
 
     # ------------------------------------------------------------ authorize
@@ -330,11 +334,18 @@ class Guard:
         just before may still be moving it: up to `_FOCUS_WAIT_S`), or wherever it is then."""
         authorized = permit.request.window
         deadline = time.monotonic() + _FOCUS_WAIT_S
+        given = False
         while True:
             focus = keyboard_focus()
-            if (authorized is None or (focus is not None and authorized.id in (focus.id, focus.owner))
-                    or time.monotonic() >= deadline):
+            if authorized is None or (focus is not None and authorized.id in (focus.id, focus.owner)):
                 return focus
+            if time.monotonic() >= deadline:
+                if given or self._give_focus is None or focus is None or not self._is_own(focus):
+                    return focus
+                # The focus stayed on our own window: hand it over, never away from another application.
+                self._record("focus-given", from_window=focus.title, to_window=authorized.title)
+                self._give_focus(authorized)
+                given, deadline = True, time.monotonic() + _FOCUS_WAIT_S
             time.sleep(0.005)
 
     def _refuse_own(self, permit: Permit, window: Window | None, where: str) -> None:

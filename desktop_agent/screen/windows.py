@@ -65,6 +65,20 @@ class WindowLister:
             atoms = self._local.atoms = _Atoms(self._display())
         return atoms
 
+    def give_focus(self, window_id: int) -> None:
+        """Move the keyboard focus to the window `window_id` (as `Window.id`), as a window manager does
+        when its window is clicked; a window that has gone meanwhile is left alone."""
+        from Xlib import X
+        from Xlib.error import XError
+
+        display = self._display()
+        try:
+            display.create_resource_object("window", window_id).set_input_focus(X.RevertToPointerRoot,
+                                                                                X.CurrentTime)
+            display.sync()
+        except XError:
+            pass
+
     def pointer(self) -> Point:
         reply = self._display().screen().root.query_pointer()
         return Point(x=reply.root_x, y=reply.root_y)

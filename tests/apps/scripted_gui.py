@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from desktop_agent.cli import reporting
 from desktop_agent.safety.approvals import Proposal
+from desktop_agent.screen.windows import WindowLister
 from ui.app import build_main_window
 from ui.settings import Mode, Settings, save_settings
 
@@ -47,6 +49,8 @@ def main() -> int:
     parser.add_argument("--geometry", default="0,0,1000,800", help="X,Y,W,H of the window")
     parser.add_argument("--settings", type=Path, required=True, help="an .ini file for QSettings")
     parser.add_argument("--trace-dir", type=Path, required=True)
+    parser.add_argument("--focused", action="store_true",
+                        help="the window takes the keyboard focus before the run, as when a person clicks Run")
     args = parser.parse_args()
 
     app = QApplication(sys.argv[:1])
@@ -84,10 +88,20 @@ def main() -> int:
             emit("finished", max_gap_ms=round(max(gaps) * 1000), **reporting.run_json(result))
 
     def start() -> None:
+        if args.focused and not holds_the_focus():
+            window.activateWindow()
+            QTimer.singleShot(TICK_MS, start)  # until the X server says the focus is here
+            return
         ticks.append(time.monotonic())
         heartbeat.start()
         if not window.start_run():
             emit("error", message=window.statusBar().currentMessage())
+
+    def holds_the_focus() -> bool:
+        focus = lister.focused_window(follow_pointer=False)
+        return focus is not None and focus.pid == os.getpid()
+
+    lister = WindowLister()
 
     window.control.approvalRequested.connect(asked)
     window.control.runFinished.connect(finished)

@@ -24,10 +24,11 @@ FROZEN_MS = 750  # longer than this without the GUI's event loop running counts 
                  # step's model load and full read alone take 1-2 s, so a freeze there would show
 
 
-def open_gui(desktop, *steps: str, mode: str, answers: list[str], name: str = "scripted"):
+def open_gui(desktop, *steps: str, mode: str, answers: list[str], name: str = "scripted",
+             focused: bool = False):
     argv = [sys.executable, "-m", "tests.apps.scripted_gui", "--mode", mode, "--name", name,
             "--settings", str(desktop.tmp_path / "settings.ini"), "--trace-dir", str(desktop.trace_dir),
-            "--geometry", ",".join(map(str, GUI_BOX))]
+            "--geometry", ",".join(map(str, GUI_BOX)), *(["--focused"] if focused else [])]
     argv += [arg for step in steps for arg in ("--step", step)]
     argv += [arg for answer in answers for arg in ("--answer", answer)]
     return desktop.launch(argv, title=GUI_TITLE, name="gui", env={"QT_QPA_PLATFORM": "xcb"})
@@ -62,6 +63,19 @@ def test_a_run_approved_step_by_step_in_the_app(desktop):
     app.wait_for_output(lambda out: "submit" in out)
     (order,) = submits(app)
     assert order["customer"] == "Ada" and order["gift_wrap"] is False
+
+
+def test_the_app_gives_the_keyboard_focus_up_to_the_window_it_types_into_with_no_window_manager(desktop):
+    """On a bare X server nothing moves the focus on a click: the app holds it from the person's click
+    on Run, and hands it to the window the step was allowed into — never typing into its own."""
+    app = desktop.sample_app(at=(1330, 150))
+    gui = open_gui(desktop, 'type "Ada" into the field right of "Customer name"', 'click "Submit order"',
+                   mode="autonomous", answers=["approve"], focused=True)
+    result = finished(gui)
+    assert [s["status"] for s in result["steps"]] == ["succeeded", "succeeded"], result["steps"][-1]["error"]
+    app.wait_for_output(lambda out: "submit" in out)
+    (order,) = submits(app)
+    assert order["customer"] == "Ada"
 
 
 def test_the_app_never_perceives_or_clicks_its_own_window(desktop):

@@ -250,6 +250,29 @@ def test_keys_are_refused_when_another_window_took_the_focus(make, actuator):
     assert actuator.operations == []
 
 
+def test_the_focus_held_by_our_own_window_is_handed_to_the_window_the_keys_are_for(make, actuator, audit_path):
+    focus, given = [AGENT], []  # no window manager: the click into gedit left the focus on the app
+
+    def give_focus(window):
+        given.append(window)
+        focus[0] = window
+    guard = make(keyboard_focus=lambda: focus[0], give_focus=give_focus)
+    request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT, step_text='type "hello"')
+    guard.perform(guard.authorize(request).permit, KeyText(text="hello"))
+    assert given == [GEDIT] and actuator.operations == [KeyText(text="hello")]
+    assert "focus-given" in audit_path.read_text()
+
+
+def test_the_focus_is_never_taken_from_another_application(make, actuator):
+    given = []
+    guard = make("version: 1\ndefault: allow\nwindows:\n  allow: [{title: 'gedit'}]\n",
+                 keyboard_focus=lambda: XTERM, give_focus=given.append)
+    request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT, step_text='type "hello"')
+    with pytest.raises(ActionError, match="has the keyboard focus"):
+        guard.perform(guard.authorize(request).permit, KeyText(text="hello"))
+    assert given == [] and actuator.operations == []
+
+
 def test_keys_wait_for_the_focus_a_click_is_still_moving_to_the_window(make, actuator):
     answers = iter([XTERM, XTERM, GEDIT])  # the window manager hands gedit the focus a moment late
     guard = make("version: 1\ndefault: allow\nwindows:\n  allow: [{title: 'gedit'}]\n",

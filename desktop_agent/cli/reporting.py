@@ -81,7 +81,8 @@ def _result_line(result: StepResult) -> str:
     if result.attempts > 1:
         parts.append(f"{result.attempts} attempts")
     parts.append(f"{t.total_ms:.0f} ms (capture {t.capture_ms:.0f}, perceive {t.perceive_ms:.0f}, "
-                 f"ground {t.ground_ms:.0f}, act {t.act_ms:.0f}, settle {t.settle_ms:.0f})")
+                 f"ground {t.ground_ms:.0f}, act {t.act_ms:.0f}, settle {t.settle_ms:.0f}"
+                 + (f", wait {t.wait_ms:.0f})" if t.wait_ms >= 0.5 else ")"))
     line = ", ".join(parts)
     if result.retried_because:
         line += f"\n    retried because: {result.retried_because}"
@@ -117,7 +118,7 @@ def _step_json(result: StepResult) -> dict:
             "timings_ms": {"capture": round(t.capture_ms, 1), "perceive": round(t.perceive_ms, 1),
                            "ground": round(t.ground_ms, 1), "act": round(t.act_ms, 1),
                            "settle": round(t.settle_ms, 1), "verify": round(t.verify_ms, 1),
-                           "total": round(t.total_ms, 1)}}
+                           "wait": round(t.wait_ms, 1), "total": round(t.total_ms, 1)}}
 
 
 def terminal_approver(stdin: TextIO, out: TextIO) -> Approver:

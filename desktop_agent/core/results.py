@@ -33,11 +33,12 @@ class Timings:
     act_ms: float = 0.0
     settle_ms: float = 0.0
     verify_ms: float = 0.0
+    wait_ms: float = 0.0  # between polls: for a target to appear, hold still, or vanish
 
     @property
     def total_ms(self) -> float:
         return (self.capture_ms + self.perceive_ms + self.ground_ms
-                + self.act_ms + self.settle_ms + self.verify_ms)
+                + self.act_ms + self.settle_ms + self.verify_ms + self.wait_ms)
 
 
 @frozen

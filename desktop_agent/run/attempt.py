@@ -19,7 +19,7 @@ from desktop_agent.core.values import Target, Verdict, frozen
 from desktop_agent.perception.senses import Look
 from desktop_agent.run.interactions import Grounded
 
-TimedPhase = Literal["ground", "act", "settle", "verify"]
+TimedPhase = Literal["ground", "act", "settle", "verify", "wait"]
 
 
 class Phase(enum.Enum):
@@ -79,7 +79,8 @@ class Attempt:
         return Timings(capture_ms=sum(look.capture_ms for look in self.looks),
                        perceive_ms=sum(look.perceive_ms for look in self.looks),
                        ground_ms=self.phase_ms.get("ground", 0.0), act_ms=self.phase_ms.get("act", 0.0),
-                       settle_ms=self.phase_ms.get("settle", 0.0), verify_ms=self.phase_ms.get("verify", 0.0))
+                       settle_ms=self.phase_ms.get("settle", 0.0), verify_ms=self.phase_ms.get("verify", 0.0),
+                       wait_ms=self.phase_ms.get("wait", 0.0))
 
     def result(self, status: StepStatus, *, verdict: Verdict | None = None, verified: bool = False,
                error: str | None = None, screenshot: Path | None = None) -> StepResult:

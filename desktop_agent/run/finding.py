@@ -71,7 +71,8 @@ class Finder:
                 problem, previous = str(exc), ()
             if time.monotonic() >= deadline:
                 raise StepFailed(StepStatus.FAILED, problem or "the target was seen only once")
-            time.sleep(_STABLE_GAP_S if previous else 0.1)
+            with attempt.timed("wait"):
+                time.sleep(_STABLE_GAP_S if previous else 0.1)
 
     def _holds_still(self, look: Look, targets: tuple[Target, ...]) -> bool:
         """Each target's window shows the same pixels in a second capture at least `_STABLE_GAP_S`
@@ -117,7 +118,8 @@ class Finder:
                 message = (f"{what} did not appear within {timeout:g} s: {problem}" if appear
                            else f"{what} was still visible after {timeout:g} s")
                 return StepResult(step=step, status=StepStatus.FAILED, target=target, error=message)
-            time.sleep(0.15)
+            with attempt.timed("wait"):
+                time.sleep(0.15)
 
     def _seek(self, attempt: Attempt, spec: TargetSpec, *, allow_blank: bool) -> tuple[Target | None, str]:
         """One look for `spec`: the target, or None and why not (a blank screen is "not yet")."""

@@ -320,7 +320,8 @@ class Runner:
                        if c.element.box.iou(combo.box) < 0.5 and c.element.box.top >= combo.box.top - 400]
             if options or time.monotonic() > deadline:
                 break
-            time.sleep(0.05)
+            with attempt.timed("wait"):
+                time.sleep(0.05)
         if not options:
             raise StepFailed(StepStatus.FAILED, f'option "{action.option}" did not appear in the '
                               f"opened list", combo)

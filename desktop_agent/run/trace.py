@@ -40,7 +40,7 @@ CAPTION_PX = 32
 TARGET_BGR = (255, 0, 255)  # magenta: rare in real UIs, easy to spot
 CANDIDATE_BGR = (0, 170, 255)  # amber
 PNG_FAST = [cv2.IMWRITE_PNG_COMPRESSION, 2]
-TIMING_PHASES = ("capture", "perceive", "ground", "act", "settle", "verify")
+TIMING_PHASES = ("capture", "perceive", "ground", "act", "settle", "verify", "wait")
 
 
 def slug(text: str, *, fallback: str = "run", limit: int = 48) -> str:
@@ -347,5 +347,6 @@ dt { color:var(--muted); } dd { margin:0; word-break:break-word; }
 .t-act, .t-act-dot::before { background:#d94b7a; }
 .t-settle, .t-settle-dot::before { background:#a7b1bb; }
 .t-verify, .t-verify-dot::before { background:#2e9e55; }
+.t-wait, .t-wait-dot::before { background:#e3e7eb; }
 @media (max-width:820px) { .body { grid-template-columns:1fr; } }
 """

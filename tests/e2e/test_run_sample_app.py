@@ -39,7 +39,7 @@ rules:
 """
 STEP_KEYS = {"text", "line", "action", "status", "target", "strategy", "verdict", "verified", "error",
              "attempts", "retried_because", "timings_ms"}
-TIMING_KEYS = {"capture", "perceive", "ground", "act", "settle", "verify", "total"}
+TIMING_KEYS = {"capture", "perceive", "ground", "act", "settle", "verify", "wait", "total"}
 
 
 def steps_args(steps: list[str]) -> list[str]:

@@ -369,3 +369,14 @@ def test_a_button_click_that_changes_nothing_still_fails_with_the_focus(tmp_path
     desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD, OK)], advance=False)
     finished = run(desktop, ['click "OK"'], tmp_path=tmp_path)
     assert finished.status is RunStatus.FAILED and "nothing on screen changed" in finished.results[0].error
+
+
+def test_a_wait_that_gives_up_accounts_for_the_time_it_waited(tmp_path):
+    desktop = FakeDesktop([screen(OK)], advance=False)
+    finished = run(desktop, ['wait for "Never shown" to appear up to 1 s'], tmp_path=tmp_path)
+    result = finished.results[0]
+    assert result.status is StepStatus.FAILED and "did not appear within 1 s" in result.error
+    assert result.timings.wait_ms > 0 and result.timings.total_ms >= 900  # not the 1-2 % its looks took
+    log = io.StringIO()
+    reporting.print_event(StepFinished(index=0, result=result), log)
+    assert ", wait " in log.getvalue()

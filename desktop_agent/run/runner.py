@@ -244,7 +244,8 @@ class Runner:
             point = correction.point
             if spec is not None and look is not None and point is not None:
                 self._learn(lambda recall: recall.learn_correction(index, spec, point, look.screen, target))
-            elif spec is not None and look is not None and target is not None:
+            elif (spec is not None and look is not None and target is not None
+                  and spec not in target_specs(fixed.action)):  # the rewrite names another target
                 self._learn(lambda recall: recall.learn_rejection(index, spec, target, look.screen))
             return Redo(step=fixed)
         if authorization.approval is Approval.APPROVE:

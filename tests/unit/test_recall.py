@@ -129,6 +129,17 @@ def test_a_proposal_a_person_rewrote_the_step_for_is_not_proposed_again_and_says
     assert dry.status is RunStatus.FAILED and dry.results[0].error == again.results[0].error  # grounds alike
 
 
+def test_a_rewrite_that_keeps_the_target_rejects_nothing(memory, tmp_path):
+    answers = iter([Correction(step_text='double-click "Export"'), Approval.APPROVE])
+    first = FakeDesktop([screen(HEADING, BUTTON), screen(HEADING, BUTTON, shade=180)])
+    assert run(first, ['click "Export"'], memory, tmp_path, "first", approver=lambda p: next(answers),
+               approve_every_step=True).status is RunStatus.SUCCEEDED
+    second = FakeDesktop([screen(HEADING, BUTTON), screen(HEADING, BUTTON, shade=180)])
+    again = run(second, ['click "Export"'], memory, tmp_path, "second", approver=lambda p: Approval.APPROVE,
+                approve_every_step=True)
+    assert again.status is RunStatus.SUCCEEDED and second.actuator.operations == [MouseClick(point=HEADING.box.center)]
+
+
 def test_a_place_found_before_settles_an_ambiguity_later(memory, tmp_path):
     first = FakeDesktop([screen(OK), screen(OK, shade=180)])
     assert run(first, ['click "OK"'], memory, tmp_path, "first").status is RunStatus.SUCCEEDED

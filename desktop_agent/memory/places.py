@@ -217,4 +217,6 @@ class Places:
 
 
 def _learners(text: str) -> set[Learner]:
-    return {(task, int(step)) for line in text.splitlines() for task, _, step in [line.rpartition("\t")]}
+    """The learners a `learned_by` text names (a line that isn't "task<TAB>step" names none)."""
+    return {(task, int(step)) for line in text.splitlines()
+            for task, _, step in [line.rpartition("\t")] if task and step.isdigit()}

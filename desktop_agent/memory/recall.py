@@ -51,7 +51,7 @@ class Recall:
                  learns: bool = True) -> None:
         """`task`: the name of the task being run (its steps learn places, and only they use them);
         `learns`: False for a dry run, which grounds as a real run would and counts nothing."""
-        self.task = task
+        self.task = " ".join(task.split())  # one line, no tabs: how `places` keeps a learner
         self.learns = learns
         self.places = Places(store)
         self.store = store

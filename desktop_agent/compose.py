@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -171,12 +171,9 @@ class StartedRun:
     hotkey: str
     resume: ResumePoint | None = None
 
-    def brakes(self) -> AbstractContextManager[StopHotkey]:
-        return brakes(self.runner, hotkey=self.hotkey)
-
     def events(self) -> Iterator[Event]:
         """The run's events, with the stop hotkey and the corner watch on while they come."""
-        with self.brakes():
+        with brakes(self.runner, hotkey=self.hotkey):
             yield from self.runner.run(self.plan, start=self.resume.start if self.resume else 0,
                                        unsure=self.resume.unsure if self.resume else False)
 

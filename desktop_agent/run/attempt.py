@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from desktop_agent.core.actions import Step
+from desktop_agent.core.actions import Step, target_specs
 from desktop_agent.core.errors import ActionError, CaptureError, InputTaken, StopRequested
 from desktop_agent.core.results import StepResult, StepStatus, Timings
-from desktop_agent.core.values import Target, Verdict, frozen
+from desktop_agent.core.values import Target, TargetSpec, Verdict, frozen
 from desktop_agent.perception.senses import Look
 from desktop_agent.run.interactions import Grounded
 
@@ -62,6 +62,11 @@ class Attempt:
     @property
     def target(self) -> Target | None:
         return self.grounded.main
+
+    @property
+    def spec(self) -> TargetSpec | None:
+        """What the step names as its (main) target; None for a step without one."""
+        return next(iter(target_specs(self.step.action)), None)
 
     def again(self) -> Attempt:
         """The retry: the same step, grounded again from a new look."""

@@ -236,8 +236,7 @@ class Runner:
                  authorization: Authorization) -> Permit | StepResult | Redo:
         """What the guard's answer means for the step — act with its permit, run the person's
         correction instead, or end skipped or denied — and what the memory learns from it."""
-        index, look, target = attempt.index, attempt.look, attempt.target
-        spec = next(iter(target_specs(attempt.step.action)), None)
+        index, look, target, spec = attempt.index, attempt.look, attempt.target, attempt.spec
         correction, verdict = authorization.correction, authorization.verdict
         if correction is not None:  # the proposal was the wrong target: that, and what is right, is learnt
             fixed = self._corrected(index, attempt.step, target, correction)
@@ -259,11 +258,10 @@ class Runner:
     def _checked(self, attempt: Attempt, outcome: Outcome, after: Look, permit: Permit) -> StepResult:
         """The step's result from its check: rolled back when it failed; when it held, the place found
         is kept as a locator and taught to the memory."""
-        index, look, target = attempt.index, attempt.look, attempt.target
+        index, look, target, spec = attempt.index, attempt.look, attempt.target, attempt.spec
         rolled_back = "" if outcome.ok or look is None else "; " + self.recovery.roll_back(
             attempt, after, secret=permit.secret)
         shot = self._shoot(index, attempt.step, after, target, "after")
-        spec = next(iter(target_specs(attempt.step.action)), None)
         if outcome.ok and target is not None and look is not None and spec is not None and spec.point is None:
             locator, crop = locate(target.point, look.screen, target=spec.describe(), step=index + 1,
                                    element=target.element, crop_name=f"step{index + 1:03d}.png")

@@ -25,7 +25,7 @@ TextAttacher = Callable[[Sequence[Element], Sequence[Element]], list[Element]]
 
 _DIFF_LEVEL = 12         # per-channel change that counts as a changed pixel
 _DIFF_JOIN_PX = 12       # changed pixels closer than this form one changed region
-_REREAD_MARGIN_PX = 6
+_REREAD_MARGIN_PX = 8  # with 6 the text model dropped the glyph at a crop's edge (xedit's pane: "ear Ada")
 _CARET_WIDTH_PX = 3
 _CARET_HEIGHT_PX = 60
 _FULL_REREAD_SHARE = 0.5  # re-read the whole window when more than this share of it changed

@@ -27,6 +27,7 @@ from desktop_agent.memory.recall import Recall
 from desktop_agent.memory.store import MemoryStore
 from desktop_agent.memory.store import default_path as default_memory_path
 from desktop_agent.perception import templates, widgets
+from desktop_agent.perception.glyphs import GlyphReader
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.perceiver import Perceiver
 from desktop_agent.perception.seen import load_seen, prime
@@ -63,8 +64,9 @@ class AgentConfig:
 
 
 def build_perceiver(reader: TextReader | None = None) -> Perceiver:
-    return Perceiver(reader=reader or TextReader(), detect_widgets=widgets.detect_widgets,
-                     attach_text=widgets.attach_text)
+    reader = reader or TextReader()
+    return Perceiver(reader=reader, detect_widgets=widgets.detect_widgets, attach_text=widgets.attach_text,
+                     glyphs=GlyphReader(reader.recognize))
 
 
 def build_senses(*, display: str | None = None, own_pids: frozenset[int] = frozenset({os.getpid()}),

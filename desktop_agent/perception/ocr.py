@@ -67,10 +67,27 @@ class TextReader:
         elements: list[Element] = []
         for text, score, quad, glyph in zip(out.txts, out.scores, out.boxes, glyphs):
             box = _quad_to_rect(quad)
-            for item_text, item_box in _split_items(text, box, glyph):
+            for item_text, item_box in _split_items(_ascii_forms(text), box, glyph):
                 elements.append(Element(role=Role.TEXT, box=item_box, text=item_text,
                                         confidence=float(score), source="ocr"))
         return elements
+
+
+    def recognize(self, images: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        """Each image (BGR) read as one line by the text model alone, no detection: (text, score)."""
+        if not images:
+            return []
+        out = self._ocr().recognize_txt(list(images))
+        return [(_ascii_forms(text), float(score)) for text, score in zip(out.txts, out.scores)]
+
+
+def _ascii_forms(text: str) -> str:
+    """Full-width forms (U+FF01-FF5E: the model's "，" for a comma) and the ideographic full stop as ASCII;
+    nothing else changes ("x²" stays)."""
+    return text.translate(_FULL_WIDTH)
+
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3002: ord(".")}
 
 
 def _quad_to_rect(quad: np.ndarray) -> Rect:

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, Window
+from desktop_agent.perception.glyphs import GlyphReader
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.screen import coords
 
@@ -49,10 +50,11 @@ class PerceptionStats:
 
 class Perceiver:
     def __init__(self, *, reader: TextReader, detect_widgets: WidgetDetector | None = None,
-                 attach_text: TextAttacher | None = None) -> None:
+                 attach_text: TextAttacher | None = None, glyphs: GlyphReader | None = None) -> None:
         self._reader = reader
         self._detect_widgets = detect_widgets
         self._attach_text = attach_text
+        self._glyphs = glyphs
         self._memory: dict[int, _WindowMemory] = {}
         self.last_stats = PerceptionStats(windows=0, reused=0, partial=0, full=0)
 
@@ -116,11 +118,13 @@ class Perceiver:
 
     def _remember(self, window_id: int, sub: Frame, texts: list[Element]) -> list[Element]:
         """Widgets are proposed on the whole window again (cheap, and a widget's look depends on its
-        surroundings: hover, focus), then fused with the text."""
+        surroundings: hover, focus), then fused with the text; buttons of one glyph are read directly."""
         if self._detect_widgets is None or self._attach_text is None:
             elements = list(texts)
         else:
             elements = self._attach_text(self._detect_widgets(sub.image), texts)
+            if self._glyphs is not None:
+                elements = self._glyphs.name_buttons(sub.image, elements, texts)
         self._memory[window_id] = _WindowMemory(box=sub.region, image=sub.image.copy(), texts=texts,
                                                 elements=elements)
         return elements

@@ -24,8 +24,12 @@ _ENGINE_PARAMS = {
     "Det.limit_type": "max",
     "Det.limit_side_len": 2000,
 }
-# Words in one OCR line further apart than this many line heights are separate items (menu bars, toolbars).
+# Words in one OCR line further apart than this many line heights are separate items (toolbars).
 _ITEM_GAP = 0.9
+# A menu bar: the window's first line, at its left edge, of capitalised words ("File Edit View"), read
+# as one line because its gaps can be as narrow as a space (Tk's).
+_MENU_ROW_HEIGHTS = 1.0   # from the window's top, in line heights
+_MENU_LEFT_HEIGHTS = 2.0  # from its left edge
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,8 +60,10 @@ class TextReader:
                 self._engine = RapidOCR(params=params)
             return self._engine
 
-    def read(self, image: np.ndarray) -> list[Element]:
-        """TEXT elements of `image` (BGR), one per line or per separated item of a line."""
+    def read(self, image: np.ndarray, *, at_window_top: bool = True) -> list[Element]:
+        """TEXT elements of `image` (BGR), one per line or per separated item of a line; a menu bar's
+        line is one item per word, looked for only when the image's top is its window's
+        (`at_window_top`)."""
         if image.size == 0 or min(image.shape[:2]) < 8:
             return []
         out = self._ocr()(image, return_word_box=True)
@@ -67,7 +73,8 @@ class TextReader:
         elements: list[Element] = []
         for text, score, quad, glyph in zip(out.txts, out.scores, out.boxes, glyphs):
             box = _quad_to_rect(quad)
-            for item_text, item_box in _split_items(_ascii_forms(text), box, glyph):
+            menu = at_window_top and _menu_row(text, box)
+            for item_text, item_box in _split_items(_ascii_forms(text), box, glyph, every_word=menu):
                 elements.append(Element(role=Role.TEXT, box=item_box, text=item_text,
                                         confidence=float(score), source="ocr"))
         return elements
@@ -133,8 +140,16 @@ def _glyphs(group) -> _Glyphs | None:
     return _Glyphs(chars="".join(chars), lefts=tuple(lefts), rights=tuple(rights))
 
 
-def _split_items(text: str, box: Rect, glyph: _Glyphs | None) -> list[tuple[str, Rect]]:
-    """Split a line where the gap between two words is wider than `_ITEM_GAP` line heights."""
+def _menu_row(text: str, box: Rect) -> bool:
+    words = text.split()
+    return (len(words) >= 2 and all(w[0].isupper() for w in words)
+            and box.top <= _MENU_ROW_HEIGHTS * box.height and box.left <= _MENU_LEFT_HEIGHTS * box.height)
+
+
+def _split_items(text: str, box: Rect, glyph: _Glyphs | None, *,
+                 every_word: bool = False) -> list[tuple[str, Rect]]:
+    """Split a line where the gap between two words is wider than `_ITEM_GAP` line heights, or between
+    every two words (`every_word`)."""
     words = text.split()
     if glyph is None or len(words) < 2:
         return [(text, box)]
@@ -145,7 +160,7 @@ def _split_items(text: str, box: Rect, glyph: _Glyphs | None) -> list[tuple[str,
     items: list[list[tuple[str, float, float]]] = [[spans[0]]]
     for span in spans[1:]:
         gap = span[1] - items[-1][-1][2]
-        if gap > _ITEM_GAP * box.height:
+        if every_word or gap > _ITEM_GAP * box.height:
             items.append([span])
         else:
             items[-1].append(span)

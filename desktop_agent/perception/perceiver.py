@@ -1,6 +1,7 @@
 """Frame + windows -> one `Screen` of elements in screen coordinates.
 
-Perceives window by window (full-frame OCR of a mostly empty screen misses small windows) and
+Perceives window by window (full-frame OCR of a mostly empty screen misses small windows; an image with
+no window list is split into the windows its pixels show, `regions`) and
 incrementally: for a window seen before at the same place, only the pixels that changed are read again,
 and the text outside them is kept. Widget proposals are recomputed on every changed window as a whole (cheap).
 Guarantee: every element returned was read from pixels of the given frame or of an identical earlier
@@ -19,6 +20,7 @@ import numpy as np
 from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, Window
 from desktop_agent.perception.glyphs import GlyphReader
 from desktop_agent.perception.ocr import TextReader
+from desktop_agent.perception.regions import window_like_regions
 from desktop_agent.screen import coords
 
 WidgetDetector = Callable[[np.ndarray], list[Element]]
@@ -112,7 +114,7 @@ class Perceiver:
         for area in areas:
             context = area.inflate(_REREAD_MARGIN_PX).intersection(bounds) or area
             crop = image[context.top:context.bottom, context.left:context.right]
-            texts += [t for t in _offset(self._reader.read(crop), context)
+            texts += [t for t in _offset(self._reader.read(crop, at_window_top=context.top == 0), context)
                       if area.contains(t.box.center)]
         return texts
 
@@ -187,8 +189,9 @@ def _offset(elements: list[Element], area: Rect) -> list[Element]:
 
 
 def _regions(frame: Frame, windows: Sequence[Window], skip: frozenset[int]) -> list[tuple[int, Rect]]:
-    if not windows:  # no window system information: read the whole frame
-        return [(0, frame.region)]
+    if not windows:  # no window system information (a saved screenshot): the windows its pixels show
+        return [(i, coords.image_to_screen(frame, box))
+                for i, box in enumerate(window_like_regions(frame.image))]
     regions = []
     for window in windows:
         if window.id in skip:

@@ -11,7 +11,7 @@ class FakeReader:
     def __init__(self):
         self.calls: list[tuple[int, int]] = []
 
-    def read(self, image):
+    def read(self, image, *, at_window_top=True):
         import cv2
 
         self.calls.append(image.shape[:2])

@@ -163,9 +163,11 @@ def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed:
                                              "focus and the caret are all a click there is for")
             return verify.Outcome(ok=False, detail="nothing on screen changed after the action")
         case Press() | Scroll():
-            # A key or scroll may rightly change nothing (end of page, no-op shortcut): not a failure.
-            detail = "the screen changed" if changed else "no visible change (not required)"
-            return verify.Outcome(ok=True, detail=detail)
+            # A key or scroll may rightly change nothing (end of page, a save with no sign of it): not a
+            # failure, but not seen to work either.
+            if changed:
+                return verify.Outcome(ok=True, detail="the screen changed")
+            return verify.Outcome(ok=True, exact=False, detail="no visible change: its effect was not seen")
         case WaitFor() | Expect():
             return verify.Outcome(ok=True, detail="checked while grounding")
         case _:

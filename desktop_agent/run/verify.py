@@ -134,10 +134,10 @@ def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bo
     """The typed text reads back whole in the field; a part of it, or a reading one key short of it
     with a caret after, is unverified (exact=False), never passed; anything else fails. Without a
     field (typed at the focus: a terminal) it must show inside one text or one row of them (with
-    `whole`: be all of one). Secrets can't be read back (masked), so for them the field must merely
-    have changed — the caller checks that."""
+    `whole`: be all of one). A secret is not read back: its field's mask characters are counted instead
+    (`check_masked`)."""
     if secret:
-        return Outcome(ok=True, detail="masked field: checked for a visible change only")
+        return check_masked(screen, field_box, len(text))
     if field_box is None:
         want, candidates = normalize(text), list(screen.elements)
         for seen, box in [(e.text, e.box) for e in candidates] + text_rows(candidates):
@@ -158,6 +158,54 @@ def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bo
     seen = ", ".join(f'"{e.text}"' for e in candidates[:4] if e.text) or "nothing"
     where = f"in the field at {_xy(field_box)}" if field_box else "on screen"
     return Outcome(ok=False, detail=f'typed "{text}" but {where} reads {seen}')
+
+
+def check_masked(screen: Screen, field_box: Rect | None, length: int) -> Outcome:
+    """A masked field shows one mask character (a dot, a bullet, an asterisk) per character typed: as
+    many as `length` is exact, another count fails; a field whose marks can't be counted as a row of
+    like glyphs (marks touching, a field that shows the text itself, no field) is unverified."""
+    if field_box is None:
+        return Outcome(ok=True, exact=False, detail="typed at the focus into a masked field: nothing to count")
+    count = mask_glyphs(coords.crop(screen.frame, field_box).image)
+    if count is None:
+        return Outcome(ok=True, exact=False, detail=f"the masked field at {_xy(field_box)} shows marks "
+                       "that can't be counted as one per character")
+    if count != length:
+        return Outcome(ok=False, detail=f"the masked field at {_xy(field_box)} shows {count} characters; "
+                       f"{length} were typed")
+    return Outcome(ok=True, detail=f"the masked field at {_xy(field_box)} shows {count} characters, as "
+                   "many as were typed")
+
+
+_MASK_INK = 60        # a mark's difference from the field's fill
+_MASK_INSET_PX = 3    # the field's own border and its focus ring
+_MASK_SAME = 0.2      # marks' widths, heights and tops agree within this share of their median size
+_MASK_EVEN = 0.25     # and their spacing within this share of the median spacing
+
+
+def mask_glyphs(image: np.ndarray) -> int | None:
+    """How many marks a masked field's inside shows; None when its ink is not one evenly spaced row of
+    marks of one size (letters differ in height and width; marks that touch make one wider blob).
+    A text caret (a line at least three times as tall as it is wide) is not a mark."""
+    inside = image[_MASK_INSET_PX:-_MASK_INSET_PX, _MASK_INSET_PX:-_MASK_INSET_PX]
+    if inside.size == 0:
+        return None
+    gray = cv2.cvtColor(inside, cv2.COLOR_BGR2GRAY) if inside.ndim == 3 else inside
+    fill = float(np.median(gray))
+    ink = (np.abs(gray.astype(np.int16) - fill) > _MASK_INK).astype(np.uint8)
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    marks = sorted((int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:count] if h < 3 * w)
+    if not marks:
+        return 0
+    lefts, tops, widths, heights = (np.array(values, float) for values in zip(*marks))
+    size = max(float(np.median(widths)), float(np.median(heights)))
+    slack = max(1.0, _MASK_SAME * size)
+    if any(np.abs(v - np.median(v)).max() > slack for v in (widths, heights, tops)):
+        return None
+    steps = np.diff(lefts)
+    if len(steps) and np.abs(steps - np.median(steps)).max() > max(1.0, _MASK_EVEN * float(np.median(steps))):
+        return None
+    return len(marks)
 
 
 def check_cleared(screen: Screen, field_box: Rect) -> Outcome:

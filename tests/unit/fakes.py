@@ -1,6 +1,9 @@
 """Small fakes for unit tests."""
 from __future__ import annotations
 
+import cv2
+import numpy as np
+
 from desktop_agent.core.actions import Operation
 from desktop_agent.core.values import Point, Rect
 
@@ -79,3 +82,11 @@ class FakeDesktop:
     def focused_window(self, *, follow_pointer=True):
         """Focus follows the topmost window (none on a desktop that shows nothing)."""
         return self.screen.windows[-1] if self.screens and self.screen.windows else None
+
+
+def draw_mask(image: np.ndarray, box: Rect, count: int) -> np.ndarray:
+    """`image` with a masked field at `box` (screen = pixel coordinates) showing `count` bullets."""
+    image[box.top:box.bottom, box.left:box.right] = 255
+    for i in range(count):
+        cv2.circle(image, (box.left + 10 + 9 * i, box.top + box.height // 2), 3, (0, 0, 0), -1)
+    return image

@@ -1,6 +1,7 @@
 """Each action kind: the operations it becomes and what counts as having worked."""
 import numpy as np
 import pytest
+from fakes import draw_mask
 
 from desktop_agent.core.actions import (
     KeyChord,
@@ -78,9 +79,13 @@ def test_typed_text_is_checked_in_the_field_tolerating_the_caret():
     assert not outcome('type "Grace" into "A"', screen(field)).ok
 
 
-def test_masked_field_only_needs_a_change():
-    assert outcome('type "pw" into "A"', screen(), secret=True).ok
-    assert not outcome('type "pw" into "A"', screen(), secret=True, changed=False).ok
+def test_a_masked_field_is_checked_by_counting_its_marks():
+    field = Target(box=Rect(left=10, top=10, width=120, height=24), point=Point(x=70, y=22), strategy="t", why="")
+    after = screen()
+    draw_mask(after.frame.image, field.box, 2)
+    assert outcome('type "pw" into "A"', after, secret=True, target=field).exact
+    assert not outcome('type "pwd" into "A"', after, secret=True, target=field).ok
+    assert not outcome('type "pw" into "A"', after, secret=True, changed=False, target=field).ok
 
 
 def test_checkbox_state_after_check():

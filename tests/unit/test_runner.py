@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from fakes import FakeDesktop
+from fakes import FakeDesktop, draw_mask
 
 from desktop_agent.cli import reporting
 from desktop_agent.core.actions import KeyChord, KeyText, MouseClick
@@ -37,6 +37,12 @@ def screen(*elements, shade=200):
     image[100:400, 100:500] = shade  # the window; a different shade = a visible change
     return Screen(frame=Frame(image=image, region=Rect(left=0, top=0, width=800, height=600)),
                   elements=tuple(elements), windows=(WINDOW,))
+
+
+def masked(shown: Screen, count: int) -> Screen:
+    """`shown` with NAME_FIELD's box holding `count` mask bullets."""
+    draw_mask(shown.frame.image, NAME_FIELD.box, count)
+    return shown
 
 
 def run(desktop, steps, *, tmp_path, policy=None, approver=None, stop=None, dry_run=False,
@@ -196,7 +202,7 @@ def test_secret_text_is_never_written_to_the_trace(tmp_path):
     label = Element(role=Role.TEXT, box=Rect(left=120, top=150, width=60, height=16), text="Password",
                     window_id=1)
     field = Element(role=Role.FIELD, box=NAME_FIELD.box, label="Password", window_id=1)
-    desktop = FakeDesktop([screen(label, field), screen(label, replace(field, text="•••••••"), shade=150)])
+    desktop = FakeDesktop([screen(label, field), masked(screen(label, replace(field, text="•••••••")), 7)])
     finished = run(desktop, ['type "hunter2" into the "Password" field'], tmp_path=tmp_path,
                    approver=lambda proposal: Approval.APPROVE)
     assert finished.status is RunStatus.SUCCEEDED
@@ -272,7 +278,7 @@ def test_an_approver_is_shown_a_secret_step_masked(tmp_path):
     label = Element(role=Role.TEXT, box=Rect(left=120, top=150, width=60, height=16), text="Password",
                     window_id=1)
     field = Element(role=Role.FIELD, box=NAME_FIELD.box, label="Password", window_id=1)
-    desktop = FakeDesktop([screen(label, field), screen(label, replace(field, text="•••"), shade=150)])
+    desktop = FakeDesktop([screen(label, field), masked(screen(label, replace(field, text="•••")), 7)])
     shown: list[str] = []
 
     def approver(proposal):

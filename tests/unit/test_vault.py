@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fakes import FakeDesktop
-from test_runner import NAME_FIELD, NAME_LABEL, run, screen
+from test_runner import NAME_FIELD, NAME_LABEL, masked, run, screen
 
 from desktop_agent.core.actions import KeyText, TypeText
 from desktop_agent.core.errors import AgentError
@@ -42,7 +42,7 @@ def test_a_filled_secret_is_typed_but_never_written(tmp_path):
 
     plan = fill_secrets(plan_from_steps(STEPS[:1]), ask=None, keyring_lookup=lambda n: "Zq8#secret")
     typed = replace(NAME_FIELD, text="••••••••••")
-    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD), screen(NAME_LABEL, typed, shade=180)])
+    desktop = FakeDesktop([screen(NAME_LABEL, NAME_FIELD), masked(screen(NAME_LABEL, typed), 10)])
     shown = []
     finished = run(desktop, [], tmp_path=tmp_path, plan=plan,  # the default policy asks first
                    approver=lambda proposal: shown.append(proposal.shown_step_text) or Approval.APPROVE)

@@ -94,6 +94,9 @@ class DesktopActuator:
     def screen_bounds(self) -> Rect:
         return self._bounds()
 
+    def end_run(self) -> None:
+        self._keyboard.release()
+
     def execute(self, operation: Operation) -> None:
         gui = self._pyautogui()
         try:
@@ -148,8 +151,8 @@ class DesktopActuator:
             if char.isascii():
                 self._run_xdotool(xdotool, "type", "--", char)
                 continue
-            # xdotool maps a character missing from the keymap onto a spare keycode and maps it
-            # back right after; an app that looks the keycode up late reads the wrong character.
+            # No spare keycode left to bind it to (see xkeys.py): xdotool maps it onto one and maps it
+            # back right after, so an app that looks the keycode up late reads the wrong character.
             # One character at a time, slowly, was reliable where a fast run dropped characters.
             if _LATIN1_CAPITALS.fullmatch(char):
                 self._run_xdotool(xdotool, "key", "--delay", str(_REMAP_DELAY_MS), f"shift+U{ord(char):04X}")

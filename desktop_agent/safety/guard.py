@@ -66,6 +66,8 @@ class Actuator(Protocol):
 
     def screen_bounds(self) -> Rect: ...  # the virtual screen, for the fail-safe corners
 
+    def end_run(self) -> None: ...  # what the run bound for its input (keys) is given back
+
 
 class Journal(Protocol):
     """Told of every operation the guard executes (ledger.RunJournal): `before` returns once the intent
@@ -325,7 +327,9 @@ class Guard:
         return self._typing_into.id if self._typing_into is not None else None
 
     def finish_run(self, status: str) -> None:
-        """Tell the journal the run ended with `status` (a RunStatus value)."""
+        """The run ended with `status` (a RunStatus value): the actuator gives back what it bound for
+        the run's input, and the journal is told."""
+        self._actuator.end_run()
         if self._journal is not None:
             self._journal.finish(status)
 

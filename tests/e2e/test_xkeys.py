@@ -1,12 +1,21 @@
-"""XTEST typing with the window each key must reach, on a real X server: a key meant for the window
-that has the focus arrives; a key meant for any other window is not sent (InputTaken). Checked by what
-the sample app itself submitted."""
+"""XTEST typing on a real X server: a key meant for the window that has the focus arrives; a key meant
+for any other window is not sent (InputTaken); characters the keymap lacks arrive even when the
+application reads them late. Checked by what the applications themselves submitted."""
 from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
 
 import pytest
 
+from desktop_agent.act.actuator import DesktopActuator
 from desktop_agent.act.xkeys import XTestKeyboard
+from desktop_agent.core.actions import KeyChord, KeyText
 from desktop_agent.core.errors import InputTaken
+from desktop_agent.core.values import Point
 
 pytestmark = pytest.mark.e2e
 
@@ -30,3 +39,25 @@ def test_a_key_is_sent_only_while_its_window_has_the_focus(desktop):
     app.wait_for_output(lambda out: out.endswith("\n"))
     [submitted] = app.events()
     assert submitted["customer"] == "Ada"
+
+
+def test_characters_off_the_keymap_arrive_however_late_the_application_reads_them(desktop, monkeypatch):
+    """The Qt app is stopped (SIGSTOP) while the text is typed and resumed after: it reads every key,
+    and the keymap, only then. A binding undone right after its key (xdotool's) typed nothing then."""
+    app = desktop.launch([sys.executable, "-m", "tests.apps.qt_form", "300"], title="Qt Form",
+                         name="qt-form", env={"QT_QPA_PLATFORM": "xcb"})
+    box = app.box()
+    desktop.click(Point(x=box.left + box.width // 2, y=box.top + box.height // 2))
+    monkeypatch.setenv("DISPLAY", desktop.display)
+    actuator = DesktopActuator(bounds=lambda: box)
+    text = "Zoë Ærø 東京 Ωμέγα ñ"
+    os.kill(app.process.pid, signal.SIGSTOP)
+    try:
+        actuator.execute(KeyText(text=text))
+        time.sleep(0.5)  # long after xdotool would have given its keycodes back
+    finally:
+        os.kill(app.process.pid, signal.SIGCONT)
+    actuator.execute(KeyChord(keys=("enter",)))
+    assert app.wait_exit() == 0
+    actuator.end_run()
+    assert json.loads(app.output) == {"name": text}

@@ -15,12 +15,16 @@ class RecordingActuator:
         self.bounds = bounds
         self.pointer_at = bounds.center
         self.operations: list[Operation] = []
+        self.ended = False  # end_run was called
 
     def execute(self, operation: Operation) -> None:
         self.operations.append(operation)
 
     def pointer(self) -> Point:
         return self.pointer_at
+
+    def end_run(self) -> None:
+        self.ended = True
 
     def screen_bounds(self) -> Rect:
         return self.bounds

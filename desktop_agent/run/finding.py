@@ -9,6 +9,7 @@ the last reason. Nothing here acts.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from desktop_agent.core.actions import Expect, WaitFor, target_specs
 from desktop_agent.core.errors import CaptureError, GroundingError
@@ -32,8 +33,11 @@ def _same_place(a: Target, b: Target, tolerance: int = 2) -> bool:
 
 class Finder:
     def __init__(self, *, senses: Senses, grounder: Grounder, stop: StopToken, find_timeout_s: float,
-                 dry_run: bool) -> None:
+                 dry_run: bool, waiting: Callable[[Attempt, str], None] = lambda attempt, problem: None) -> None:
+        """`waiting`: told once per step when a `wait for`/`expect` has looked and must poll on (why
+        it is not so yet)."""
         self.senses = senses
+        self.waiting = waiting
         self.grounder = grounder
         self.stop = stop
         self.find_timeout_s = find_timeout_s
@@ -104,6 +108,7 @@ class Finder:
         appear = action.appear if isinstance(action, WaitFor) else True
         timeout = action.timeout_s if isinstance(action, WaitFor) else self.find_timeout_s
         deadline = time.monotonic() + timeout
+        polls = 0
         while True:
             self.stop.raise_if_requested()
             target, problem = self._seek(attempt, action.target, allow_blank=not appear)
@@ -118,6 +123,9 @@ class Finder:
                 message = (f"{what} did not appear within {timeout:g} s: {problem}" if appear
                            else f"{what} was still visible after {timeout:g} s")
                 return StepResult(step=step, status=StepStatus.FAILED, target=target, error=message)
+            if polls == 0:
+                self.waiting(attempt, problem)
+            polls += 1
             with attempt.timed("wait"):
                 time.sleep(0.15)
 

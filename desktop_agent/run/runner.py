@@ -115,7 +115,9 @@ class Runner:
         self.trace = trace
         self.options = options
         self.finder = Finder(senses=senses, grounder=grounder or plain_grounder(match_template, options.base_dir),
-                             stop=stop, find_timeout_s=options.find_timeout_s, dry_run=options.dry_run)
+                             stop=stop, find_timeout_s=options.find_timeout_s, dry_run=options.dry_run,
+                             waiting=lambda attempt, problem: trace.event("waiting", index=attempt.index,
+                                                                          problem=problem))
         self.recovery = Recovery(senses=senses, guard=guard, trace=trace,
                                  settle_timeout_s=options.settle_timeout_s)
 

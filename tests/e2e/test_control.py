@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import cv2
 
@@ -44,6 +45,17 @@ def test_quit_at_the_approval_prompt_stops_before_acting(desktop):
     app.assert_quiet()
 
 
+def polling(trace_dir: Path, *, within_s: float = 60.0) -> None:
+    """Return once the run has had its first look (model load and a full read: seconds on a busy
+    machine) and polls the screen for the awaited text: its trace says it is waiting."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if any('"kind": "waiting"' in log.read_text() for log in trace_dir.glob("*/events.jsonl")):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the run was not waiting after {within_s:.0f} s")
+
+
 def stop_a_waiting_run(desktop, brake: Callable[[], None]) -> tuple[int, dict, float]:
     """Start a run that waits a minute for text that never comes, pull `brake` once it is polling;
     returns the exit code, the --json object and the seconds from brake to exit."""
@@ -54,10 +66,7 @@ def stop_a_waiting_run(desktop, brake: Callable[[], None]) -> tuple[int, dict, f
         env={**os.environ, "DISPLAY": desktop.display}, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while not list(desktop.trace_dir.glob("*/events.jsonl")) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(2.0)  # the run is now polling the screen for the awaited text
+        polling(desktop.trace_dir)
         pulled = time.monotonic()
         brake()
         out, err = agent.communicate(timeout=20)

@@ -90,26 +90,32 @@ _BOX = {"type": "array", "items": {"type": "integer"}, "minItems": 4, "maxItems"
         "description": "[left, top, width, height] in screen coordinates"}
 _POINT = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2,
           "description": "[x, y] in screen coordinates"}
-_STEP_RESULT = {
+_RUN_STEP: dict[str, Any] = {
     "type": "object",
-    "description": "one step, as in `desktop-agent run --json`, plus its number and the run's trace folder",
+    "description": "one step, as in `desktop-agent run --json`",
     "required": ["text", "action", "status", "target", "strategy", "verdict", "verified", "error",
-                 "timings_ms", "trace"],
+                 "timings_ms"],
     "properties": {
-        "number": {"type": "integer"}, "text": {"type": "string"}, "action": {"type": "string"},
+        "text": {"type": "string"}, "line": {"type": "integer"}, "action": {"type": "string"},
         "status": {"enum": ["succeeded", "unverified", "failed", "skipped", "denied", "stopped"]},
         "target": {"type": ["object", "null"]}, "strategy": {"type": ["string", "null"]},
         "verdict": {"type": ["object", "null"]}, "verified": {"type": "boolean"},
         "error": {"type": ["string", "null"]}, "timings_ms": {"type": "object"},
-        "trace": {"type": "string"},
     },
+}
+_STEP_RESULT = {
+    **_RUN_STEP,
+    "description": "one step, as in `desktop-agent run --json`, with its number in the session's run and "
+                   "the run's trace folder",
+    "required": [*_RUN_STEP["required"], "number", "trace"],
+    "properties": {**_RUN_STEP["properties"], "number": {"type": "integer"}, "trace": {"type": "string"}},
 }
 _RUN_RESULT = {
     "type": "object",
     "description": "the task's steps in this session's run, as `desktop-agent run --json` prints them",
     "required": ["status", "steps", "trace", "report"],
     "properties": {"status": {"enum": ["succeeded", "unverified", "failed", "stopped", "denied"]},
-                   "steps": {"type": "array", "items": _STEP_RESULT}, "trace": {"type": "string"},
+                   "steps": {"type": "array", "items": _RUN_STEP}, "trace": {"type": "string"},
                    "report": {"type": "string"}},
 }
 

@@ -1,0 +1,208 @@
+"""`desktop-agent mcp` driven by the MCP SDK's own client over stdio, against the sample order form on
+Xvfb. What the agent achieved is read from the application's own stdout (the JSON line it prints on
+Submit or Delete), never from the agent's OCR; the session's run is read from `desktop-agent runs`."""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import mcp_types as types
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.shared.exceptions import MCPError
+
+from tests.conftest import QUIET_S
+
+pytestmark = pytest.mark.e2e
+
+POLICY = """\
+version: 1
+default: allow
+rules:
+  - decision: deny
+    actions: [click]
+    target_text: '(?i)delete'
+    reason: the test forbids deleting drafts
+  - decision: confirm
+    actions: [click]
+    target_text: '(?i)submit'
+    reason: submitting sends the order
+"""
+CALL_TIMEOUT_S = 120  # a first call loads the models on a busy 2-core box
+
+
+class Person:
+    """Answers the server's elicitation requests from a list of yes/no, and keeps every question."""
+
+    def __init__(self) -> None:
+        self.answers: list[bool] = []
+        self.asked: list[str] = []
+
+    async def __call__(self, context: object, params: types.ElicitRequestParams) -> types.ElicitResult:
+        self.asked.append(params.message)
+        if not self.answers:
+            return types.ElicitResult(action="cancel")
+        return types.ElicitResult(action="accept", content={"approve": self.answers.pop(0)})
+
+
+@asynccontextmanager
+async def mcp_session(desktop, *, person: Person | None = None) -> AsyncIterator[ClientSession]:
+    policy = desktop.tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    server = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "desktop_agent.cli.main", "mcp", "--trace-dir", str(desktop.trace_dir), "--policy", str(policy)],
+        env={"DISPLAY": desktop.display, "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"]}, cwd=desktop.tmp_path)
+    with (desktop.tmp_path / "server.stderr").open("w") as errlog:
+        async with stdio_client(server, errlog=errlog) as (read, write):
+            async with ClientSession(read, write, elicitation_callback=person,
+                                     read_timeout_seconds=CALL_TIMEOUT_S) as session:
+                await session.initialize()
+                yield session
+
+
+async def call(session: ClientSession, tool: str, arguments: dict) -> types.CallToolResult:
+    return await session.call_tool(tool, arguments)
+
+
+def submitted(app) -> list[dict]:
+    return [e for e in app.events() if e["event"] == "submit"]
+
+
+def field_id(observation: dict, label: str) -> str:
+    (found,) = [e["id"] for e in observation["elements"] if e["role"] == "field" and e.get("label") == label]
+    return found
+
+
+def test_a_session_observes_acts_asks_is_denied_rolls_back_and_runs_a_task(desktop):
+    app = desktop.sample_app()
+    person = Person()
+
+    async def scenario() -> None:
+        async with mcp_session(desktop, person=person) as session:
+            tools = await session.list_tools()
+            assert {t.name for t in tools.tools} == {"observe", "ground", "act", "run_task", "rollback",
+                                                     "memory_search"}
+            seen = (await call(session, "observe", {"screenshot": True}))
+            assert not seen.is_error
+            observation = seen.structured_content
+            assert "untrusted" in observation["untrusted"] and "UNTRUSTED" in seen.content[0].text
+            assert [w["title"] for w in observation["windows"]] == ["Sample Order Form"]
+            shot = observation["screenshot"]
+            assert seen.content[1].type == "image" and shot["width"] <= 1280 and 0 < shot["scale"] <= 1
+
+            # act on an element id from the observation
+            typed = await call(session, "act", {"element": field_id(observation, "Customer name"),
+                                                "action": "type", "text": "Ada Lovelace"})
+            assert not typed.is_error, typed.content[0].text
+            assert typed.structured_content["status"] == "succeeded" and typed.structured_content["verified"]
+
+            # act by the step language
+            email = await call(session, "act", {"step": 'fill the "Email" field with "ada@example.org"'})
+            assert email.structured_content["status"] == "succeeded", email.content[0].text
+
+            # a confirm answered no: nothing reaches the form
+            person.answers = [False]
+            refused = await call(session, "act", {"step": 'click "Submit order"'})
+            assert refused.is_error and refused.structured_content["status"] == "skipped"
+            assert refused.structured_content["verdict"]["decision"] == "confirm"
+            assert "answered no" in refused.structured_content["error"]
+            assert 'click "Submit order"' in person.asked[-1] and "submitting sends the order" in person.asked[-1]
+            app.assert_quiet()
+
+            # ... and yes: the order goes out with what was typed
+            person.answers = [True]
+            sent = await call(session, "act", {"step": 'click "Submit order"'})
+            assert sent.structured_content["status"] == "succeeded", sent.content[0].text
+            order = app.wait_for_output(lambda out: '"submit"' in out) and submitted(app)[-1]
+            assert (order["customer"], order["email"]) == ("Ada Lovelace", "ada@example.org")
+
+            # a denied action: nothing reaches the form
+            denied = await call(session, "act", {"step": 'click "Delete draft"'})
+            assert denied.is_error and denied.structured_content["status"] == "denied"
+            assert denied.structured_content["error"].startswith("the test forbids deleting drafts")
+            printed = app.output
+            time.sleep(QUIET_S)
+            assert app.output == printed  # no "delete" line
+
+            # rollback of a typed field: the name typed over comes back
+            over = await call(session, "act", {"step": 'type "Grace Hopper" into the field right of "Customer name"'})
+            assert over.structured_content["status"] == "succeeded", over.content[0].text
+            undone = await call(session, "rollback", {})
+            assert not undone.is_error, undone.content[0].text
+            assert [u["step"] for u in undone.structured_content["undone"]] == [over.structured_content["number"]]
+
+            # a whole task in the same session; its Submit asks again
+            person.answers = [True]
+            task = await call(session, "run_task", {"steps": ['check "Newsletter"', 'click "{button}"'],
+                                                    "params": {"button": "Submit order"}})
+            assert task.structured_content["status"] == "succeeded", task.content[0].text
+            assert [s["status"] for s in task.structured_content["steps"]] == ["succeeded", "succeeded"]
+            app.wait_for_output(lambda out: out.count('"submit"') == 2)
+            order = submitted(app)[-1]
+            assert (order["customer"], order["newsletter"]) == ("Ada Lovelace", True)  # rolled back to Ada
+            assert Path(task.structured_content["report"]).is_file()
+
+    asyncio.run(scenario())
+    runs = desktop.agent("runs", "--trace-dir", str(desktop.trace_dir), "--json").json
+    (run,) = runs
+    assert run["name"] == "mcp session" and run["status"] == "denied"  # its one denied step decides
+    assert run["steps_acted"] >= 6 and run["unknown"] == []
+    trace = Path(run["trace"])
+    assert (trace / "report.html").is_file()
+    assert desktop.agent("audit", "verify", str(trace / "audit.jsonl")).code == 0
+
+
+def test_bad_inputs_get_clear_errors_and_the_session_goes_on(desktop):
+    app = desktop.sample_app()
+
+    async def scenario() -> None:
+        async with mcp_session(desktop) as session:
+            malformed = await call(session, "act", {"step": 'clik "Submit order"'})
+            assert malformed.is_error and malformed.structured_content["column"] == 1
+            assert 'unknown verb "clik"' in malformed.content[0].text and 'did you mean "click"' in malformed.content[0].text
+
+            with pytest.raises(MCPError, match="unknown tool 'screenshot'"):
+                await call(session, "screenshot", {})
+            with pytest.raises(MCPError, match="`step`: 42 is not of type 'string'"):
+                await call(session, "act", {"step": 42})
+            with pytest.raises(MCPError, match="either `step`, or `element`"):
+                await call(session, "act", {"step": 'click "Clear"', "element": "o1.e1", "action": "click"})
+
+            first = (await call(session, "observe", {})).structured_content
+            name = field_id(first, "Customer name")
+            await call(session, "observe", {})
+            stale = await call(session, "act", {"element": name, "action": "type", "text": "Ada"})
+            assert stale.is_error and "is from observation 1, not the latest (2)" in stale.content[0].text
+
+            latest = (await call(session, "observe", {})).structured_content
+            desktop.xdotool("windowmove", app.window, "300", "120")
+            moved = await call(session, "act", {"element": field_id(latest, "Customer name"), "action": "type",
+                                                "text": "Ada"})
+            assert moved.is_error and "moved to" in moved.content[0].text
+
+            lost = await call(session, "ground", {"target": '"No such button"'})
+            assert lost.is_error and "No such button" in lost.content[0].text
+
+            # a confirm with a client that cannot ask the person: refused with the reason
+            refused = await call(session, "act", {"step": 'click "Submit order"'})
+            assert refused.structured_content["status"] == "skipped"
+            assert "does not support elicitation" in refused.structured_content["error"]
+
+            # and the session still works
+            typed = await call(session, "act", {"step": 'type "Ada" into the field right of "Customer name"'})
+            assert typed.structured_content["status"] == "succeeded", typed.content[0].text
+            found = await call(session, "ground", {"target": 'the field right of "Email"'})
+            assert not found.is_error and found.structured_content["strategy"]
+        app.assert_quiet()
+
+    asyncio.run(scenario())
+    desktop.click(app.point(95, 382))  # Submit by hand: the name typed through MCP is in the form
+    app.wait_for_output(lambda out: '"submit"' in out)
+    assert submitted(app)[-1]["customer"] == "Ada"

@@ -31,7 +31,7 @@ from desktop_agent.run.open_run import OpenRun
 from desktop_agent.run.runner import run_status
 from desktop_agent.safety.vault import fill_secrets
 from desktop_agent.serve.confirm import Confirmations
-from desktop_agent.serve.elements import Observation, Observations, Seen, still_there
+from desktop_agent.serve.elements import Observation, Observations, still_there
 from desktop_agent.serve.tools import (
     ActElement,
     ActStep,
@@ -67,8 +67,9 @@ class Remembered:
     skill: Skill | None
 
 
-def element_step(seen: Seen, action: ElementAction, text: str | None, x: int, y: int) -> str:
-    """The step-language line for `action` on the element now at (x, y)."""
+def element_step(action: ElementAction, text: str | None, x: int, y: int) -> str:
+    """The step-language line for `action` on the element now at (x, y): what runs, and what the trace,
+    the ledger and the memory keep (a remembered session's steps can be run again as a task)."""
     at = f"at {x},{y}"
     match action:
         case ElementAction.TYPE:
@@ -109,7 +110,7 @@ class Session:
         else:
             seen = self.observations.resolve(call.element)
             now = still_there(seen, self.run.look().screen)
-            text = element_step(seen, call.action, call.text, now.box.center.x, now.box.center.y)
+            text = element_step(call.action, call.text, now.box.center.x, now.box.center.y)
             self.run.runner.trace.event("element", id=seen.id, element=now, step=text)
         number = self.run.next_index + 1
         step = parse_step(text, line=number, source="step")

@@ -7,7 +7,7 @@ confirm asks the client through elicitation from that thread and waits for the a
 loop. Unknown tools and arguments that don't fit a tool's schema are answered with a JSON-RPC error
 (INVALID_PARAMS) without touching the engine.
 
-When the client goes away (stdin closes): an idle session's run finishes with its steps' status; a
+When the client goes away (stdin closes, or SIGTERM comes): an idle session's run finishes with its steps' status; a
 step in flight is stopped at its next check (the brake) and the run finishes `stopped`. If the engine
 doesn't come back within `_CLOSE_TIMEOUT_S` the process exits anyway, and the ledger shows the run
 interrupted with the last action's outcome unknown — as after a crash.
@@ -17,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import os
 import queue
+import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -32,6 +34,7 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
+from desktop_agent.cli.exit_codes import EXIT_OK
 from desktop_agent.core.errors import AgentError
 from desktop_agent.serve import replies
 from desktop_agent.serve.confirm import Ask
@@ -161,26 +164,49 @@ def serve_stdio(open_session: Callable[[ExitStack], Session]) -> None:
 
 
 async def _serve(session: Session, engine: EngineThread, stack: ExitStack) -> None:
-    questions = Questions(asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
+    questions = Questions(loop)
     server = build_server(session, engine, questions)
+    closing: asyncio.Future[None] | None = None
+
+    def close() -> asyncio.Future[None]:
+        nonlocal closing
+        if closing is None:
+            closing = asyncio.ensure_future(_close(session, engine, stack, questions))
+        return closing
+
+    async def terminated() -> None:
+        await close()
+        # The transport's stdin reader is a thread blocked in read(): nothing can wake it, so the
+        # process leaves at once now that the run is finished (the client is gone either way).
+        os._exit(EXIT_OK)
+
+    # A client's shutdown closes stdin, then sends SIGTERM: both end the session's run the same way.
+    loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(terminated()))
     try:
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
     finally:
-        in_flight = engine.busy
-        if in_flight:
-            session.run.runner.stop.request("the MCP client disconnected")
-        questions.cancel_all()
+        await close()
 
-        def close() -> None:
-            try:
-                session.close(stopped=in_flight)
-            finally:
-                stack.close()
 
+async def _close(session: Session, engine: EngineThread, stack: ExitStack, questions: Questions) -> None:
+    """End the session's run: a step in flight is stopped (the brake) and the run finishes `stopped`;
+    else it finishes with its steps' status. Then the brakes come off and the engine thread ends."""
+    in_flight = engine.busy
+    if in_flight:
+        session.run.runner.stop.request("the MCP client disconnected")
+    questions.cancel_all()
+
+    def finish() -> None:
         try:
-            await asyncio.wait_for(asyncio.wrap_future(engine.submit(close)), _CLOSE_TIMEOUT_S)
-        except TimeoutError:
-            print(f"desktop-agent mcp: the step in flight did not stop within {_CLOSE_TIMEOUT_S:g} s; "
-                  "exiting — the ledger shows the run interrupted", file=sys.stderr)
-        engine.stop()
+            session.close(stopped=in_flight)
+        finally:
+            stack.close()
+
+    try:
+        await asyncio.wait_for(asyncio.wrap_future(engine.submit(finish)), _CLOSE_TIMEOUT_S)
+    except TimeoutError:
+        print(f"desktop-agent mcp: the step in flight did not stop within {_CLOSE_TIMEOUT_S:g} s; "
+              "exiting — the ledger shows the run interrupted", file=sys.stderr)
+    engine.stop()

@@ -4,7 +4,9 @@ Submit or Delete), never from the agent's OCR; the session's run is read from `d
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -69,6 +71,10 @@ async def mcp_session(desktop, *, person: Person | None = None) -> AsyncIterator
 
 async def call(session: ClientSession, tool: str, arguments: dict) -> types.CallToolResult:
     return await session.call_tool(tool, arguments)
+
+
+def runs(desktop) -> list[dict]:
+    return desktop.agent("runs", "--trace-dir", str(desktop.trace_dir), "--json").json
 
 
 def submitted(app) -> list[dict]:
@@ -150,8 +156,7 @@ def test_a_session_observes_acts_asks_is_denied_rolls_back_and_runs_a_task(deskt
             assert Path(task.structured_content["report"]).is_file()
 
     asyncio.run(scenario())
-    runs = desktop.agent("runs", "--trace-dir", str(desktop.trace_dir), "--json").json
-    (run,) = runs
+    (run,) = runs(desktop)
     assert run["name"] == "mcp session" and run["status"] == "denied"  # its one denied step decides
     assert run["steps_acted"] >= 6 and run["unknown"] == []
     trace = Path(run["trace"])
@@ -206,3 +211,43 @@ def test_bad_inputs_get_clear_errors_and_the_session_goes_on(desktop):
     desktop.click(app.point(95, 382))  # Submit by hand: the name typed through MCP is in the form
     app.wait_for_output(lambda out: '"submit"' in out)
     assert submitted(app)[-1]["customer"] == "Ada"
+
+
+def test_a_client_that_goes_away_mid_step_stops_the_step_and_the_run_ends_stopped(desktop):
+    desktop.sample_app()
+
+    async def scenario() -> None:
+        async with mcp_session(desktop) as session:
+            await call(session, "observe", {})  # the models are loaded: the wait below starts at once
+            waiting = asyncio.create_task(call(session, "act", {"step": 'wait for "Never shown" up to 60 s'}))
+            await asyncio.sleep(1.5)
+            waiting.cancel()
+        # leaving the session closed the server's stdin (and the SDK escalates to SIGTERM after 2 s)
+
+    started = time.monotonic()
+    asyncio.run(scenario())
+    assert time.monotonic() - started < 30
+    (run,) = runs(desktop)
+    assert run["status"] == "stopped" and run["finished_at"] is not None and run["unknown"] == []
+    events = [json.loads(line) for line in (Path(run["trace"]) / "events.jsonl").read_text().splitlines()]
+    (finished,) = [e for e in events if e["kind"] == "step_finished"]
+    assert finished["result"]["status"] == "stopped"
+    assert "the MCP client disconnected" in finished["result"]["error"]
+
+
+def test_sigterm_ends_the_session_as_a_closed_connection_does(desktop):
+    desktop.sample_app()
+
+    async def scenario() -> None:
+        async with mcp_session(desktop) as session:
+            await call(session, "act", {"step": 'type "Ada" into the field right of "Customer name"'})
+            (run,) = runs(desktop)
+            assert run["status"] == "running"
+            os.kill(run["pid"], signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            while runs(desktop)[0]["status"] == "running" and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+
+    asyncio.run(scenario())
+    (run,) = runs(desktop)
+    assert run["status"] == "succeeded" and run["steps_acted"] == 1

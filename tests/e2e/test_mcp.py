@@ -20,6 +20,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 
 from tests.conftest import QUIET_S
+from tests.e2e.test_terminal_commands import Terminal
 
 pytestmark = pytest.mark.e2e
 
@@ -54,12 +55,16 @@ class Person:
 
 
 @asynccontextmanager
-async def mcp_session(desktop, *, person: Person | None = None) -> AsyncIterator[ClientSession]:
-    policy = desktop.tmp_path / "policy.yaml"
-    policy.write_text(POLICY, encoding="utf-8")
+async def mcp_session(desktop, *args: str, person: Person | None = None,
+                      policy: str | None = POLICY) -> AsyncIterator[ClientSession]:
+    """The server as a client starts it, with the test's policy (None: the shipped one) and `args`."""
+    if policy is not None:
+        path = desktop.tmp_path / "policy.yaml"
+        path.write_text(policy, encoding="utf-8")
+        args = ("--policy", str(path), *args)
     server = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "desktop_agent.cli.main", "mcp", "--trace-dir", str(desktop.trace_dir), "--policy", str(policy)],
+        args=["-m", "desktop_agent.cli.main", "mcp", "--trace-dir", str(desktop.trace_dir), *args],
         env={"DISPLAY": desktop.display, "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"]}, cwd=desktop.tmp_path)
     with (desktop.tmp_path / "server.stderr").open("w") as errlog:
         async with stdio_client(server, errlog=errlog) as (read, write):
@@ -251,3 +256,29 @@ def test_sigterm_ends_the_session_as_a_closed_connection_does(desktop):
     asyncio.run(scenario())
     (run,) = runs(desktop)
     assert run["status"] == "succeeded" and run["steps_acted"] == 1
+
+
+def test_rollback_puts_the_workspace_back_after_an_approved_terminal_command(desktop, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    notes = home / "notes.txt"
+    notes.write_text("original\n")
+    terminal = Terminal(desktop, home)
+    person = Person()
+
+    async def scenario() -> None:
+        async with mcp_session(desktop, "--workspace", str(home), person=person, policy=None) as session:
+            typed = await call(session, "act", {"step": 'type "echo changed > notes.txt"'})
+            assert typed.structured_content["status"] == "succeeded", typed.content[0].text
+            person.answers = [True]  # the shipped policy asks before a terminal runs a line
+            entered = await call(session, "act", {"step": "press enter"})
+            assert entered.structured_content["verdict"]["decision"] == "confirm", entered.content[0].text
+            assert "echo changed > notes.txt" in person.asked[-1]
+            terminal.wait_for_log(lambda text: terminal.prompts(text) >= 2)
+            assert notes.read_text() == "changed\n"
+            undone = await call(session, "rollback", {"to_step": 1})
+            assert [u["step"] for u in undone.structured_content["undone"]] == [2, 1], undone.content[0].text
+            assert notes.read_text() == "original\n"
+            assert "workspace:" in undone.content[0].text
+
+    asyncio.run(scenario())

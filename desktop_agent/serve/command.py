@@ -8,7 +8,6 @@ at stderr while serving, so nothing a library prints can break it); the step log
 from __future__ import annotations
 
 import argparse
-import os
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -44,7 +43,7 @@ def _serve(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)  # a malformed policy stops here, before anything is served
     confirmations = Confirmations()
     config = AgentConfig(policy=policy, trace_root=args.trace_dir.resolve(), run_name=args.name,
-                         approver=confirmations, own_pids=frozenset({os.getpid()}),
+                         approver=confirmations,
                          remember=not args.no_memory, memory_path=args.memory_db,
                          options=RunOptions(find_timeout_s=args.find_timeout, base_dir=Path.cwd()))
     workspace = tuple(path.resolve() for path in args.workspace)

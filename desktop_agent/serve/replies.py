@@ -6,9 +6,11 @@ number and the run's trace folder; `run_task` returns the `run --json` object. `
 every step that did not succeed (unverified, failed, skipped, denied, stopped) and for world errors
 (a malformed step, a stale element, a target not found).
 
-Guaranteed: screen text (window titles, element text) is inside the `untrusted` envelope of an
-observation and never in an error message's first words; a screenshot states its scale (image pixels
-per screen point) and origin, so a point read off it maps back exactly (`coords.point_image_to_screen`).
+Guaranteed: an observation's screen text (window titles, element text) comes inside its `untrusted`
+envelope, in the structured result and in the text one; a screenshot states its scale (image pixels per
+screen point) and origin, so a point read off it maps back exactly (`coords.point_image_to_screen`).
+Not guaranteed: that an error message quotes no screen text (a target not found lists the closest
+texts on screen, in quotes).
 """
 from __future__ import annotations
 

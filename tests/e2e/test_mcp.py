@@ -282,3 +282,22 @@ def test_rollback_puts_the_workspace_back_after_an_approved_terminal_command(des
             assert "workspace:" in undone.content[0].text
 
     asyncio.run(scenario())
+
+
+def test_the_step_limit_holds_for_the_whole_session(desktop):
+    app = desktop.sample_app()
+    limited = POLICY.replace("default: allow\n", "default: allow\nlimits: {max_steps: 2}\n")
+
+    async def scenario() -> None:
+        async with mcp_session(desktop, policy=limited) as session:
+            for name in ("Ada", "Grace"):
+                typed = await call(session, "act", {"step": f'type "{name}" into the "Email" field'})
+                assert typed.structured_content["status"] == "succeeded", typed.content[0].text
+            third = await call(session, "run_task", {"steps": ['type "Edsger" into the "Email" field']})
+            assert third.structured_content["status"] == "denied"
+            assert "step limit reached: more than 2 steps" in third.structured_content["steps"][0]["error"]
+
+    asyncio.run(scenario())
+    desktop.click(app.point(95, 382))  # Submit by hand: the third name never reached the form
+    app.wait_for_output(lambda out: '"submit"' in out)
+    assert submitted(app)[-1]["email"] == "Grace"

@@ -68,6 +68,7 @@ class RunOptions:
 _SHOT_MARGIN = 24  # points of context around the target's window in step screenshots
 _RUN_STATUS = {StepStatus.FAILED: RunStatus.FAILED, StepStatus.DENIED: RunStatus.DENIED,
                StepStatus.STOPPED: RunStatus.STOPPED}
+ENDS_A_TASK = frozenset(_RUN_STATUS)  # a step that ends this way ends the task's run there
 
 
 UNDO_DEPTH = 10  # verified steps whose screens are kept so that `Runner.undo` can take them back

@@ -28,7 +28,7 @@ from desktop_agent.memory.store import MemoryStore, TaskMatch
 from desktop_agent.memory.store import default_path as default_memory_path
 from desktop_agent.recording.naming import quote
 from desktop_agent.run.open_run import OpenRun
-from desktop_agent.run.runner import run_status
+from desktop_agent.run.runner import ENDS_A_TASK, run_status
 from desktop_agent.safety.vault import fill_secrets
 from desktop_agent.serve.confirm import Confirmations
 from desktop_agent.serve.elements import Observation, Observations, still_there
@@ -42,9 +42,6 @@ from desktop_agent.serve.tools import (
     Rollback,
     RunTask,
 )
-
-_TERMINAL = frozenset({StepStatus.FAILED, StepStatus.DENIED, StepStatus.STOPPED})
-
 
 @frozen
 class Acted:
@@ -130,10 +127,9 @@ class Session:
             plan = plan_from_steps(call.steps, params=call.params)
         plan = fill_secrets(plan, ask=None)  # every line parsed and every secret found before anything acts
         results: list[StepResult] = []
-        for step in plan.steps:
-            numbered = replace(step, line=self.run.next_index + 1)
-            results.append(self._drained(self.run.step(numbered, workspace=plan.workspace)))
-            if results[-1].status in _TERMINAL:
+        for step in plan.steps:  # each keeps its line in the task (as `run --json` has it)
+            results.append(self._drained(self.run.step(step, workspace=plan.workspace)))
+            if results[-1].status in ENDS_A_TASK:
                 break
         return RunFinished(status=run_status(results), results=tuple(results), trace=self.trace,
                            report=self.run.report())

@@ -3,7 +3,7 @@
 1. latency.py — per-step latency on a fixed scene, next to a full-frame-OCR baseline from the same run;
 2. replay.py — replaying a recorded task versus blind coordinate replay, unchanged and moved window;
 3. memory.py — the second run of a task versus its first, and an ambiguous screen without/with memory;
-4. mcp.py — observe and act over MCP (stdio) next to the same calls in-process.
+4. served.py — observe and act over MCP (stdio) next to the same calls in-process.
 The senses (capture, window list, perception models) are built once and shared, so models load once,
 during the latency bench's cold round. Everything the bench starts is ended before it returns; nothing
 is written outside a temporary folder (each part's memory file included).
@@ -18,7 +18,8 @@ from tempfile import TemporaryDirectory
 from desktop_agent.compose import build_perceiver, build_senses
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.perception.ocr import TextReader
-from tests.bench import latency, mcp, memory, replay
+from tests.bench import latency, memory, replay
+from tests.bench import served as served_calls
 from tests.bench.form import BenchError
 
 
@@ -40,14 +41,14 @@ def main() -> int:
             _progress("memory: first and second runs")
             memories = memory.measure(senses, folder)
             _progress("MCP calls vs in-process")
-            served = mcp.measure(senses, folder)
+            served = served_calls.measure(senses, folder)
         except BenchError as exc:
             print(f"bench failed: {exc}")
             return 1
         finally:
             senses.windows.close()
     print("\n".join([*latency.report(latencies), "", *replay.report(replays), "", *memory.report(memories), "",
-                     *mcp.report(served)]))
+                     *served_calls.report(served)]))
     return 0
 
 

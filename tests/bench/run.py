@@ -18,8 +18,7 @@ from tempfile import TemporaryDirectory
 from desktop_agent.compose import build_perceiver, build_senses
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.perception.ocr import TextReader
-from tests.bench import latency, memory, replay
-from tests.bench import served as served_calls
+from tests.bench import latency, memory, replay, served
 from tests.bench.form import BenchError
 
 
@@ -41,14 +40,14 @@ def main() -> int:
             _progress("memory: first and second runs")
             memories = memory.measure(senses, folder)
             _progress("MCP calls vs in-process")
-            served = served_calls.measure(senses, folder)
+            mcp_calls = served.measure(senses, folder)
         except BenchError as exc:
             print(f"bench failed: {exc}")
             return 1
         finally:
             senses.windows.close()
     print("\n".join([*latency.report(latencies), "", *replay.report(replays), "", *memory.report(memories), "",
-                     *served_calls.report(served)]))
+                     *served.report(mcp_calls)]))
     return 0
 
 

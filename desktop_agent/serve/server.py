@@ -139,7 +139,13 @@ def build_server(session: Session, engine: EngineThread, questions: Questions) -
             with session.confirmations.asking(ask):
                 return replies.answer(session, call)
 
-        return _tool_result(await asyncio.wrap_future(engine.submit(job)))
+        try:
+            return _tool_result(await asyncio.wrap_future(engine.submit(job)))
+        except asyncio.CancelledError:
+            # The client cancelled the call (or went away): a question it will never answer is withdrawn,
+            # so the step ends refused instead of holding the engine. A step already acting finishes.
+            questions.cancel_all()
+            raise
 
     return Server("desktop-agent", version="0.1.0",
                   instructions="Safe computer use on this desktop: observe, ground, act (one step), run_task, "

@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -55,7 +55,7 @@ class Person:
 
 
 @asynccontextmanager
-async def mcp_session(desktop, *args: str, person: Person | None = None,
+async def mcp_session(desktop, *args: str, person: Callable | None = None,
                       policy: str | None = POLICY) -> AsyncIterator[ClientSession]:
     """The server as a client starts it, with the test's policy (None: the shipped one) and `args`."""
     if policy is not None:
@@ -301,3 +301,27 @@ def test_the_step_limit_holds_for_the_whole_session(desktop):
     desktop.click(app.point(95, 382))  # Submit by hand: the third name never reached the form
     app.wait_for_output(lambda out: '"submit"' in out)
     assert submitted(app)[-1]["email"] == "Grace"
+
+
+def test_a_call_cancelled_while_the_person_is_asked_withdraws_the_question(desktop):
+    app = desktop.sample_app()
+    asked = asyncio.Event()
+
+    async def never_answers(context: object, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.set()
+        await asyncio.sleep(3600)
+        raise AssertionError("never answered")
+
+    async def scenario() -> None:
+        async with mcp_session(desktop, person=never_answers) as session:
+            pending = asyncio.create_task(call(session, "act", {"step": 'click "Submit order"'}))
+            await asyncio.wait_for(asked.wait(), 60)
+            pending.cancel()
+            after = await asyncio.wait_for(call(session, "observe", {}), 30)  # the engine is free again
+            assert not after.is_error
+
+    asyncio.run(scenario())
+    app.assert_quiet()
+    events = [json.loads(line) for line in next(desktop.trace_dir.glob("*/events.jsonl")).read_text().splitlines()]
+    (finished,) = [e for e in events if e["kind"] == "step_finished"]
+    assert finished["result"]["status"] == "skipped"

@@ -22,7 +22,7 @@ from desktop_agent.core.events import Event, RunFinished, RunStarted
 from desktop_agent.core.results import StepResult
 from desktop_agent.core.values import Target, TargetSpec
 from desktop_agent.perception.senses import Look
-from desktop_agent.run.runner import UNDO_DEPTH, Runner, run_status
+from desktop_agent.run.runner import Runner, run_status
 
 
 class RunFinishedError(AgentError):
@@ -79,7 +79,7 @@ class OpenRun:
     def undo(self, *, to_step: int | None = None) -> list[tuple[int, str]]:
         """Take back the last verified step, or every verified step from number `to_step` (1-based) on,
         newest first: (step number, what was and wasn't restored) for each. AgentError when there is
-        nothing to take back there (the runner keeps the last `UNDO_DEPTH` verified steps)."""
+        nothing to take back there (the runner keeps the last `options.undo_depth` verified steps)."""
         self._refuse_if_finished()
         undoable = self.runner.undoable
         if to_step is not None and not 1 <= to_step <= len(self._steps):
@@ -87,8 +87,9 @@ class OpenRun:
         chosen = [i for i in undoable if i >= to_step - 1] if to_step is not None else list(undoable[-1:])
         if not chosen:
             raise AgentError("nothing to roll back: " + (
-                f"no verified step from step {to_step} on is kept for undoing (the last {UNDO_DEPTH} "
-                "verified steps are; a failed step was rolled back when it failed)" if to_step is not None
+                f"no verified step from step {to_step} on is kept for undoing (the last "
+                f"{self.runner.options.undo_depth} verified steps are; a failed step was rolled back when "
+                "it failed)" if to_step is not None
                 else "no step of this run acted and was verified since the last rollback"))
         return [(index + 1, self.runner.undo(index)) for index in reversed(chosen)]
 

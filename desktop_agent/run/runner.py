@@ -63,15 +63,13 @@ class RunOptions:
     find_timeout_s: float = 3.0   # how long a target may take to appear before grounding fails
     settle_timeout_s: float = 3.0
     base_dir: Path = Path(".")
+    undo_depth: int = 0  # verified steps whose screens are kept so that `Runner.undo` can take them back
 
 
 _SHOT_MARGIN = 24  # points of context around the target's window in step screenshots
 _RUN_STATUS = {StepStatus.FAILED: RunStatus.FAILED, StepStatus.DENIED: RunStatus.DENIED,
                StepStatus.STOPPED: RunStatus.STOPPED}
 ENDS_A_TASK = frozenset(_RUN_STATUS)  # a step that ends this way ends the task's run there
-
-
-UNDO_DEPTH = 10  # verified steps whose screens are kept so that `Runner.undo` can take them back
 
 
 def run_status(results: Sequence[StepResult], *, stopped: bool = False) -> RunStatus:
@@ -196,8 +194,8 @@ class Runner:
     def undo(self, index: int) -> str:
         """Undo step `index`, which acted and whose check held: its inverse on the screen (see
         rollback.py: authorized by the guard like any action) and its workspace files put back; one
-        sentence says what was and wasn't restored. Only the last `UNDO_DEPTH` such steps are kept for
-        this (their screens); KeyError for any other."""
+        sentence says what was and wasn't restored. Only the last `options.undo_depth` such steps are kept
+        for this (their screens); KeyError for any other."""
         attempt, secret = self._acted.pop(index)
         after = self.finder.look(attempt, allow_blank=True)
         return self.recovery.roll_back(attempt, after, secret=secret)
@@ -262,7 +260,7 @@ class Runner:
     def _keep_for_undo(self, attempt: Attempt, secret: bool) -> None:
         self._acted.pop(attempt.index, None)
         self._acted[attempt.index] = (replace(attempt, looks=[]), secret)  # the look it acted on is kept
-        while len(self._acted) > UNDO_DEPTH:
+        while len(self._acted) > self.options.undo_depth:
             del self._acted[next(iter(self._acted))]
 
     def _request(self, attempt: Attempt) -> ActionRequest:
@@ -317,7 +315,7 @@ class Runner:
         rolled_back = "" if outcome.ok or look is None else "; " + self.recovery.roll_back(
             attempt, after, secret=permit.secret)
         shot = self._shoot(index, attempt.step, after, target, "after")
-        if outcome.ok:
+        if outcome.ok and self.options.undo_depth:
             self._keep_for_undo(attempt, permit.secret)
         if outcome.ok and target is not None and look is not None and spec is not None and spec.point is None:
             locator, crop = locate(target.point, look.screen, target=spec.describe(), step=index + 1,

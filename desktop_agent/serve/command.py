@@ -20,6 +20,9 @@ from desktop_agent.serve.confirm import Confirmations
 from desktop_agent.serve.session import Session
 
 
+UNDO_DEPTH = 10  # verified steps `rollback` can take back on screen (each keeps the screen it acted on)
+
+
 def add_command(subparsers: argparse._SubParsersAction) -> None:
     mcp = subparsers.add_parser("mcp", help="serve observe/ground/act/run_task/rollback/memory_search to an "
                                             "MCP client over stdio: every action guarded, verified, audited")
@@ -45,7 +48,8 @@ def _serve(args: argparse.Namespace) -> int:
     config = AgentConfig(policy=policy, trace_root=args.trace_dir.resolve(), run_name=args.name,
                          approver=confirmations,
                          remember=not args.no_memory, memory_path=args.memory_db,
-                         options=RunOptions(find_timeout_s=args.find_timeout, base_dir=Path.cwd()))
+                         options=RunOptions(find_timeout_s=args.find_timeout, base_dir=Path.cwd(),
+                                            undo_depth=UNDO_DEPTH))
     workspace = tuple(path.resolve() for path in args.workspace)
 
     def open_session(stack: ExitStack) -> Session:

@@ -26,7 +26,7 @@ def open_run(desktop, tmp_path, *, policy=None) -> OpenRun:
     guard = Guard(policy=policy or load_policy(None), actuator=desktop.actuator,
                   audit=AuditLog(tmp_path / "audit.jsonl"), stop=stop, own_pids=frozenset({999}))
     runner = Runner(senses=desktop, guard=guard, stop=stop, trace=Trace(tmp_path / "trace"),
-                    options=RunOptions(find_timeout_s=0.2, settle_timeout_s=0.5))
+                    options=RunOptions(find_timeout_s=0.2, settle_timeout_s=0.5, undo_depth=2))
     return OpenRun(runner, name="session")
 
 
@@ -76,3 +76,14 @@ def test_undo_takes_back_the_last_verified_step_through_the_guard(tmp_path):
         run.undo()
     with pytest.raises(AgentError, match="no step 5 in this run"):
         run.undo(to_step=5)
+
+
+def test_only_the_last_undo_depth_verified_steps_are_kept_for_undoing(tmp_path):
+    desktop = FakeDesktop([screen(OK), screen(OK, shade=180), screen(OK, shade=160), screen(OK, shade=140)])
+    run = open_run(desktop, tmp_path)  # undo_depth=2
+    for _ in range(3):
+        assert step(run, 'click "OK"').status is StepStatus.SUCCEEDED
+    assert run.runner.undoable == (1, 2)  # indexes: steps 2 and 3; step 1's screen was let go
+    assert [number for number, _ in run.undo(to_step=1)] == [3, 2]
+    with pytest.raises(AgentError, match="no verified step from step 1 on is kept.*the last 2 verified"):
+        run.undo(to_step=1)

@@ -3,8 +3,8 @@ on one thread of its own.
 
 The session's run is built, and its brakes (stop hotkey, fail-safe corner) held, on the engine thread;
 every tool call runs there in turn (the runner, the guard and the ledger are driven by one thread). A
-confirm asks the client through elicitation from that thread and waits for the answer on the event
-loop. Unknown tools and arguments that don't fit a tool's schema are answered with a JSON-RPC error
+confirm is asked through the client (questions.py: an elicitation request, or an `input_required`
+result on a 2026-07-28 connection) while the step waits on that thread. Unknown tools and arguments that don't fit a tool's schema are answered with a JSON-RPC error
 (INVALID_PARAMS) without touching the engine.
 
 When the client goes away (stdin closes, or SIGTERM comes): an idle session's run finishes with its steps' status; a
@@ -22,7 +22,7 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any, TypeVar
 
@@ -32,12 +32,10 @@ from mcp.server import Server
 from mcp.server.context import ServerRequestContext
 from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
-from pydantic import ValidationError
 
 from desktop_agent.cli.exit_codes import EXIT_OK
-from desktop_agent.core.errors import AgentError
 from desktop_agent.serve import replies
-from desktop_agent.serve.confirm import Ask
+from desktop_agent.serve.questions import Questions
 from desktop_agent.serve.session import Session
 from desktop_agent.serve.tools import TOOLS, BadCall, parse_call
 
@@ -78,40 +76,6 @@ class EngineThread:
                 self.busy = False
 
 
-class Questions:
-    """Elicitation requests in flight, so that they can be cancelled when the client goes away."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._pending: set[concurrent.futures.Future[types.ElicitResult]] = set()
-
-    def asker(self, ctx: ServerRequestContext[Any]) -> Ask | None:
-        """How to ask this call's client (None when it declared no elicitation or can't be asked)."""
-        capabilities = ctx.session.client_capabilities
-        if capabilities is None or capabilities.elicitation is None or not ctx.session.can_send_request:
-            return None
-
-        def ask(message: str, schema: Mapping[str, Any]) -> tuple[str, Mapping[str, Any] | None]:
-            future = asyncio.run_coroutine_threadsafe(
-                ctx.session.elicit_form(message, dict(schema), related_request_id=ctx.request_id), self._loop)
-            self._pending.add(future)
-            try:
-                result = future.result()
-            except concurrent.futures.CancelledError as exc:
-                raise AgentError("the client went away") from exc
-            except (MCPError, ValidationError, anyio.ClosedResourceError, anyio.BrokenResourceError) as exc:
-                raise AgentError(f"the client could not answer: {exc}") from exc
-            finally:
-                self._pending.discard(future)
-            return result.action, result.content
-
-        return ask
-
-    def cancel_all(self) -> None:
-        for future in list(self._pending):
-            future.cancel()
-
-
 def _tool_result(reply: replies.Reply) -> types.CallToolResult:
     content: list[types.ContentBlock] = [types.TextContent(text=reply.text)]
     if reply.png is not None:
@@ -128,24 +92,25 @@ def build_server(session: Session, engine: EngineThread, questions: Questions) -
                          params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=tools)
 
-    async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
-        try:
-            call = parse_call(params.name, params.arguments)
-        except BadCall as exc:
-            raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from exc
-        ask = questions.asker(ctx)
+    async def call_tool(ctx: ServerRequestContext[Any],
+                        params: types.CallToolRequestParams) -> types.CallToolResult | types.InputRequiredResult:
+        job = await questions.resume(params)  # the answer to a question returned as input_required
+        if job is None:
+            try:
+                call = parse_call(params.name, params.arguments)
+            except BadCall as exc:
+                raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from exc
+            ask = questions.asker(ctx)
 
-        def job() -> replies.Reply:
-            with session.confirmations.asking(ask):
-                return replies.answer(session, call)
+            def work() -> replies.Reply:
+                with session.confirmations.asking(ask):
+                    return replies.answer(session, call)
 
-        try:
-            return _tool_result(await asyncio.wrap_future(engine.submit(job)))
-        except asyncio.CancelledError:
-            # The client cancelled the call (or went away): a question it will never answer is withdrawn,
-            # so the step ends refused instead of holding the engine. A step already acting finishes.
-            questions.cancel_all()
-            raise
+            job = engine.submit(work)
+        # A cancelled call withdraws its question (the step ends refused, the engine is free); a step
+        # already acting finishes.
+        outcome = await questions.outcome(job)
+        return outcome if isinstance(outcome, types.InputRequiredResult) else _tool_result(outcome)
 
     return Server("desktop-agent", version="0.1.0",
                   instructions="Safe computer use on this desktop: observe, ground, act (one step), run_task, "

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import mcp_types as types
 import pytest
+from mcp import Client
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
@@ -325,3 +326,30 @@ def test_a_call_cancelled_while_the_person_is_asked_withdraws_the_question(deskt
     events = [json.loads(line) for line in next(desktop.trace_dir.glob("*/events.jsonl")).read_text().splitlines()]
     (finished,) = [e for e in events if e["kind"] == "step_finished"]
     assert finished["result"]["status"] == "skipped"
+
+
+def test_a_2026_client_confirms_through_input_required(desktop):
+    """The SDK's `Client` speaks the 2026-07-28 protocol, where the server can't send it requests: a
+    confirm comes back as `input_required` and the client's elicitation answer arrives with its retry."""
+    app = desktop.sample_app()
+    person = Person()
+    server = StdioServerParameters(
+        command=sys.executable, args=["-m", "desktop_agent.cli.main", "mcp", "--trace-dir", str(desktop.trace_dir)],
+        env={"DISPLAY": desktop.display, "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"]}, cwd=desktop.tmp_path)
+
+    async def scenario() -> None:
+        async with Client(server, elicitation_callback=person, read_timeout_seconds=CALL_TIMEOUT_S) as client:
+            assert client.session.protocol_version == "2026-07-28"
+            person.answers = [False]
+            refused = await client.call_tool("act", {"step": 'click "Submit order"'})
+            assert refused.structured_content["status"] == "skipped"
+            assert "the person answered no" in refused.structured_content["error"]
+            app.assert_quiet()
+            person.answers = [True]
+            sent = await client.call_tool("act", {"step": 'click "Submit order"'})
+            assert sent.structured_content["status"] == "succeeded", sent.content[0].text
+            assert len(person.asked) == 2 and 'click "Submit order"' in person.asked[-1]
+
+    asyncio.run(scenario())
+    app.wait_for_output(lambda out: '"submit"' in out)
+    assert len(submitted(app)) == 1

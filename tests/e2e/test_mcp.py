@@ -340,6 +340,8 @@ def test_a_2026_client_confirms_through_input_required(desktop):
     async def scenario() -> None:
         async with Client(server, elicitation_callback=person, read_timeout_seconds=CALL_TIMEOUT_S) as client:
             assert client.session.protocol_version == "2026-07-28"
+            seen = await client.call_tool("observe", {"screenshot": True})
+            assert not seen.is_error and seen.structured_content["windows"][0]["title"] == "Sample Order Form"
             person.answers = [False]
             refused = await client.call_tool("act", {"step": 'click "Submit order"'})
             assert refused.structured_content["status"] == "skipped"

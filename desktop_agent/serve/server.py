@@ -2,15 +2,16 @@
 on one thread of its own.
 
 The session's run is built, and its brakes (stop hotkey, fail-safe corner) held, on the engine thread;
-every tool call runs there in turn (the runner, the guard and the ledger are driven by one thread). A
-confirm is asked through the client (questions.py: an elicitation request, or an `input_required`
-result on a 2026-07-28 connection) while the step waits on that thread. Unknown tools and arguments that don't fit a tool's schema are answered with a JSON-RPC error
+tool calls are taken one at a time and each runs there (the runner, the guard and the ledger are
+driven by one thread). A confirm is asked through the client (questions.py: an elicitation request, or
+an `input_required` result on a 2026-07-28 connection) while the step waits on that thread. Unknown
+tools and arguments that don't fit a tool's schema are answered with a JSON-RPC error
 (INVALID_PARAMS) without touching the engine.
 
-When the client goes away (stdin closes, or SIGTERM comes): an idle session's run finishes with its steps' status; a
-step in flight is stopped at its next check (the brake) and the run finishes `stopped`. If the engine
-doesn't come back within `_CLOSE_TIMEOUT_S` the process exits anyway, and the ledger shows the run
-interrupted with the last action's outcome unknown — as after a crash.
+When the client goes away (stdin closes, or SIGTERM comes): an idle session's run finishes with its
+steps' status; a step in flight is stopped at its next check (the brake) and the run finishes
+`stopped`. If the engine doesn't come back within `_CLOSE_TIMEOUT_S` the process exits anyway, and the
+ledger shows the run interrupted with the last action's outcome unknown — as after a crash.
 """
 from __future__ import annotations
 
@@ -92,8 +93,15 @@ def build_server(session: Session, engine: EngineThread, questions: Questions) -
                          params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=tools)
 
+    serial = asyncio.Lock()  # calls a client sends at once are taken one after another
+
     async def call_tool(ctx: ServerRequestContext[Any],
                         params: types.CallToolRequestParams) -> types.CallToolResult | types.InputRequiredResult:
+        async with serial:
+            return await _call(ctx, params)
+
+    async def _call(ctx: ServerRequestContext[Any],
+                    params: types.CallToolRequestParams) -> types.CallToolResult | types.InputRequiredResult:
         job = await questions.resume(params)  # the answer to a question returned as input_required
         if job is None:
             try:

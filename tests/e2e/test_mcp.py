@@ -355,3 +355,32 @@ def test_a_2026_client_confirms_through_input_required(desktop):
     asyncio.run(scenario())
     app.wait_for_output(lambda out: '"submit"' in out)
     assert len(submitted(app)) == 1
+
+
+def test_a_finished_session_is_remembered_and_its_steps_can_be_run_again(desktop):
+    app = desktop.sample_app()
+
+    async def first() -> None:
+        async with mcp_session(desktop) as session:
+            seen = (await call(session, "observe", {})).structured_content
+            typed = await call(session, "act", {"element": field_id(seen, "Customer name"), "action": "type",
+                                                "text": "Ada Lovelace"})
+            assert typed.structured_content["status"] == "succeeded", typed.content[0].text
+
+    async def second() -> None:
+        async with mcp_session(desktop) as session:
+            found = await call(session, "memory_search", {"query": "mcp session"})
+            (task,) = found.structured_content["tasks"]
+            assert task["name"] == "mcp session" and task["runs"] == 1 and task["success_rate"] == 1.0
+            (step,) = task["steps"]
+            assert step.startswith('type "Ada Lovelace" into at ')  # the element act, as its step line
+            cleared = await call(session, "act", {"step": 'clear the field right of "Customer name"'})
+            assert cleared.structured_content["status"] == "succeeded", cleared.content[0].text
+            again = await call(session, "run_task", {"steps": task["steps"]})
+            assert again.structured_content["status"] == "succeeded", again.content[0].text
+
+    asyncio.run(first())
+    asyncio.run(second())
+    desktop.click(app.point(95, 382))  # Submit by hand
+    app.wait_for_output(lambda out: '"submit"' in out)
+    assert submitted(app)[-1]["customer"] == "Ada Lovelace"

@@ -32,6 +32,7 @@ from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.perceiver import Perceiver
 from desktop_agent.perception.seen import load_seen, prime
 from desktop_agent.perception.senses import Senses
+from desktop_agent.run.open_run import OpenRun
 from desktop_agent.run.runner import Runner, RunOptions
 from desktop_agent.run.trace import Trace
 from desktop_agent.safety.approvals import Approver
@@ -199,3 +200,12 @@ def start_run(plan: Plan, config: AgentConfig, *, hotkey: str, given: RunGiven |
     runner = build(config) if build else build_runner(config, stop=StopToken())
     return StartedRun(runner=runner, plan=plan, hotkey=hotkey,
                       resume=given if isinstance(given, ResumePoint) else None)
+
+
+def open_run(config: AgentConfig, *, workspace: tuple[Path, ...] = (),
+             build: Callable[[AgentConfig], Runner] | None = None) -> OpenRun:
+    """The one way a front end starts a run whose steps come one at a time (an MCP session): a runner
+    from `build` (default `build_runner` with a new stop token), started, with nothing kept to resume
+    it from (its steps were never written down ahead). Hold `brakes(run.runner, ...)` while it is open."""
+    runner = build(config) if build else build_runner(config, stop=StopToken())
+    return OpenRun(runner, name=config.run_name, workspace=workspace)

@@ -100,11 +100,12 @@ def target_json(target: Target | None) -> dict | None:
 
 def run_json(finished: RunFinished) -> dict:
     return {"status": finished.status.value,
-            "steps": [_step_json(r) for r in finished.results],
+            "steps": [step_json(r) for r in finished.results],
             "trace": str(finished.trace), "report": str(finished.report)}
 
 
-def _step_json(result: StepResult) -> dict:
+def step_json(result: StepResult) -> dict:
+    """One step of the `--json` object (also what an MCP `act` returns)."""
     target = target_json(result.target)
     t = result.timings
     return {"text": result.step.text, "line": result.step.line, "action": action_name(result.step.action),

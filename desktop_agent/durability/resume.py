@@ -106,8 +106,9 @@ def _resumable(run: RunRecord) -> RunSource:
                          "start it again with `desktop-agent run`")
     if run.source is None:
         raise AgentError(f"run {run.id} kept nothing to rebuild its plan from (it was recorded by an "
-                         "older desktop-agent, or a secret was written into its --step lines: give "
-                         "secrets with --param to make a run resumable)")
+                         "older desktop-agent, its steps came one at a time from an MCP client, or a "
+                         "secret was written into its --step lines: give secrets with --param to make a "
+                         "run resumable)")
     return run.source
 
 

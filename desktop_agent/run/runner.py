@@ -63,11 +63,26 @@ class RunOptions:
     find_timeout_s: float = 3.0   # how long a target may take to appear before grounding fails
     settle_timeout_s: float = 3.0
     base_dir: Path = Path(".")
+    undo_depth: int = 0  # verified steps whose screens are kept so that `Runner.undo` can take them back
 
 
 _SHOT_MARGIN = 24  # points of context around the target's window in step screenshots
 _RUN_STATUS = {StepStatus.FAILED: RunStatus.FAILED, StepStatus.DENIED: RunStatus.DENIED,
                StepStatus.STOPPED: RunStatus.STOPPED}
+ENDS_A_TASK = frozenset(_RUN_STATUS)  # a step that ends this way ends the task's run there
+
+
+def run_status(results: Sequence[StepResult], *, stopped: bool = False) -> RunStatus:
+    """A run's status from its steps' results: the first that failed, was denied or stopped decides;
+    else stopped when the brake was pulled between steps; else unverified when one was; else succeeded."""
+    for result in results:
+        if result.status in _RUN_STATUS:
+            return _RUN_STATUS[result.status]
+    if stopped:
+        return RunStatus.STOPPED
+    if any(result.status is StepStatus.UNVERIFIED for result in results):
+        return RunStatus.UNVERIFIED
+    return RunStatus.SUCCEEDED
 
 
 def _step_status(outcome: Outcome) -> StepStatus:
@@ -120,12 +135,30 @@ class Runner:
                                                                           problem=problem))
         self.recovery = Recovery(senses=senses, guard=guard, trace=trace,
                                  settle_timeout_s=options.settle_timeout_s)
+        self._acted: dict[int, tuple[Attempt, bool]] = {}  # verified steps, for `undo`: newest last
 
     def run(self, plan: Plan, *, start: int = 0, unsure: bool = False) -> Iterator[Event]:
         """Run `plan`, or resume an interrupted run of it: `start` is the first step to run (the ones
         before it finished earlier); `unsure`: that step's last action may or may not have happened.
         Then a state the screen shows (typed text, a tick, an option) is checked before anything acts,
         and any other action needs a person's approval — it is never repeated blindly."""
+        yield self.begin(plan, start=start, unsure=unsure)
+        started = time.monotonic()
+        results: list[StepResult] = []
+        stopped = False
+        for index, step in enumerate(plan.steps[start:], start):
+            if self.stop.requested:
+                stopped = True
+                break
+            result = yield from self.step(plan, index, step, unsure=unsure and index == start)
+            results.append(result)
+            if result.status in _RUN_STATUS:
+                break
+        yield self.end(plan, results, time.monotonic() - started, stopped=stopped)
+
+    def begin(self, plan: Plan, *, start: int = 0, unsure: bool = False) -> RunStarted:
+        """Start the run of `plan` (traced, its known secrets masked first). `run` calls it; so does
+        a run whose steps come one at a time (`open_run.OpenRun`), with the steps known so far."""
         for step in plan.steps:  # known secrets are masked before the first line is written
             self._mask_if_secret(ActionRequest(action=step.action, target=None, window=None,
                                                step_text=step.text))
@@ -134,31 +167,45 @@ class Runner:
                 self.trace.mask(value)
         self.trace.event("run_started", name=plan.name, steps=[s.text for s in plan.steps],
                          params=plan.params, dry_run=self.options.dry_run, start=start, unsure=unsure)
-        yield RunStarted(name=plan.name, total=len(plan.steps), trace=self.trace.folder)
-        started = time.monotonic()
-        results: list[StepResult] = []
-        status = RunStatus.SUCCEEDED
-        for index, step in enumerate(plan.steps[start:], start):
-            if self.stop.requested:
-                status = RunStatus.STOPPED
-                break
-            yield StepStarted(index=index, step=step)
-            if not self.options.dry_run:
-                self.recovery.checkpoint(plan, index, step)
-            result = yield from self._run_step(index, step, unsure=unsure and index == start)
-            results.append(result)
-            self.trace.event("step_finished", index=index, result=result)
-            yield StepFinished(index=index, result=result)
-            if result.status in _RUN_STATUS:
-                status = _RUN_STATUS[result.status]
-                break
-            if result.status is StepStatus.UNVERIFIED:
-                status = RunStatus.UNVERIFIED
-        self._remember(plan, status, results, time.monotonic() - started)
+        return RunStarted(name=plan.name, total=len(plan.steps), trace=self.trace.folder)
+
+    def step(self, plan: Plan, index: int, step: Step, *,
+             unsure: bool = False) -> Generator[Event, None, StepResult]:
+        """One step of the run as step `index` of `plan` (whose workspace is checkpointed before it):
+        its events, then its result (the generator's return value)."""
+        self._mask_if_secret(ActionRequest(action=step.action, target=None, window=None, step_text=step.text))
+        yield StepStarted(index=index, step=step)
+        if not self.options.dry_run:
+            self.recovery.checkpoint(plan, index, step)
+        result = yield from self._run_step(index, step, unsure=unsure)
+        self.trace.event("step_finished", index=index, result=result)
+        yield StepFinished(index=index, result=result)
+        return result
+
+    def end(self, plan: Plan, results: Sequence[StepResult], elapsed_s: float, *,
+            stopped: bool = False) -> RunFinished:
+        """Finish the run (`stopped`: the brake ended it between steps): its status from its steps'
+        results, remembered, reported, and the ledger told."""
+        status = run_status(results, stopped=stopped)
+        self._remember(plan, status, list(results), elapsed_s)
         report = self.trace.write_report(title=plan.name, status=status, results=results)
         self.trace.event("run_finished", status=status, report=report)
         self.guard.finish_run(status.value)
-        yield RunFinished(status=status, results=tuple(results), trace=self.trace.folder, report=report)
+        return RunFinished(status=status, results=tuple(results), trace=self.trace.folder, report=report)
+
+    def undo(self, index: int) -> str:
+        """Undo step `index`, which acted and whose check held: its inverse on the screen (see
+        rollback.py: authorized by the guard like any action) and its workspace files put back; one
+        sentence says what was and wasn't restored. Only the last `options.undo_depth` such steps are kept
+        for this (their screens); KeyError for any other."""
+        attempt, secret = self._acted.pop(index)
+        after = self.finder.look(attempt, allow_blank=True)
+        return self.recovery.roll_back(attempt, after, secret=secret)
+
+    @property
+    def undoable(self) -> tuple[int, ...]:
+        """The steps `undo` can take back, oldest first."""
+        return tuple(self._acted)
 
     # ------------------------------------------------------------ one step
     def _run_step(self, index: int, step: Step, *,
@@ -212,6 +259,12 @@ class Runner:
         attempt.phase = Phase.CHECK
         return self._checked(attempt, outcome, after, decided)
 
+    def _keep_for_undo(self, attempt: Attempt, secret: bool) -> None:
+        self._acted.pop(attempt.index, None)
+        self._acted[attempt.index] = (replace(attempt, looks=[]), secret)  # the look it acted on is kept
+        while len(self._acted) > self.options.undo_depth:
+            del self._acted[next(iter(self._acted))]
+
     def _request(self, attempt: Attempt) -> ActionRequest:
         """What the guard is asked about: the action, its target, and the window it goes to."""
         target, look = attempt.target, attempt.look
@@ -264,6 +317,8 @@ class Runner:
         rolled_back = "" if outcome.ok or look is None else "; " + self.recovery.roll_back(
             attempt, after, secret=permit.secret)
         shot = self._shoot(index, attempt.step, after, target, "after")
+        if outcome.ok and self.options.undo_depth:
+            self._keep_for_undo(attempt, permit.secret)
         if outcome.ok and target is not None and look is not None and spec is not None and spec.point is None:
             locator, crop = locate(target.point, look.screen, target=spec.describe(), step=index + 1,
                                    element=target.element, crop_name=f"step{index + 1:03d}.png")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import cv2
+
 from desktop_agent.core.values import Frame, Monitor, Point, Rect
 
 
@@ -70,3 +72,16 @@ def monitor_from_pixels(index: int, *, left: int, top: int, width_px: int, heigh
     return Monitor(index=index, scale=scale,
                    bounds=Rect(left=left, top=top, width=round(width_px / scale),
                                height=round(height_px / scale)))
+
+
+def downscaled(frame: Frame, *, max_side: int) -> Frame:
+    """`frame` with its image scaled down (never up) so that neither side exceeds `max_side` pixels; its
+    `scale` says the new pixels per point, so the conversions above hold for it unchanged."""
+    height, width = frame.image.shape[:2]
+    factor = min(1.0, max_side / max(width, height))
+    if factor >= 1.0:
+        return frame
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    image = cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA)
+    return Frame(image=image, region=frame.region, scale=frame.scale * size[0] / width,
+                 monotonic=frame.monotonic)

@@ -1,9 +1,10 @@
-"""`make bench`: one fresh Xvfb (1920x1080), three measurements on it, one combined report.
+"""`make bench`: one fresh Xvfb (1920x1080), five measurements, one combined report.
 
 1. latency.py — per-step latency on a fixed scene, next to a full-frame-OCR baseline from the same run;
 2. replay.py — replaying a recorded task versus blind coordinate replay, unchanged and moved window;
 3. memory.py — the second run of a task versus its first, and an ambiguous screen without/with memory;
-4. startup.py — `desktop-agent ground --image` as a whole process, by phase, next to a plain OCR script.
+4. served.py — observe and act over MCP (stdio) next to the same calls in-process;
+5. startup.py — `desktop-agent ground --image` as a whole process, by phase, next to a plain OCR script.
 The senses (capture, window list, perception models) are built once and shared, so models load once,
 during the latency bench's cold round. Everything the bench starts is ended before it returns; nothing
 is written outside a temporary folder (each part's memory file included).
@@ -18,7 +19,7 @@ from tempfile import TemporaryDirectory
 from desktop_agent.compose import build_perceiver, build_senses
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.perception.ocr import TextReader
-from tests.bench import latency, memory, replay, startup
+from tests.bench import latency, memory, replay, served, startup
 from tests.bench.form import BenchError
 
 
@@ -39,6 +40,8 @@ def main() -> int:
             replays = replay.measure(senses, folder, reader=reader)
             _progress("memory: first and second runs")
             memories = memory.measure(senses, folder)
+            _progress("MCP calls vs in-process")
+            mcp_calls = served.measure(senses, folder)
             _progress("start-up")
             startups = startup.measure()
         except BenchError as exc:
@@ -47,7 +50,7 @@ def main() -> int:
         finally:
             senses.windows.close()
     print("\n".join([*latency.report(latencies), "", *replay.report(replays), "", *memory.report(memories),
-                     "", *startup.report(startups)]))
+                     "", *served.report(mcp_calls), "", *startup.report(startups)]))
     return 0
 
 

@@ -111,6 +111,11 @@ def person(tmp_path: Path) -> dict[str, str]:
             "XDG_DATA_HOME": str(home / ".local" / "share"), "XDG_CONFIG_HOME": str(home / ".config")}
 
 
+def settings_file(person: dict[str, str]) -> Path:
+    """Where the app keeps its settings (QSettings), as the README says."""
+    return Path(person["XDG_CONFIG_HOME"]) / "desktop-agent" / "desktop-agent.conf"
+
+
 def desktop_agent(*args: str, env: dict[str, str], cwd: Path, timeout_s: float = 180,
                   offline: bool = True) -> subprocess.CompletedProcess[str]:
     """The installed `desktop-agent ARGS`, found on the PATH, from `cwd`; with no network (`unshare
@@ -209,13 +214,14 @@ def test_the_desktop_app_shows_its_window_and_never_reads_it(installed, person, 
         output = gui.stdout.read()
         gui.stdout.close()
     assert code == 0, output
+    assert settings_file(person).is_file(), "closing the app saved no settings where the README says"
     outside = loaded - _dependency_closure(_depends(DEB)) - REQUIRED - OPTIONAL
     assert outside == set(), f"the app loads libraries of packages its Depends doesn't bring: {outside}"
 
 
 def test_purging_removes_every_file_it_installed_and_keeps_the_persons_data(installed, person):
     data = Path(person["XDG_DATA_HOME"]) / "desktop-agent" / "memory.sqlite3"
-    settings = Path(person["XDG_CONFIG_HOME"]) / "desktop-agent" / "desktop-agent.conf"
+    settings = settings_file(person)
     for kept in (data, settings):
         kept.parent.mkdir(parents=True)
         kept.write_text("the person's own")

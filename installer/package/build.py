@@ -38,6 +38,10 @@ DEPENDS = ("python3.11", "xdotool", "xclip", "fonts-dejavu-core", "libdbus-1-3",
 
 
 def main() -> int:
+    for tool, package in ((PYTHON, "python3.11"), ("dpkg-deb", "dpkg")):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"package build: {tool} is missing (Debian package {package}; "
+                             "installer/install.sh installs what the build needs)")
     version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     deb = BUILD / f"desktop-agent_{version}_amd64.deb"
     record = deb.with_name(deb.name + ".inputs")
@@ -105,8 +109,8 @@ def _install_application(app: Path, pins: str) -> None:
         direct_url.unlink()
     launcher = app / "bin" / "desktop-agent"
     launcher.write_text(f"#!{PREFIX}/bin/python3 -IB\n"
-                        "# desktop-agent in its own Python: -I ignores PYTHONPATH, user site-packages and the\n"
-                        "# current folder; -B leaves no bytecode in the package's folders, not even as root.\n"
+                        "# desktop-agent in its own Python: -I ignores PYTHONPATH, user site-packages and\n"
+                        "# the current folder; -B leaves no bytecode in the package's folder, even as root.\n"
                         "import sys\n\nfrom desktop_agent.cli.main import main\n\nsys.exit(main())\n")
     launcher.chmod(0o755)
     (app / "pyvenv.cfg").write_text(f"home = {Path(PYTHON).parent}\ninclude-system-site-packages = false\n"
@@ -165,8 +169,9 @@ def _write_control(stage: Path, version: str) -> None:
     (control / "control").write_text(template.format(
         version=version, installed_size=installed_kib,
         depends=", ".join((*DEPENDS, *sorted(set(XCB_LIBRARIES.values()))))))
-    sums = [f"{hashlib.md5(p.read_bytes()).hexdigest()}  {p.relative_to(stage)}\n"
-            for p in sorted(stage.rglob("*")) if p.is_file() and not p.is_symlink() and control not in p.parents]
+    files = [p for p in sorted(stage.rglob("*"))
+             if p.is_file() and not p.is_symlink() and control not in p.parents]
+    sums = [f"{hashlib.md5(p.read_bytes()).hexdigest()}  {p.relative_to(stage)}\n" for p in files]
     (control / "md5sums").write_text("".join(sums))
 
 

@@ -1,6 +1,7 @@
 """The Debian package, tried as a person would: built by `make package` (cached while its inputs don't
-change), installed with `apt-get install ./build/….deb`, used from an empty folder with no virtualenv
-on the PATH and no network, then purged — nothing of it left, the person's data untouched.
+change), installed with `apt-get install ./build/….deb` as an upgrade over a stand-in older version,
+used from an empty folder with no virtualenv on the PATH and no network, then purged — nothing of it
+left, the person's data untouched throughout.
 
 Runs as root (apt-get; CI runs as root): as anyone else it fails, it does not skip. Whatever happens,
 the package is purged at the end of the session. A desktop-agent package installed before the session
@@ -36,7 +37,8 @@ SAMPLE_SCREEN = ROOT / "tests" / "fixtures" / "screens" / "sample_app.png"
 SUBMIT_BUTTON = (20, 365, 151, 35)  # "Submit order" on SAMPLE_SCREEN: left, top, width, height
 APP_TITLE = "Untitled task — Desktop Agent"
 # What the package may hold: its application folder, its command, its menu entry, icon and docs.
-OWN_PLACES = ("./opt/desktop-agent/", "./usr/bin/desktop-agent", "./usr/share/applications/desktop-agent.desktop",
+OWN_PLACES = ("./opt/desktop-agent/", "./usr/bin/desktop-agent",
+              "./usr/share/applications/desktop-agent.desktop",
               "./usr/share/icons/hicolor/", "./usr/share/doc/desktop-agent/")
 FORM_POLICY = """\
 version: 1
@@ -53,9 +55,14 @@ REQUIRED = {"libc6", "libgcc-s1", "zlib1g"}
 OPTIONAL = {"libfribidi0"}  # Pillow's text layout (PIL/_imagingft) uses it when present
 
 
+OLDER_VERSION = "0~older"
+OBSOLETE = Path("/opt/desktop-agent/a-file-only-the-older-version-had")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Installed:
     files: tuple[Path, ...]  # `dpkg -L desktop-agent` right after installing: files and links only
+    data_from_before: Path  # a person's memory file, written while the older version was installed
 
 
 def apt_get(*args: str) -> subprocess.CompletedProcess[str]:
@@ -68,6 +75,35 @@ def is_installed() -> bool:
     done = subprocess.run(["dpkg-query", "-W", "-f=${Status}", "desktop-agent"], capture_output=True,
                           text=True, check=False)
     return done.stdout.endswith(" installed")
+
+
+def install(deb: Path) -> None:
+    done = apt_get("install", str(deb))
+    assert done.returncode == 0, f"apt-get install {deb} failed:\n{done.stdout}\n{done.stderr}"
+
+
+def older_package(folder: Path) -> Path:
+    """A small stand-in for an older desktop-agent: its command, its menu entry and a file the new one
+    doesn't have."""
+    root = folder / "root"
+    files = {"DEBIAN/control": f"Package: desktop-agent\nVersion: {OLDER_VERSION}\nArchitecture: amd64\n"
+                               "Maintainer: tests <tests@localhost>\nDescription: an older desktop-agent\n",
+             "opt/desktop-agent/bin/desktop-agent": f"#!/bin/sh\necho desktop-agent {OLDER_VERSION}\n",
+             str(OBSOLETE).lstrip("/"): "",
+             "usr/share/applications/desktop-agent.desktop": "[Desktop Entry]\nType=Application\n"
+                                                             "Name=Desktop Agent\nExec=desktop-agent gui\n"}
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / "opt/desktop-agent/bin/desktop-agent").chmod(0o755)
+    (root / "usr/bin").mkdir(parents=True)
+    (root / "usr/bin/desktop-agent").symlink_to("/opt/desktop-agent/bin/desktop-agent")
+    for directory in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+        directory.chmod(0o755)
+    deb = folder / "desktop-agent-older.deb"
+    subprocess.run(["dpkg-deb", "--build", "--root-owner-group", "-Zgzip", str(root), str(deb)],
+                   capture_output=True, check=True)
+    return deb
 
 
 def purge() -> None:
@@ -87,16 +123,23 @@ def built() -> Path:
 
 
 @pytest.fixture(scope="session")
-def installed(built: Path) -> Iterator[Installed]:
+def installed(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+    """The package installed with apt-get as an upgrade over an older version, while a person's memory
+    file existed; purged at the end whatever happens."""
     if is_installed():
         purge()
-    done = apt_get("install", str(built))
+    folder = tmp_path_factory.mktemp("upgrade")
+    data = folder / "home" / ".local" / "share" / "desktop-agent" / "memory.sqlite3"
     try:
-        assert done.returncode == 0, f"apt-get install failed:\n{done.stdout}\n{done.stderr}"
+        install(older_package(folder))
+        assert OBSOLETE.is_file(), "the older version did not install"
+        data.parent.mkdir(parents=True)
+        data.write_text("the person's own")
+        install(built)
         listed = subprocess.run(["dpkg", "-L", "desktop-agent"], capture_output=True, text=True,
                                 check=True).stdout.split("\n")
         files = tuple(Path(p) for p in listed if p and (Path(p).is_symlink() or Path(p).is_file()))
-        yield Installed(files=files)
+        yield Installed(files=files, data_from_before=data)
     finally:
         if is_installed():
             purge()
@@ -147,12 +190,21 @@ def test_the_deb_holds_only_its_own_files_and_runs_no_scripts(built):
     contents = subprocess.run(["dpkg-deb", "--contents", str(built)], capture_output=True, text=True,
                               check=True).stdout.splitlines()
     paths = [line.split()[5] for line in contents]
-    strays = [p for p in paths if not p.startswith(OWN_PLACES) and not any(o.startswith(p) for o in OWN_PLACES)]
+    parents = {place[:i + 1] for place in OWN_PLACES for i, c in enumerate(place) if c == "/"}  # ./usr/ …
+    strays = [p for p in paths if not p.startswith(OWN_PLACES) and p not in parents]
     assert strays == []
     for needed in ("safety/policies/default.yaml", "demo/order_task.yaml", "models/pp-ocrv6-det-small.yaml",
                    "rapidocr/models/PP-OCRv6_det_small.onnx", "rapidocr/models/PP-OCRv6_rec_small.onnx",
                    "rapidocr/config.yaml"):
         assert any(p.endswith(needed) for p in paths), f"the package lacks {needed}"
+
+
+def test_it_upgraded_the_older_version_replacing_its_files_and_keeping_the_persons_data(installed):
+    version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "desktop-agent"], capture_output=True,
+                             text=True, check=True).stdout
+    assert version == VERSION
+    assert not OBSOLETE.exists()
+    assert installed.data_from_before.read_text() == "the person's own"
 
 
 # ---------------------------------------------------------------- used as a person would
@@ -177,7 +229,8 @@ def test_it_runs_steps_against_a_real_application(installed, person, desktop, em
     (empty / "form.yaml").write_text(FORM_POLICY)
     done = desktop_agent("run", "--json", "--policy", "form.yaml",
                          "--step", 'type "Grace Hopper" into the field right of "Customer name"',
-                         "--step", 'click "Submit order"', env={**person, "DISPLAY": desktop.display}, cwd=empty)
+                         "--step", 'click "Submit order"', env={**person, "DISPLAY": desktop.display},
+                         cwd=empty)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["status"] == "succeeded"
     app.wait_for_output(lambda out: '"submit"' in out)
@@ -189,7 +242,8 @@ def test_it_runs_steps_against_a_real_application(installed, person, desktop, em
 def test_the_desktop_app_shows_its_window_and_never_reads_it(installed, person, desktop, empty):
     env = {**person, "DISPLAY": desktop.display}
     gui = subprocess.Popen(["desktop-agent", "gui"], env=env, cwd=empty,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
     try:
         found = subprocess.run([require("xdotool"), "search", "--sync", "--onlyvisible", "--name",
                                 f"^{re.escape(APP_TITLE)}$"], env=env, capture_output=True, text=True,
@@ -263,4 +317,5 @@ def _dependency_closure(packages: list[str]) -> set[str]:
     done = subprocess.run(["apt-cache", "depends", "--recurse", "--installed", "--no-recommends",
                            "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
                            *packages], capture_output=True, text=True, check=True)
-    return {line.split(":")[0] for line in done.stdout.splitlines() if line and not line.startswith((" ", "<"))}
+    return {line.split(":")[0] for line in done.stdout.splitlines()
+            if line and not line.startswith((" ", "<"))}  # package names; indented lines are their fields

@@ -53,8 +53,6 @@ rules:
 # but for those a library opens only if they are there (dlopen).
 REQUIRED = {"libc6", "libgcc-s1", "zlib1g"}
 OPTIONAL = {"libfribidi0"}  # Pillow's text layout (PIL/_imagingft) uses it when present
-
-
 OLDER_VERSION = "0~older"
 OBSOLETE = Path("/opt/desktop-agent/a-file-only-the-older-version-had")
 
@@ -159,13 +157,18 @@ def settings_file(person: dict[str, str]) -> Path:
     return Path(person["XDG_CONFIG_HOME"]) / "desktop-agent" / "desktop-agent.conf"
 
 
-def desktop_agent(*args: str, env: dict[str, str], cwd: Path, timeout_s: float = 180,
-                  offline: bool = True) -> subprocess.CompletedProcess[str]:
-    """The installed `desktop-agent ARGS`, found on the PATH, from `cwd`; with no network (`unshare
-    --net`) unless `offline` is False."""
-    argv = [*(["unshare", "--net"] if offline else []), "desktop-agent", *args]
-    return subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout_s, check=False)
+def desktop_agent(*args: str, env: dict[str, str], cwd: Path,
+                  timeout_s: float = 180) -> subprocess.CompletedProcess[str]:
+    """The installed `desktop-agent ARGS`, found on the PATH, run from `cwd` with no network (`unshare
+    --net`: nothing it does may need one)."""
+    done = subprocess.run(["unshare", "--net", "desktop-agent", *args], env=env, cwd=cwd,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s,
+                          check=False)
+    if done.stderr.startswith("unshare:"):
+        pytest.fail(f"cannot take the network away from desktop-agent here ({done.stderr.strip()}): "
+                    "`unshare --net` needs root with CAP_SYS_ADMIN (a plain Docker container lacks it)",
+                    pytrace=False)
+    return done
 
 
 @pytest.fixture
@@ -241,7 +244,8 @@ def test_it_runs_steps_against_a_real_application(installed, person, desktop, em
 
 def test_the_desktop_app_shows_its_window_and_never_reads_it(installed, person, desktop, empty):
     env = {**person, "DISPLAY": desktop.display}
-    gui = subprocess.Popen(["desktop-agent", "gui"], env=env, cwd=empty,
+    # Offline too; unshare execs the app, so gui.pid is the app's.
+    gui = subprocess.Popen(["unshare", "--net", "desktop-agent", "gui"], env=env, cwd=empty,
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)
     try:
@@ -274,6 +278,7 @@ def test_the_desktop_app_shows_its_window_and_never_reads_it(installed, person, 
 
 
 def test_purging_removes_every_file_it_installed_and_keeps_the_persons_data(installed, person):
+    """Last in the file (pytest keeps file order): the tests above need the package installed."""
     data = Path(person["XDG_DATA_HOME"]) / "desktop-agent" / "memory.sqlite3"
     settings = settings_file(person)
     for kept in (data, settings):

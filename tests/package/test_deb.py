@@ -285,6 +285,9 @@ def test_purging_removes_every_file_it_installed_and_keeps_the_persons_data(inst
         kept.parent.mkdir(parents=True)
         kept.write_text("the person's own")
     assert Path("/opt/desktop-agent/bin/desktop-agent").is_file() and installed.files
+    verified = subprocess.run(["dpkg", "--verify", "desktop-agent"], capture_output=True, text=True,
+                              check=False)  # its md5sums against its files
+    assert (verified.returncode, verified.stdout) == (0, ""), "running it as root changed its own files"
     purge()
     assert not is_installed()
     left = [str(p) for p in installed.files if p.is_symlink() or p.exists()]

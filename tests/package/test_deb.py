@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
@@ -157,11 +160,13 @@ def settings_file(person: dict[str, str]) -> Path:
     return Path(person["XDG_CONFIG_HOME"]) / "desktop-agent" / "desktop-agent.conf"
 
 
-def desktop_agent(*args: str, env: dict[str, str], cwd: Path,
+def desktop_agent(*args: str, env: dict[str, str], cwd: Path, user: str = "",
                   timeout_s: float = 180) -> subprocess.CompletedProcess[str]:
     """The installed `desktop-agent ARGS`, found on the PATH, run from `cwd` with no network (`unshare
-    --net`: nothing it does may need one)."""
-    done = subprocess.run(["unshare", "--net", "desktop-agent", *args], env=env, cwd=cwd,
+    --net`: nothing it does may need one), as `user` if given (else root)."""
+    ids = pwd.getpwnam(user) if user else None
+    as_user = ["setpriv", f"--reuid={ids.pw_uid}", f"--regid={ids.pw_gid}", "--clear-groups"] if ids else []
+    done = subprocess.run(["unshare", "--net", *as_user, "desktop-agent", *args], env=env, cwd=cwd,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s,
                           check=False)
     if done.stderr.startswith("unshare:"):
@@ -222,6 +227,15 @@ def test_it_grounds_a_target_on_a_saved_screenshot_offline(installed, person, em
                           env=person, cwd=empty)
     assert found.returncode == 0, found.stderr
     assert json.loads(found.stdout)["box"] == list(SUBMIT_BUTTON)
+    for folder in (empty, *empty.parents):  # pytest's temporary folders are root's alone
+        if folder == Path(tempfile.gettempdir()):
+            break
+        folder.chmod(0o755)
+    shutil.copy(SAMPLE_SCREEN, empty / "shot.png")
+    not_root = desktop_agent("ground", '"Submit order"', "--image", "shot.png", "--json",
+                             env={**person, "HOME": "/nonexistent"}, cwd=empty, user="nobody")
+    assert not_root.returncode == 0, f"as a user who is not root: {not_root.stderr}"
+    assert json.loads(not_root.stdout)["box"] == list(SUBMIT_BUTTON)
     missing = desktop_agent("ground", '"Cancel order"', "--image", str(SAMPLE_SCREEN), "--json",
                             env=person, cwd=empty)
     assert missing.returncode == 1 and "Cancel order" in json.loads(missing.stdout)["error"]

@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test typecheck faults bench screenshots clean
+.PHONY: install demo test typecheck faults bench screenshots package clean
 
 $(STAMP): pyproject.toml installer/install.sh
 	bash installer/install.sh
@@ -28,6 +28,9 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)  # pictures of the app (idle, approving, after a run, memory, recording) -> build/screenshots/*.png
 	$(PY) -m ui.screenshots
+
+package: $(STAMP)  # build/desktop-agent_<version>_amd64.deb; rebuilt only when its inputs changed
+	$(PY) installer/package/build.py
 
 clean:
 	rm -rf $(VENV) traces .pytest_cache

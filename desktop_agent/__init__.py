@@ -3,6 +3,6 @@
 Its packages, each allowed to import only those before it that its `__init__` names ("May import:";
 tests/unit/test_layering.py enforces it): core, language, screen, perception, grounding, safety, act,
 durability, memory, recording, run; then `compose` (the composition root), cli and demo.
-"""
 
-__version__ = "0.1.0"
+Its version is pyproject.toml's, read from the installed metadata (`desktop-agent --version`).
+"""

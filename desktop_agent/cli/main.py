@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import entry_points, version
 from pathlib import Path
 from typing import TypedDict
 
@@ -66,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="desktop-agent", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('desktop-agent')}")
     parser.set_defaults(json=False)  # commands that print one JSON document add --json
     commands = parser.add_subparsers(dest="command", required=True)
 

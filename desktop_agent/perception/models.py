@@ -1,4 +1,5 @@
-"""The one place that resolves model files: from the manifests in `models/` to verified paths.
+"""The one place that resolves model files: from the manifests in `desktop_agent/models/` (package data, so
+an installed package has them too) to verified paths.
 
 Guarantees: a returned path is the file the manifest names, inside the installed wheel, with the
 manifest's sha256. Nothing is downloaded; a missing or altered file is an error, not a fallback.
@@ -15,7 +16,7 @@ import yaml
 
 from desktop_agent.core.errors import AgentError
 
-MANIFEST_DIR = Path(__file__).resolve().parents[2] / "models"
+MANIFEST_DIR = Path(__file__).resolve().parents[1] / "models"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,7 +41,7 @@ def manifest(name: str) -> dict:
 
 @functools.cache
 def resolve(name: str) -> ModelFile:
-    """The verified file of manifest `models/<name>.yaml` (hashed once per process)."""
+    """The verified file of manifest `desktop_agent/models/<name>.yaml` (hashed once per process)."""
     data = manifest(name)
     package_path = Path(data["source"]["path"])
     spec = importlib.util.find_spec(package_path.parts[0])

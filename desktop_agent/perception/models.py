@@ -1,5 +1,5 @@
-"""The one place that resolves model files: from the manifests in `desktop_agent/models/` (package data, so
-an installed package has them too) to verified paths.
+"""The one place that resolves model files: from the manifests in `models/` — the checkout's, or where an
+installed package put them (`<prefix>/share/desktop-agent/models`) — to verified paths.
 
 Guarantees: a returned path is the file the manifest names, inside the installed wheel, with the
 manifest's sha256. Nothing is downloaded; a missing or altered file is an error, not a fallback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,9 @@ import yaml
 
 from desktop_agent.core.errors import AgentError
 
-MANIFEST_DIR = Path(__file__).resolve().parents[1] / "models"
+_CHECKOUT_MODELS = Path(__file__).resolve().parents[2] / "models"
+_INSTALLED_MODELS = Path(sys.prefix) / "share" / "desktop-agent" / "models"
+MANIFEST_DIR = _CHECKOUT_MODELS if _CHECKOUT_MODELS.is_dir() else _INSTALLED_MODELS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,7 +44,7 @@ def manifest(name: str) -> dict:
 
 @functools.cache
 def resolve(name: str) -> ModelFile:
-    """The verified file of manifest `desktop_agent/models/<name>.yaml` (hashed once per process)."""
+    """The verified file of manifest `models/<name>.yaml` (hashed once per process)."""
     data = manifest(name)
     package_path = Path(data["source"]["path"])
     spec = importlib.util.find_spec(package_path.parts[0])

@@ -1,7 +1,7 @@
 """Text elements from the PP-OCR ONNX models shipped in the `rapidocr` wheel, run by onnxruntime.
 
 Guarantees: nothing is downloaded (the models are the wheel's files, resolved and sha256-checked against
-desktop_agent/models/*.yaml by `perception.models`); the engine loads lazily, once, on first use; the text-orientation classifier is off; the thread
+models/*.yaml by `perception.models`); the engine loads lazily, once, on first use; the text-orientation classifier is off; the thread
 count is set. Boxes are in pixels of the image given. Not guaranteed: recognising text smaller than ~8 px.
 """
 from __future__ import annotations

@@ -27,7 +27,7 @@ BUILD = ROOT / "build"
 WORK = BUILD / "package"
 PREFIX = "/opt/desktop-agent"
 PYTHON = "/usr/bin/python3.11"  # Debian's: the package's virtualenv runs on it
-SOURCES = ("pyproject.toml", "README.md", "desktop_agent", "ui")  # what the wheel is built from
+SOURCES = ("pyproject.toml", "README.md", "desktop_agent", "ui", "models")  # what the wheel is built from
 ICON_SIZES = (48, 128, 256)
 # Run-time Debian packages besides Qt's xcb plugin libraries (ui.platform_check names those): the Python
 # the virtualenv runs on, xdotool (typing, chords), xclip (clipboard checkpoints), a font for the app, and

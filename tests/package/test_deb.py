@@ -201,7 +201,7 @@ def test_the_deb_holds_only_its_own_files_and_runs_no_scripts(built):
     parents = {place[:i + 1] for place in OWN_PLACES for i, c in enumerate(place) if c == "/"}  # ./usr/ …
     strays = [p for p in paths if not p.startswith(OWN_PLACES) and p not in parents]
     assert strays == []
-    for needed in ("safety/policies/default.yaml", "demo/order_task.yaml", "models/pp-ocrv6-det-small.yaml",
+    for needed in ("safety/policies/default.yaml", "demo/order_task.yaml", "share/desktop-agent/models/pp-ocrv6-det-small.yaml",
                    "rapidocr/models/PP-OCRv6_det_small.onnx", "rapidocr/models/PP-OCRv6_rec_small.onnx",
                    "rapidocr/config.yaml"):
         assert any(p.endswith(needed) for p in paths), f"the package lacks {needed}"

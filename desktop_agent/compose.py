@@ -26,12 +26,11 @@ from desktop_agent.grounding.locators import load_locators
 from desktop_agent.memory.recall import Recall
 from desktop_agent.memory.store import MemoryStore
 from desktop_agent.memory.store import default_path as default_memory_path
-from desktop_agent.perception import templates, widgets
-from desktop_agent.perception.glyphs import GlyphReader
-from desktop_agent.perception.ocr import TextReader
+from desktop_agent.perception import templates
 from desktop_agent.perception.perceiver import Perceiver
 from desktop_agent.perception.seen import load_seen, prime
 from desktop_agent.perception.senses import Senses
+from desktop_agent.perception.standard import build_perceiver
 from desktop_agent.run.open_run import OpenRun
 from desktop_agent.run.runner import Runner, RunOptions
 from desktop_agent.run.trace import Trace
@@ -62,12 +61,6 @@ class AgentConfig:
     assets: Path | None = None       # a recording's fallback locators for the task's targets
     source: RunSource | None = None  # kept in the ledger so the run can be resumed (see durability/resume.py)
     resumes: str | None = None       # the interrupted run this one carries on
-
-
-def build_perceiver(reader: TextReader | None = None) -> Perceiver:
-    reader = reader or TextReader()
-    return Perceiver(reader=reader, detect_widgets=widgets.detect_widgets, attach_text=widgets.attach_text,
-                     glyphs=GlyphReader(reader.recognize))
 
 
 def build_senses(*, display: str | None = None, own_pids: frozenset[int] = frozenset({os.getpid()}),

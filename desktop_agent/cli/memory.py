@@ -32,7 +32,7 @@ _SUBCOMMANDS = (("search", "tasks matching words, best first"), ("list", "every 
                 ("consolidate", "turn successful runs into skills and prune stale entries"))
 
 
-def add_memory_command(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add the `memory` command and its subcommands to `subparsers` (the handler returns an exit code)."""
     memory = subparsers.add_parser("memory", help="search, list, show or forget remembered tasks; review"
                                                   " or unlearn what grounding learned; export, import,"

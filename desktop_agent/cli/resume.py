@@ -21,7 +21,7 @@ from desktop_agent.language.task_file import parse_params
 from desktop_agent.safety.policy import load_policy
 
 
-def add_command(commands: argparse._SubParsersAction) -> None:
+def add_commands(commands: argparse._SubParsersAction) -> None:
     resume = commands.add_parser("resume", help="carry on an interrupted run where it stopped")
     resume.add_argument("run", help="the run's id, as `desktop-agent runs` lists it")
     add_run_arguments(resume, handler=_resume)

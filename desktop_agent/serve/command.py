@@ -19,7 +19,6 @@ from desktop_agent.safety.stop import STOP_HOTKEY
 from desktop_agent.serve.confirm import Confirmations
 from desktop_agent.serve.session import Session
 
-
 UNDO_DEPTH = 10  # verified steps `rollback` can take back on screen (each keeps the screen it acted on)
 
 

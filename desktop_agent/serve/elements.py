@@ -66,7 +66,7 @@ class Observations:
             raise ElementError(f"{element_id!r} is not an element id (ids look like o3.e7; call observe)")
         number, index = int(match[1]), int(match[2])
         if latest is None:
-            raise ElementError(f"no observation yet: call observe, then act on one of its element ids")
+            raise ElementError("no observation yet: call observe, then act on one of its element ids")
         if number != latest.number:
             raise ElementError(f"element {element_id} is from observation {number}, not the latest "
                                f"({latest.number}): use an id from the latest observe")

@@ -17,7 +17,7 @@ from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
 
-from desktop_agent.core.actions import Plan, Step
+from desktop_agent.core.actions import Plan
 from desktop_agent.core.errors import AgentError
 from desktop_agent.core.events import Event, RunFinished
 from desktop_agent.core.results import StepResult, StepStatus
@@ -42,6 +42,7 @@ from desktop_agent.serve.tools import (
     Rollback,
     RunTask,
 )
+
 
 @frozen
 class Acted:

@@ -62,3 +62,19 @@ def test_replaying_a_task_that_is_not_a_recording_says_so(tmp_path, monkeypatch,
 class _Started:
     def events(self):
         yield RunFinished(status=RunStatus.SUCCEEDED, results=(), trace=Path("t"), report=Path("r"))
+
+
+def test_ground_on_a_screenshot_imports_no_runner_memory_input_or_gui():
+    """Start-up: each command imports only its own module (cli/main.py); `ground --image` needs
+    perception and grounding alone. The heavy parts it once imported are named here."""
+    screen = Path(__file__).resolve().parents[1] / "fixtures" / "screens" / "sample_app.png"
+    probe = ("import sys; from desktop_agent.cli.main import main; main(['ground', '\"Submit order\"', "
+             f"'--image', {str(screen)!r}]); "
+             "heavy = ('desktop_agent.run', 'desktop_agent.memory', 'desktop_agent.act', "
+             "'desktop_agent.recording', 'desktop_agent.durability', 'desktop_agent.serve', 'ui', "
+             "'PySide6', 'mcp', 'pyautogui', 'pynput'); "
+             "print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "point (" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"

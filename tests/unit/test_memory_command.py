@@ -1,4 +1,4 @@
-"""`desktop-agent memory ...` through `add_memory_command`: the old subcommands behave as before, the new
+"""`desktop-agent memory ...` through `cli.memory.add_commands`: the old subcommands behave as before, the new
 ones (export, import, consolidate, list --skills) print what they did."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from test_memory import LOGIN, ORDER, png, record, results
 
 from desktop_agent.cli import main as cli
-from desktop_agent.cli.memory import add_memory_command
+from desktop_agent.cli.memory import add_commands as add_memory_commands
 from desktop_agent.core.results import StepStatus
 from desktop_agent.core.values import Rect
 from desktop_agent.memory.feedback import record_feedback
@@ -116,6 +116,6 @@ def test_learned_and_unlearn_through_the_command_line(tmp_path, capsys):
                                  "import f", "consolidate"])
 def test_every_subcommand_takes_json_and_db(sub):
     parser = argparse.ArgumentParser()
-    add_memory_command(parser.add_subparsers(dest="command"))
+    add_memory_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["memory", *sub.split(), "--json", "--db", "x.sqlite3"])
     assert args.json and args.db == Path("x.sqlite3") and callable(args.handler)

@@ -7,8 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, TargetSpec, Window
 from desktop_agent.core.actions import Check, Clear, Click, MouseButton, Select, TypeText
+from desktop_agent.core.values import Element, Frame, Point, Rect, Role, Screen, TargetSpec, Window
 from desktop_agent.language.steps import parse_step
 from desktop_agent.serve.elements import ElementError, Observations, still_there
 from desktop_agent.serve.session import element_step

@@ -120,7 +120,12 @@ class Role(enum.Enum):
     BUTTON = "button"
     FIELD = "field"
     CHECKBOX = "checkbox"
+    RADIO = "radio"
     COMBO = "combo"
+    ITEM = "item"        # a list, table, tree or sidebar row: a file, a folder, a place
+    CELL = "cell"
+    SLIDER = "slider"
+    SCROLLBAR = "scrollbar"
     MENU = "menu"
     TAB = "tab"
     LINK = "link"

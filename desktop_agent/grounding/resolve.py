@@ -37,7 +37,8 @@ raises GroundingError when the template is absent or ambiguous."""
 
 _INTERACTIVE = frozenset({Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO, Role.MENU, Role.TAB,
                           Role.LINK, Role.ICON})
-_TEXT_FALLBACK = frozenset({Role.MENU, Role.TAB, Role.LINK, Role.ICON})  # OCR can't tell these from text
+# Controls named by a label beside them: the label's text is not the control, so it never stands in for one.
+_LABELLED = frozenset({Role.FIELD, Role.COMBO, Role.CHECKBOX, Role.SLIDER, Role.SCROLLBAR})
 _NEAR_LIMIT = 250  # points
 _EDGE_TOLERANCE = 4  # points a candidate may overlap the anchor's edge
 _LABEL_REACH = 200  # points between a text label and the unlabelled widget it names
@@ -174,10 +175,12 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     labelled = [replace(m, element=w, via="label") for m in hits
                 if m.element.role is Role.TEXT and spec.role is not Role.TEXT
                 and (w := _labelled_widget(m.element, widgets)) is not None]
-    if own or labelled or spec.role not in _TEXT_FALLBACK:
+    if own or labelled:
         return own + labelled, ""
-    note = f"no {spec.role.value} element matched, so OCR text stands in for one"
-    return [m for m in hits if m.element.role is Role.TEXT], note
+    # A role from vision is a guess: what the words name, seen as another kind, is still the target.
+    others = [m for m in hits if m.via == "text" and not (spec.role in _LABELLED and m.element.role is Role.TEXT)]
+    seen_as = " or ".join(sorted({m.element.role.value for m in others}))
+    return others, f"no {spec.role.value} matched the words; perception saw them as {seen_as} (its roles are guesses)"
 
 
 def _labels_a_hit(match: _Match, widgets: list[Element], hits: list[_Match]) -> bool:

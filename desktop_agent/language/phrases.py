@@ -17,20 +17,46 @@ from desktop_agent.core.errors import SourceLocation, TaskSyntaxError
 from desktop_agent.core.values import Anchor, Point, Relation, Role, TargetSpec
 
 _ARTICLES = frozenset({"the", "a", "an"})
-_FILLERS = frozenset({"titled", "named", "called", "labeled", "labelled", "label", "text", "region",
-                      "area", "pane", "panel", "option", "item"})
+_FILLERS = frozenset({"titled", "named", "called", "labeled", "labelled", "text", "region", "area",
+                      "pane", "panel", "option", "entitled"})
 _CONTAINERS = frozenset({"region", "area", "pane", "panel"})
 _ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
                   "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
-_ROLE_WORDS = {
-    "button": Role.BUTTON, "field": Role.FIELD, "text field": Role.FIELD, "textfield": Role.FIELD,
-    "textbox": Role.FIELD, "text box": Role.FIELD, "input": Role.FIELD, "entry": Role.FIELD,
-    "box": Role.FIELD, "edit": Role.FIELD, "checkbox": Role.CHECKBOX, "check box": Role.CHECKBOX,
-    "combo": Role.COMBO, "combobox": Role.COMBO, "combo box": Role.COMBO, "dropdown": Role.COMBO,
-    "drop-down": Role.COMBO, "drop down": Role.COMBO, "list": Role.COMBO, "menu": Role.MENU,
-    "menu item": Role.MENU, "tab": Role.TAB, "link": Role.LINK, "icon": Role.ICON,
-    "window": Role.WINDOW, "dialog": Role.WINDOW,
+# The kinds of target people name, by the nouns they use for them (each also in the plural).
+ROLE_NOUNS = {
+    Role.BUTTON: ("button", "push button", "toggle", "toggle button", "switch", "key", "toolbar button",
+                  "path button", "breadcrumb"),
+    Role.FIELD: ("field", "text field", "textfield", "textbox", "text box", "input", "entry", "box", "edit",
+                 "search box", "search field", "spin box", "spinbox", "password field", "text area"),
+    Role.CHECKBOX: ("checkbox", "check box", "tick box", "tickbox", "checkmark"),
+    Role.RADIO: ("radio", "radio button", "radiobutton", "option button"),
+    Role.COMBO: ("combo", "combobox", "combo box", "dropdown", "drop-down", "drop down", "list",
+                 "list box", "listbox"),
+    Role.ITEM: ("item", "list item", "row", "tree item", "file", "folder", "place", "bookmark",
+                "sidebar entry", "sidebar item"),
+    Role.CELL: ("cell", "column header", "row header"),
+    Role.TAB: ("tab", "page tab", "sheet tab"),
+    Role.MENU: ("menu", "menu item", "menu bar", "menubar", "menu entry"),
+    Role.LINK: ("link", "hyperlink"),
+    Role.ICON: ("icon", "toolbar icon"),
+    Role.IMAGE: ("image", "picture"),
+    Role.SLIDER: ("slider", "scale"),
+    Role.SCROLLBAR: ("scrollbar", "scroll bar"),
+    Role.TEXT: ("label", "heading", "title", "caption"),
+    Role.WINDOW: ("window", "dialog", "dialog box"),
 }
+
+
+def plural(noun: str) -> str:
+    *head, last = noun.split()
+    last = (last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou"
+            else last + "es" if last.endswith(("s", "x", "ch", "sh")) else last + "s")
+    return " ".join([*head, last])
+
+
+_ROLE_WORDS = {word: role for role, nouns in ROLE_NOUNS.items() for noun in nouns
+               for word in (noun, plural(noun))}
+KNOWN_NOUNS = ", ".join(nouns[0] for nouns in ROLE_NOUNS.values())
 _RELATION_WORDS = {
     "to the right of": Relation.RIGHT_OF, "right of": Relation.RIGHT_OF,
     "to the left of": Relation.LEFT_OF, "left of": Relation.LEFT_OF, "below": Relation.BELOW,
@@ -320,8 +346,10 @@ def _role_words(ln: Line, tokens: list[Token]) -> Role | None:
         elif token.word in _FILLERS or token.word in _ARTICLES:
             i += 1
         else:
-            hint = did_you_mean(token.word, _ROLE_WORDS) or "put all of the text in one pair of quotes"
-            raise ln.error(f'unexpected word "{token.text}"', token.column, hint)
+            hint = did_you_mean(token.word, _ROLE_WORDS) or (
+                f"a target's kind is one of: {KNOWN_NOUNS} (see the README for their synonyms); "
+                "text that belongs to the target goes inside its quotes")
+            raise ln.error(f'"{token.text}" is not a kind of target', token.column, hint)
     return role
 
 

@@ -233,15 +233,25 @@ def test_field_found_by_its_label():
     assert target.point == email.box.center
 
 
-def test_role_excludes_other_roles():
-    with pytest.raises(GroundingError, match='no button matches "Gift wrap"'):
-        ground(spec("Gift wrap", role=Role.BUTTON), screen(text("Gift wrap", 20, 20)))
+def test_a_role_is_evidence_not_a_gate():
+    # The words name exactly one element, seen as another kind: it is the target, and `why` says so.
+    target = ground(spec("General", role=Role.TAB), screen(el(Role.BUTTON, 20, 20, 80, 24, text="General")))
+    assert target.element.role is Role.BUTTON
+    assert "no tab matched the words; perception saw them as button" in target.why
+    # Several name it: the one of the named kind wins.
+    both = screen(text("General", 20, 20), el(Role.BUTTON, 20, 200, 80, 24, text="General"))
+    assert ground(spec("General", role=Role.BUTTON), both).element.role is Role.BUTTON
+
+
+def test_a_label_never_stands_in_for_the_control_it_names():
+    with pytest.raises(GroundingError, match='no field matches "Gift wrap"'):
+        ground(spec("Gift wrap", role=Role.FIELD), screen(text("Gift wrap", 20, 20)))
 
 
 def test_menu_role_falls_back_to_ocr_text():
     target = ground(spec("File", role=Role.MENU), screen(text("File", 10, 5), text("Filed", 10, 300)))
     assert target.element.role is Role.TEXT
-    assert "no menu element matched, so OCR text stands in" in target.why
+    assert "no menu matched the words; perception saw them as text" in target.why
 
 
 # ---------------------------------------------------------------- no match

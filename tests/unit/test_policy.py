@@ -233,7 +233,7 @@ def test_rule_conditions_must_all_match():
     ("rules:\n  - {decision: maybe, reason: r}\n", "rules[0].decision", "unknown decision"),
     ("rules:\n  - {decision: deny, reason: r, actions: [click, tap]}\n", "rules[0].actions[1]",
      "unknown action"),
-    ("rules:\n  - {decision: deny, reason: r, target_role: slider}\n", "rules[0].target_role",
+    ("rules:\n  - {decision: deny, reason: r, target_role: gizmo}\n", "rules[0].target_role",
      "unknown role"),
     ("rules:\n  - {decision: deny}\n", "rules[0]", "reason"),
     ("rules:\n  - {decision: deny, reason: r, keys: ['ctrl++']}\n", "rules[0].keys[0]", "chord"),

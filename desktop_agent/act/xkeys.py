@@ -84,8 +84,9 @@ class XTestKeyboard:
         """Give the spare keycodes back to the keymap (empty again). For the end of a run: every key
         typed has been seen through by then."""
         if self._bound and self._display is not None:
+            empty = [(0,) * self._width(self._display)]
             for keycode in self._bound.values():
-                self._display.change_keyboard_mapping(keycode, [(0,) * self._width(self._display)])
+                self._display.change_keyboard_mapping(keycode, empty)
             self._display.sync()
         self._bound.clear()
 

@@ -196,6 +196,13 @@ def _check_params(ln: Line, value: str, positions: list[int]) -> None:
                            hint + "; write {{ and }} for literal braces")
 
 
+def quote(text: str) -> str:
+    """`text` as a double-quoted string of the step language (escapes, literal braces)."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+               .replace("{", "{{").replace("}", "}}"))
+    return f'"{escaped}"'
+
+
 def did_you_mean(word: str, choices: Sequence[str] | Mapping[str, object]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
     return f'did you mean "{close[0]}"?' if close else ""

@@ -24,6 +24,7 @@ import numpy as np
 from desktop_agent.core.actions import MouseButton
 from desktop_agent.core.values import Element, Point, Role, Screen
 from desktop_agent.grounding.locators import Locator
+from desktop_agent.language.phrases import quote
 from desktop_agent.language.steps import KNOWN_KEYS, parse_step, parse_target
 from desktop_agent.recording.events import (
     RecordedAction,
@@ -34,7 +35,7 @@ from desktop_agent.recording.events import (
     RecordedTyping,
     Snapshot,
 )
-from desktop_agent.recording.naming import Place, name_place, quote, spec_texts
+from desktop_agent.recording.naming import Place, name_place, spec_texts
 
 Perceive = Callable[[Snapshot], Screen]
 

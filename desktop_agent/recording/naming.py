@@ -30,6 +30,7 @@ from desktop_agent.grounding.locators import Locator
 from desktop_agent.grounding.make_locator import CONTENT_ROLES, MARGIN, PATCH, distance, locate
 from desktop_agent.grounding.resolve import find_all, ground
 from desktop_agent.grounding.textmatch import key
+from desktop_agent.language.phrases import quote
 from desktop_agent.language.steps import parse_target
 from desktop_agent.recording.events import Snapshot
 from desktop_agent.screen import coords
@@ -56,13 +57,6 @@ class Place:
     crop: np.ndarray  # BGR, the file `locator.crop`
     before: np.ndarray  # BGR: the window the point is in (or the screen), as the person saw it
     note: str = ""
-
-
-def quote(text: str) -> str:
-    """`text` as a double-quoted string of the step language (escapes, literal braces)."""
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-               .replace("{", "{{").replace("}", "}}"))
-    return f'"{escaped}"'
 
 
 def element_at(screen: Screen, point: Point) -> Element | None:

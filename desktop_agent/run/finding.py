@@ -108,7 +108,7 @@ class Finder:
         appear = action.appear if isinstance(action, WaitFor) else True
         timeout = action.timeout_s if isinstance(action, WaitFor) else self.find_timeout_s
         deadline = time.monotonic() + timeout
-        polls = 0
+        told = False
         while True:
             self.stop.raise_if_requested()
             target, problem = self._seek(attempt, action.target, allow_blank=not appear)
@@ -123,9 +123,9 @@ class Finder:
                 message = (f"{what} did not appear within {timeout:g} s: {problem}" if appear
                            else f"{what} was still visible after {timeout:g} s")
                 return StepResult(step=step, status=StepStatus.FAILED, target=target, error=message)
-            if polls == 0:
+            if not told:
                 self.waiting(attempt, problem)
-            polls += 1
+                told = True
             with attempt.timed("wait"):
                 time.sleep(0.15)
 

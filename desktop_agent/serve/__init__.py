@@ -9,6 +9,6 @@ returns), `server` (the MCP server over stdio: the SDK, one worker thread for th
 (the CLI subcommand, added through the `desktop_agent.commands` entry point). The SDK (`mcp`) is
 imported by `server` and `questions` only.
 
-May import: core, language, screen, perception, grounding, safety, act, durability, memory, recording,
-run, compose, cli.
+May import: core, language, screen, perception, grounding, safety, act, durability, memory, run,
+compose, cli.
 """

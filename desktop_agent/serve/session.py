@@ -22,11 +22,11 @@ from desktop_agent.core.errors import AgentError
 from desktop_agent.core.events import Event, RunFinished
 from desktop_agent.core.results import StepResult, StepStatus
 from desktop_agent.core.values import Target, frozen
+from desktop_agent.language.phrases import quote
 from desktop_agent.language.steps import load_task, parse_step, parse_target, plan_from_steps
 from desktop_agent.memory.skills import Skill, skill
 from desktop_agent.memory.store import MemoryStore, TaskMatch
 from desktop_agent.memory.store import default_path as default_memory_path
-from desktop_agent.recording.naming import quote
 from desktop_agent.run.open_run import OpenRun
 from desktop_agent.run.runner import ENDS_A_TASK, run_status
 from desktop_agent.safety.vault import fill_secrets

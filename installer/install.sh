@@ -8,6 +8,7 @@ PACKAGES=(
   xvfb xdotool xclip x11-utils            # virtual display, X input fallback, clipboard, xwininfo
   yad xterm x11-apps                      # real applications the end-to-end tests drive
   python3-venv python3-tk fonts-dejavu-core
+  dbus at-spi2-core libatk-adaptor       # the accessibility buses and GTK's bridge to them
   # Qt (PySide6) on X11 needs these xcb libraries
   libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1

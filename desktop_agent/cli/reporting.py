@@ -95,7 +95,8 @@ def target_json(target: Target | None) -> dict | None:
     box = target.box
     return {"box": [box.left, box.top, box.width, box.height],
             "point": [target.point.x, target.point.y],
-            "strategy": target.strategy, "why": target.why, "score": round(target.score, 3)}
+            "strategy": target.strategy, "why": target.why, "score": round(target.score, 3),
+            "found_by": None if target.element is None else target.element.source}
 
 
 def run_json(finished: RunFinished) -> dict:
@@ -112,6 +113,7 @@ def step_json(result: StepResult) -> dict:
             "status": result.status.value,
             "target": None if target is None else {"box": target["box"], "point": target["point"]},
             "strategy": target["strategy"] if target else None,
+            "found_by": target["found_by"] if target else None,
             "verdict": None if result.verdict is None else {"decision": result.verdict.decision.value,
                                                             "reason": result.verdict.reason},
             "verified": result.verified, "error": result.error, "attempts": result.attempts,

@@ -183,7 +183,9 @@ class Element:
     confidence: float = 1.0
     checked: bool | None = None
     window_id: int | None = None
-    source: str = "ocr"
+    source: str = "ocr"            # what found it: ocr, widget, template, a11y (the accessibility tree)
+    states: frozenset[str] = frozenset()  # from the tree: focused, editable, password, selected, ...
+    accessible: str | None = None  # the tree's handle for it (the accessibility adapter's, opaque here)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)

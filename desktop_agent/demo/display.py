@@ -1,4 +1,5 @@
-"""A virtual X display (Xvfb) for the demo, the end-to-end tests and the benchmark."""
+"""A virtual X display (Xvfb) for the demo, the end-to-end tests and the benchmark, with the buses its
+applications' accessibility needs (`accessibility.atspi.session`)."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
+from desktop_agent.accessibility.atspi.session import AccessibilityBuses, start_buses
 from desktop_agent.core.errors import AgentError
 
 
@@ -25,8 +27,11 @@ def end_process(process: subprocess.Popen, timeout_s: float = 5.0) -> None:
 class VirtualDisplay:
     name: str
     process: subprocess.Popen
+    buses: AccessibilityBuses | None = None
 
     def stop(self) -> None:
+        if self.buses is not None:
+            self.buses.stop()
         end_process(self.process)
 
     def __enter__(self) -> VirtualDisplay:
@@ -36,9 +41,10 @@ class VirtualDisplay:
         self.stop()
 
 
-def start_virtual_display(*, width: int = 1920, height: int = 1080,
-                          timeout_s: float = 10.0) -> VirtualDisplay:
-    """Start Xvfb on a display number it picks itself (-displayfd)."""
+def start_virtual_display(*, width: int = 1920, height: int = 1080, timeout_s: float = 10.0,
+                          accessibility: bool = True) -> VirtualDisplay:
+    """Start Xvfb on a display number it picks itself (-displayfd), and its accessibility buses (the
+    display never resets, so the root window keeps their address)."""
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         raise AgentError("Xvfb is not installed; run installer/install.sh (Debian package xvfb)")
@@ -54,4 +60,5 @@ def start_virtual_display(*, width: int = 1920, height: int = 1080,
     if not number.isdigit():
         process.kill()
         raise AgentError("Xvfb did not start (no display number reported)")
-    return VirtualDisplay(name=f":{number}", process=process)
+    name = f":{number}"
+    return VirtualDisplay(name=name, process=process, buses=start_buses(name) if accessibility else None)

@@ -382,9 +382,9 @@ def _choose(spec: TargetSpec, found: _Resolution) -> Target:
 
 def _target(spec: TargetSpec, found: _Resolution, index: int) -> Target:
     m, count = found.matches[index], len(found.matches)
-    role = m.element.role.value
+    role = f"{m.element.role.value}, {m.element.source.removesuffix('+word')}"  # what found it
     if m.via == "role":
-        strategy, what = "role", role
+        strategy, what = "role", f"{m.element.role.value} ({role})"
     else:
         strategy = f"{m.via}-{m.tier.name.lower()}"
         what = f'{m.tier.name.lower()} {m.via} "{m.matched}" ({role})'

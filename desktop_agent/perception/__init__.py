@@ -1,6 +1,7 @@
-"""What is seen: pixels -> typed elements. `ocr` (RapidOCR), `widgets` and `templates` (OpenCV), `models`
+"""What is seen: pixels and accessibility trees -> typed elements. `fusion` (tree nodes -> elements, and
+what vision must still read), `ocr` (RapidOCR), `widgets` and `templates` (OpenCV), `models`
 (verified model files), `perceiver` (per window, incremental -> Screen), `senses` (capture + windows +
 perception, the agent's own windows skipped), `seen` (what a recording saw, to start a replay from).
 
-May import: core, screen.
+May import: core, screen, accessibility.
 """

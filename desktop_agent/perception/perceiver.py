@@ -1,23 +1,31 @@
 """Frame + windows -> one `Screen` of elements in screen coordinates.
 
+Where an application exposes its accessibility tree, its windows' elements come from the tree
+(`fusion`), and vision reads only what the tree doesn't describe there (canvases, custom widgets);
+other windows (Tk, Xt, remote desktops, a hung application's) are seen by vision alone.
 Perceives window by window (full-frame OCR of a mostly empty screen misses small windows; an image with
 no window list is split into the windows its pixels show, `regions`) and
 incrementally: for a window seen before at the same place, only the pixels that changed are read again,
 and the text outside them is kept. Widget proposals are recomputed on every changed window as a whole (cheap).
 Guarantee: every element returned was read from pixels of the given frame or of an identical earlier
-crop of the same window (or of a recorded image of it, identical there, when `prime`d). Not guaranteed:
+crop of the same window (or of a recorded image of it, identical there, when `prime`d), or from the
+tree of the window's application read after the frame was captured; no element of a window lies under
+another window. Not guaranteed:
 that text scrolled within an unchanged box is re-read unless its pixels changed (they do, when it
 scrolls).
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
+from desktop_agent.accessibility.nodes import TreeReader
 from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, Window
+from desktop_agent.perception.fusion import WindowTree, window_trees
 from desktop_agent.perception.glyphs import GlyphReader
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.regions import window_like_regions
@@ -32,6 +40,8 @@ _REREAD_MARGIN_PX = 8  # with 6 the text model dropped the glyph at a crop's edg
 _CARET_WIDTH_PX = 3
 _CARET_HEIGHT_PX = 60
 _FULL_REREAD_SHARE = 0.5  # re-read the whole window when more than this share of it changed
+_TREE_BUDGET_S = 0.4      # the longest a look waits for the accessibility trees
+_BLANK_STD = 2.0          # a crop this uniform shows nothing to read
 
 
 @dataclass(slots=True)
@@ -48,36 +58,64 @@ class PerceptionStats:
     reused: int
     partial: int
     full: int
+    accessible: int = 0   # windows whose elements came from an accessibility tree
+    tree_ms: float = 0.0
 
 
 class Perceiver:
     def __init__(self, *, reader: TextReader, detect_widgets: WidgetDetector | None = None,
-                 attach_text: TextAttacher | None = None, glyphs: GlyphReader | None = None) -> None:
+                 attach_text: TextAttacher | None = None, glyphs: GlyphReader | None = None,
+                 accessibility: TreeReader | None = None) -> None:
         self._reader = reader
+        self._accessibility = accessibility
         self._detect_widgets = detect_widgets
         self._attach_text = attach_text
         self._glyphs = glyphs
-        self._memory: dict[int, _WindowMemory] = {}
+        self._memory: dict[object, _WindowMemory] = {}  # by window id, or (window id, area) in a tree
         self.last_stats = PerceptionStats(windows=0, reused=0, partial=0, full=0)
 
     def perceive(self, frame: Frame, windows: Sequence[Window], *,
                  skip: frozenset[int] = frozenset()) -> Screen:
         """Elements of every window except those in `skip`, which still hide what lies under them."""
         regions = _regions(frame, windows, skip)
+        started = time.perf_counter()
+        trees = self._trees(windows, {window_id for window_id, _ in regions})
+        tree_ms = (time.perf_counter() - started) * 1000
         elements: list[Element] = []
         counts = {"reused": 0, "partial": 0, "full": 0}
+        kept: set[object] = set()
         for window_id, box in regions:
-            sub = coords.crop(frame, box)
-            found, how = self._perceive_region(window_id, sub)
-            counts[how] += 1
-            for element in found:
-                screen_box = coords.image_to_screen(sub, element.box)
-                elements.append(replace(element, box=screen_box, window_id=window_id))
+            tree = trees.get(window_id)
+            areas: list[tuple[object, Rect]] = [(window_id, box)]
+            if tree is not None:
+                elements += tree.elements
+                areas = [((window_id, area), clipped) for area in tree.unread
+                         if (clipped := area.intersection(box)) is not None]
+            for key, area in areas:
+                kept.add(key)
+                sub = coords.crop(frame, area)
+                if tree is not None and float(sub.image.std()) < _BLANK_STD:
+                    continue
+                found, how = self._perceive_region(key, sub)
+                counts[how] += 1
+                for element in found:
+                    screen_box = coords.image_to_screen(sub, element.box)
+                    elements.append(replace(element, box=screen_box, window_id=window_id))
         screen = Screen(frame=frame, elements=(), windows=tuple(windows))
         visible = tuple(e for e in elements if _on_top(screen, e))
-        self._memory = {k: v for k, v in self._memory.items() if k in {w for w, _ in regions}}
-        self.last_stats = PerceptionStats(windows=len(regions), **counts)
+        self._memory = {k: v for k, v in self._memory.items() if k in kept}
+        self.last_stats = PerceptionStats(windows=len(regions), **counts, accessible=len(trees),
+                                          tree_ms=tree_ms)
         return Screen(frame=frame, elements=visible, windows=tuple(windows))
+
+    def _trees(self, windows: Sequence[Window], perceived: set[int]) -> dict[int, WindowTree]:
+        """The accessibility trees of the perceived windows' applications, by window."""
+        if self._accessibility is None or not windows:
+            return {}
+        shown = [w for w in windows if w.id in perceived]
+        pids = frozenset(w.pid for w in shown if w.pid is not None)
+        trees = self._accessibility.read(pids, budget_s=_TREE_BUDGET_S)
+        return window_trees(trees, shown) if trees else {}
 
     def prime(self, window_id: int, box: Rect, image: np.ndarray, texts: Sequence[Element]) -> None:
         """Start window `window_id` (at `box`) from an image of it read before (`texts`, in its pixels):
@@ -89,7 +127,7 @@ class Perceiver:
         """The TEXT elements of `image` as a full read of a window shows them (for `seen.read_seen`)."""
         return self._reader.read(image)
 
-    def _perceive_region(self, window_id: int, sub: Frame) -> tuple[list[Element], str]:
+    def _perceive_region(self, window_id: object, sub: Frame) -> tuple[list[Element], str]:
         image = sub.image
         memory = self._memory.get(window_id)
         if memory is not None and memory.box == sub.region and memory.image.shape == image.shape:
@@ -118,7 +156,7 @@ class Perceiver:
                       if area.contains(t.box.center)]
         return texts
 
-    def _remember(self, window_id: int, sub: Frame, texts: list[Element]) -> list[Element]:
+    def _remember(self, window_id: object, sub: Frame, texts: list[Element]) -> list[Element]:
         """Widgets are proposed on the whole window again (cheap, and a widget's look depends on its
         surroundings: hover, focus), then fused with the text; buttons of one glyph are read directly."""
         if self._detect_widgets is None or self._attach_text is None:

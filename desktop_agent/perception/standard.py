@@ -1,7 +1,11 @@
-"""The perceiver every front end uses: PP-OCR text, OpenCV widget proposals fused with it, and buttons of
-one glyph read directly. Nothing loads until the first perception (the models are lazy)."""
+"""The perceiver every front end uses: the applications' accessibility trees (AT-SPI2 on Linux), PP-OCR
+text, OpenCV widget proposals fused with it, and buttons of one glyph read directly. Nothing loads or
+connects until the first perception (the models are lazy)."""
 from __future__ import annotations
 
+import sys
+
+from desktop_agent.accessibility.atspi.reader import AtspiReader
 from desktop_agent.perception import widgets
 from desktop_agent.perception.glyphs import GlyphReader
 from desktop_agent.perception.ocr import TextReader
@@ -11,4 +15,5 @@ from desktop_agent.perception.perceiver import Perceiver
 def build_perceiver(reader: TextReader | None = None) -> Perceiver:
     reader = reader or TextReader()
     return Perceiver(reader=reader, detect_widgets=widgets.detect_widgets, attach_text=widgets.attach_text,
-                     glyphs=GlyphReader(reader.recognize))
+                     glyphs=GlyphReader(reader.recognize),
+                     accessibility=AtspiReader() if sys.platform.startswith("linux") else None)

@@ -141,13 +141,15 @@ def evaluate(policy: Policy, request: ActionRequest) -> Verdict:
 
 def is_secret_entry(policy: Policy, request: ActionRequest) -> bool:
     """True when `request` types into a field named like `secret_fields` (the grounded field's label or text,
-    or the text the step used to name its target), or types a `{secret:NAME}` (see vault.py) anywhere.
-    Other untargeted typing is never considered secret."""
+    or the text the step used to name its target) or that its application says is a password field, or
+    types a `{secret:NAME}` (see vault.py) anywhere. Other untargeted typing is never considered secret."""
     if not isinstance(request.action, TypeText):
         return False
     if PLACEHOLDER.search(request.step_text):
         return True
     element = request.target.element if request.target is not None else None
+    if element is not None and "password" in element.states:
+        return True
     names = [element.label, element.text] if element is not None and element.role is Role.FIELD else []
     names.extend(_spec_texts(request.action.target))
     return any(policy.secret_fields.search(name) for name in names if name)

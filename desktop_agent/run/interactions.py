@@ -31,6 +31,7 @@ from desktop_agent.core.actions import (
 )
 from desktop_agent.core.values import Role, Screen, Target, TargetSpec
 from desktop_agent.run import verify
+from desktop_agent.run.state_checks import typed_in_tree
 
 _EDITABLE = frozenset({Role.FIELD, Role.COMBO})
 
@@ -143,6 +144,9 @@ def check_outcome(action: Action, grounded: Grounded, after: Screen, *, changed:
         case TypeText(text=text):
             if secret and not changed:
                 return verify.Outcome(ok=False, detail="the masked field did not change")
+            from_tree = None if secret else typed_in_tree(after, main.element if main else None, text)
+            if from_tree is not None:
+                return from_tree
             box = main.element.box if main and main.element else (main.box if main else None)
             return verify.check_typed(after, text, box, secret=secret, whole=whole)
         case Clear():

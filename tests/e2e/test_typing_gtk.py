@@ -49,7 +49,8 @@ def test_gtk_fields_receive_shifted_symbols_and_non_ascii_exactly(desktop):
     run = desktop.agent("run", "--json", "--step", f'type "{SHIFTED}" into the "Name" field',
                         "--step", f'type "{NON_ASCII}" into the "Note" field', "--step", "press Enter")
 
-    assert _statuses(run) == ["succeeded", "unverified", "succeeded"], run.stderr  # OCR can't read 東京
+    # OCR can't read 東京; GTK's accessibility tree holds the field's exact text, and it is checked whole
+    assert _statuses(run) == ["succeeded", "succeeded", "succeeded"], run.stderr
     assert yad.wait_exit() == 0
     assert yad.output == f"{SHIFTED}|{NON_ASCII}|\n"
 

@@ -66,8 +66,12 @@ def private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 @pytest.fixture(scope="session")
 def xdisplay() -> Iterator[str]:
-    """A fresh Xvfb 1920x1080 for the whole session; yields its name (":N")."""
-    with new_display() as display:
+    """A fresh Xvfb 1920x1080 with its accessibility buses for the whole session; yields its name
+    (":N"). What its applications need in their environment is set for the session."""
+    with new_display() as display, pytest.MonkeyPatch.context() as patch:
+        for name, value in display.environment.items():
+            if name != "DISPLAY":
+                patch.setenv(name, value)
         yield display.name
 
 

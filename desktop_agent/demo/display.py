@@ -29,6 +29,15 @@ class VirtualDisplay:
     process: subprocess.Popen
     buses: AccessibilityBuses | None = None
 
+    @property
+    def environment(self) -> dict[str, str]:
+        """What an application started on this display needs in its environment (Qt finds the
+        accessibility bus through the session bus)."""
+        env = {"DISPLAY": self.name}
+        if self.buses is not None:
+            env["DBUS_SESSION_BUS_ADDRESS"] = self.buses.session_address
+        return env
+
     def stop(self) -> None:
         if self.buses is not None:
             self.buses.stop()

@@ -1,0 +1,143 @@
+"""The accessibility sense on real applications on Xvfb (its buses started with the display): what the
+agent did is read from what each application printed, and `found_by` says the tree found the target.
+
+Qt 6 (PySide6, tests/apps/qt_accessible.py), GTK 3 (yad) and GTK 4 (tests/apps/gtk4_form.py on
+Debian's PyGObject); Tk has no accessibility, and its tests (the sample app) are the vision path.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+from desktop_agent.accessibility.atspi.reader import ROUND_S, AtspiReader
+
+REGISTER_TIMEOUT_S = 15.0
+
+
+def registered(app, display: str) -> None:
+    """Wait until `app` answers on the accessibility bus (a window maps before its tree registers)."""
+    reader = AtspiReader(display=display)
+    deadline = time.monotonic() + REGISTER_TIMEOUT_S
+    try:
+        while not any(tree.nodes for tree in reader.read(frozenset({app.process.pid}), budget_s=1.0)):
+            if time.monotonic() > deadline:
+                pytest.fail(f"{app.name} did not register on the accessibility bus in {REGISTER_TIMEOUT_S} s")
+            time.sleep(0.1)
+    finally:
+        reader.close()
+
+
+def qt_app(desktop, at: tuple[int, int] = (300, 150)):
+    app = desktop.launch([sys.executable, "-m", "tests.apps.qt_accessible", str(at[0]), str(at[1])],
+                         title="Qt Accessible", name="qt_accessible")
+    registered(app, desktop.display)
+    return app
+
+
+def said(app) -> list[dict]:
+    return [json.loads(line) for line in app.output.splitlines() if line.strip()]
+
+
+def found_by(run) -> list[str | None]:
+    return [step["found_by"] for step in run.json["steps"]]
+
+
+def test_a_menu_item_an_icon_only_button_and_one_glyph_keys_are_found_in_the_tree(desktop):
+    app = qt_app(desktop)
+
+    run = desktop.agent("run", "--json", "--step", 'click "File"', "--step", 'click the "Export" menu item',
+                        "--step", 'click the "Save" button', "--step", 'click "%"', "--step", 'click "÷"')
+
+    assert run.code == 0, run.stderr
+    app.wait_for_output(lambda out: out.count("\n") >= 4)
+    assert said(app) == [{"menu": "Export"}, {"toolbar": "Save"}, {"key": "%"}, {"key": "÷"}]
+    assert found_by(run) == ["a11y"] * 5
+
+
+def test_a_field_by_its_label_and_a_checkbox_verified_from_the_tree(desktop):
+    app = qt_app(desktop)
+
+    run = desktop.agent("run", "--json", "--step", 'type "Ada Lovelace" into the "Name" field',
+                        "--step", 'check the "Gift wrap" checkbox', "--step", 'click "Apply"')
+
+    assert run.code == 0, run.stderr
+    assert app.wait_for_output(lambda out: "gift" in out)
+    assert said(app) == [{"name": "Ada Lovelace", "nickname": "", "gift": True}]
+    assert found_by(run) == ["a11y"] * 3
+
+
+def test_a_dropped_character_fails_the_check_and_the_field_is_rolled_back(desktop):
+    app = qt_app(desktop)
+
+    run = desktop.agent("run", "--json", "--step", 'type "quiet" into the "Nickname" field')
+
+    assert run.json["status"] == "failed", run.stderr
+    step = run.json["steps"][0]
+    assert '"uiet"' in step["error"] and "its application says so" in step["error"], step
+    done = desktop.agent("run", "--step", 'click "Apply"')
+    assert done.code == 0, done.stderr
+    app.wait_for_output(lambda out: "gift" in out)
+    assert said(app) == [{"name": "", "nickname": "", "gift": False}]  # both attempts were undone
+
+
+def test_a_covered_windows_controls_are_never_chosen(desktop):
+    app = qt_app(desktop, at=(300, 150))
+    cover = desktop.launch(["yad", "--form", "--title", "Cover", "--field=Other", "--geometry=500x400+280+130"],
+                           title="Cover", name="yad")
+
+    run = desktop.agent("run", "--json", "--step", 'click "Apply"')
+
+    assert run.json["status"] == "failed", run.stdout
+    assert run.json["steps"][0]["error"].startswith('no element matches "Apply"'), run.json["steps"][0]
+    cover.stop()
+    app.assert_quiet()
+
+
+def test_a_stopped_application_is_seen_by_vision_within_the_time_bound(desktop):
+    app = qt_app(desktop)
+    reader = AtspiReader(display=desktop.display)
+    os.kill(app.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        trees = reader.read(frozenset({app.process.pid}), budget_s=0.4)
+        took = time.monotonic() - started
+        grounded = desktop.agent("ground", 'the "Gift wrap" checkbox', "--json")
+    finally:
+        os.kill(app.process.pid, signal.SIGCONT)
+        reader.close()
+
+    assert trees == [] and took < 0.4 + ROUND_S, took
+    assert grounded.json.get("found_by") == "widget", grounded.stdout + grounded.stderr  # seen in the pixels
+
+
+def test_gtk3_a_field_by_its_label_and_a_checkbox_ticked_through_the_tree(desktop):
+    yad = desktop.launch(["yad", "--form", "--title", "Order", "--field=Customer", "--field=Gift wrap:CHK",
+                          "--geometry=+300+200"], title="Order", name="yad")
+    registered(yad, desktop.display)
+
+    run = desktop.agent("run", "--json", "--step", 'type "Grace" into the "Customer" field',
+                        "--step", 'check the "Gift wrap" checkbox', "--step", 'click "OK"')
+
+    assert run.code == 0, run.stderr
+    assert yad.wait_exit() == 0
+    assert yad.output == "Grace|TRUE|\n"
+    assert found_by(run) == ["a11y"] * 3
+
+
+def test_gtk4_boxes_relative_to_the_window_are_placed_on_screen(desktop):
+    app = desktop.launch(["/usr/bin/python3", "-m", "tests.apps.gtk4_form", "420", "260"], title="GTK4 Form",
+                         name="gtk4_form")
+    registered(app, desktop.display)
+
+    run = desktop.agent("run", "--json", "--step", 'type "Hopper" into the "Surname" field',
+                        "--step", 'click "Send"')
+
+    assert run.code == 0, run.stderr
+    app.wait_for_output(lambda out: "surname" in out)
+    assert said(app) == [{"surname": "Hopper"}]
+    assert found_by(run) == ["a11y"] * 2

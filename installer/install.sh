@@ -8,7 +8,8 @@ PACKAGES=(
   xvfb xdotool xclip x11-utils            # virtual display, X input fallback, clipboard, xwininfo
   yad xterm x11-apps                      # real applications the end-to-end tests drive
   python3-venv python3-tk fonts-dejavu-core
-  dbus at-spi2-core libatk-adaptor       # the accessibility buses and GTK's bridge to them
+  dbus at-spi2-core libatk-adaptor       # the accessibility buses and GTK 3's bridge to them
+  python3-gi gir1.2-gtk-4.0               # a GTK 4 application the end-to-end tests drive
   # Qt (PySide6) on X11 needs these xcb libraries
   libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1

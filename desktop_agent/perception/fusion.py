@@ -15,11 +15,13 @@ position less the shadow (half the difference between the surface's size and the
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from desktop_agent.accessibility.nodes import WINDOW_ROLES, AppTree, Node
 from desktop_agent.core.values import Element, Rect, Role, Window
+from desktop_agent.perception.widgets import label_by_position
 
 _ROLES = {
     "push-button": Role.BUTTON, "toggle-button": Role.BUTTON, "push-button-menu": Role.BUTTON,
@@ -44,6 +46,7 @@ _CHECKABLE = frozenset({Role.CHECKBOX, Role.RADIO, Role.BUTTON, Role.MENU})
 _STATES = frozenset({"focused", "editable", "checked", "selected", "expanded", "expandable", "enabled",
                      "sensitive", "pressed", "multi-line", "read-only", "indeterminate"})
 _MIN_OPAQUE_PX = 12
+_CLASS_NAME = re.compile(r"^(Gtk|Q)[A-Z]\w*$")  # GTK 4 names an unlabelled entry "GtkEntry": no name
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +86,18 @@ def window_trees(trees: Sequence[AppTree], windows: Sequence[Window]) -> dict[in
                     unread.append(clipped)
         for window in own:
             grouped.setdefault(window.id, ([], []))
-    return {window_id: WindowTree(elements=tuple(elements), unread=tuple(unread))
+    return {window_id: WindowTree(elements=_labelled(elements), unread=tuple(unread))
             for window_id, (elements, unread) in grouped.items() if elements or unread}
+
+
+def _labelled(elements: list[Element]) -> tuple[Element, ...]:
+    """A control's own caption (a label node inside a button saying what the button says) is not an
+    element of its own; fields the tree doesn't label are labelled by position among its texts."""
+    controls = [e for e in elements if e.role is not Role.TEXT]
+    texts = [e for e in elements if e.role is Role.TEXT
+             and not any(c.text == e.text and c.box.contains(e.box.center) for c in controls)]
+    return tuple(replace(e, label=label_by_position(e, texts)) if not e.label and e.role in
+                 (Role.FIELD, Role.COMBO) else e for e in elements if e.role is not Role.TEXT or e in texts)
 
 
 def _element(node: Node, box: Rect, window_id: int, by_ref: dict[str, Node]) -> Element | None:
@@ -97,12 +110,13 @@ def _element(node: Node, box: Rect, window_id: int, by_ref: dict[str, Node]) -> 
     if node.role == "password-text":
         states |= {"password"}
     label = " ".join(by_ref[ref].name for ref in node.labelled_by if ref in by_ref and by_ref[ref].name)
+    name = "" if _CLASS_NAME.match(node.name) else node.name
     if role is Role.FIELD:
-        text, label = node.text or "", label or node.name
-    elif role is Role.TEXT and not node.name:
+        text, label = node.text or "", label or name
+    elif role is Role.TEXT and not name:
         text = node.text or ""
     else:
-        text = node.name or node.description  # an icon-only button's tooltip names it
+        text = name or node.description  # an icon-only button's tooltip names it
     if role is Role.TEXT and not text.strip():
         return None
     checked = "checked" in node.states if role in _CHECKABLE and (

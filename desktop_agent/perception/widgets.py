@@ -385,12 +385,23 @@ def _with_text(widget: Element, inside: Sequence[Element], free: Sequence[Elemen
         case Role.BUTTON:
             return replace(widget, text=value, label=value)
         case Role.FIELD | Role.COMBO:
-            label = _left_label(widget.box, free) or _above_label(widget.box, free)
-            return replace(widget, text=value, label=label.text if label else "")
+            return replace(widget, text=value, label=label_by_position(widget, free))
         case Role.CHECKBOX:
-            label = _right_label(widget.box, free)
-            return replace(widget, label=label.text if label else "")
+            return replace(widget, label=label_by_position(widget, free))
     return widget
+
+
+def label_by_position(widget: Element, texts: Sequence[Element]) -> str:
+    """The text that labels `widget` by where it stands: for a field or combo the nearest text left of
+    it on its row, else just above; for a checkbox the nearest text to its right; else none."""
+    match widget.role:
+        case Role.FIELD | Role.COMBO:
+            label = _left_label(widget.box, texts) or _above_label(widget.box, texts)
+        case Role.CHECKBOX:
+            label = _right_label(widget.box, texts)
+        case _:
+            label = None
+    return label.text if label else ""
 
 
 def _left_label(box: Rect, texts: Sequence[Element]) -> Element | None:

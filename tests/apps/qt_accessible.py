@@ -8,8 +8,18 @@ import json
 import sys
 
 from PySide6.QtGui import QAction, QIcon, QPixmap
-from PySide6.QtWidgets import (QApplication, QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QMainWindow, QPushButton, QToolBar, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QToolBar,
+    QWidget,
+)
 
 
 class LosingField(QLineEdit):

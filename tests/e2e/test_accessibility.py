@@ -135,7 +135,7 @@ def test_gtk4_boxes_relative_to_the_window_are_placed_on_screen(desktop):
     registered(app, desktop.display)
 
     run = desktop.agent("run", "--json", "--step", 'type "Hopper" into the "Surname" field',
-                        "--step", 'click "Send"')
+                        "--step", 'click "Done"')
 
     assert run.code == 0, run.stderr
     app.wait_for_output(lambda out: "surname" in out)

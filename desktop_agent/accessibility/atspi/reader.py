@@ -1,7 +1,8 @@
 """Reading the showing part of applications' AT-SPI2 trees, fast, within a time budget.
 
-Two ways, chosen per application: GTK's cache (`org.a11y.atspi.Cache.GetItems`: the whole application in
-one call; the bridge builds it once an event listener is registered, which the reader does), then the
+Two ways, chosen per application: GTK 3's cache (`org.a11y.atspi.Cache.GetItems`: the whole application
+in one call; the bridge builds it once an event listener is registered, which the reader does; a cache
+that lacks some showing node's children, as GTK 4's does, is not used), then the
 boxes, texts and labels of its showing nodes in one more round; or, for toolkits without the cache (Qt),
 a walk breadth first, one round per level, that does not descend into what isn't showing. Every round
 sends all its calls at once (all applications' together) and waits for their replies together.
@@ -227,13 +228,21 @@ class AtspiReader:
         gtk4 = _is_gtk4(app)
         root = app.bus + ROOT_PATH
         by_ref: dict[str, _Walked] = {}
-        for (ref_bus, ref_path), _app_ref, (parent_bus, parent_path), _index, _count, _ifaces, name, role, \
+        counts: dict[str, int] = {}
+        for (ref_bus, ref_path), _app_ref, (parent_bus, parent_path), _index, count, _ifaces, name, role, \
                 description, states in items:
             ref, parent = ref_bus + ref_path, parent_bus + parent_path
             by_ref[ref] = _Walked(ref=ref, parent=None if parent == root else parent, depth=0,
                                   role=constants.role_name(int(role)), name=str(name),
                                   description=str(description), states=constants.state_names(states))
+            counts[ref] = int(count)
         shown = [walked for walked in by_ref.values() if _shown(walked, by_ref, gtk4)][:MAX_NODES]
+        cached_children: dict[str | None, int] = {}
+        for walked in by_ref.values():
+            cached_children[walked.parent] = cached_children.get(walked.parent, 0) + 1
+        if any(cached_children.get(walked.ref, 0) < counts[walked.ref] for walked in shown):
+            app.has_cache = False  # GTK 4 caches only the objects a client has asked for: walk it
+            return (yield from self._walk(app))
         yield from self._details(shown)
         return _tree(app, _parents_first(shown))
 

@@ -79,6 +79,29 @@ class BearerToken:
         await self._app(scope, receive, send)
 
 
+class _Calls:
+    """ASGI middleware: counts the requests being answered (a GET is a client's standing stream, not
+    counted), so that serving ends only once each call's reply is out."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self.open = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        counted = scope["type"] == "http" and scope["method"] != "GET"
+        self.open += counted
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            self.open -= counted
+
+    async def answered(self, timeout_s: float) -> None:
+        for _ in range(int(timeout_s / 0.01)):
+            if not self.open:
+                return
+            await asyncio.sleep(0.01)
+
+
 class _Uvicorn(uvicorn.Server):
     @contextmanager
     def capture_signals(self) -> Any:  # signals belong to whoever runs us (the CLI, the app)
@@ -95,6 +118,7 @@ class HttpServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._stopping = False
+        self._why = "serving stopped"
 
     def serve(self, ready: Callable[[Endpoint], None]) -> None:
         """Listen, open the session, call `ready` once clients can connect, and serve until `stop` (or
@@ -112,10 +136,12 @@ class HttpServer:
             listener.close()
             engine.stop(wait_s=CLOSE_TIMEOUT_S)
 
-    def stop(self) -> None:
-        """End serving (any thread; at once when it has not started; again: nothing)."""
+    def stop(self, why: str = "serving stopped") -> None:
+        """End serving (any thread; at once when it has not started; again: nothing); a step in flight
+        is stopped with `why`."""
         with self._lock:
-            self._stopping = True
+            if not self._stopping:
+                self._stopping, self._why = True, why
             if self._loop is not None and self._stop is not None:
                 self._loop.call_soon_threadsafe(self._stop.set)
 
@@ -123,7 +149,8 @@ class HttpServer:
                      ready: Callable[[Endpoint], None]) -> None:
         questions = Questions(asyncio.get_running_loop())
         mcp = build_server(session, engine, questions)
-        app = BearerToken(mcp.streamable_http_app(streamable_http_path=PATH, host=HOST), self._token)
+        calls = _Calls(mcp.streamable_http_app(streamable_http_path=PATH, host=HOST))
+        app = BearerToken(calls, self._token)
         server = _Uvicorn(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                          timeout_graceful_shutdown=_SHUTDOWN_S))
         with self._lock:
@@ -142,8 +169,12 @@ class HttpServer:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), _BRAKE_POLL_S)
         finally:
-            # The run ends while the port is still open, so a call in flight gets its reply.
-            await close_session(session, engine, stack, questions, why="serving stopped")
+            # The run ends while the port is still open, so a call in flight gets its reply; then the
+            # clients' sessions end (their open streams close) and the server stops.
+            await close_session(session, engine, stack, questions, why=self._why)
+            await calls.answered(_SHUTDOWN_S)
+            for transport in list(getattr(mcp.session_manager, "_server_instances", {}).values()):
+                await transport.terminate()
             server.should_exit = True
             await serving
 

@@ -45,7 +45,7 @@ class EndpointDialog(QDialog):
         self.config = QPlainTextEdit(client_config(endpoint))
         self.config.setReadOnly(True)
         self.config.setObjectName("config")
-        self.config.setFixedHeight(150)
+        self.config.setFixedHeight(200)
         grid = QGridLayout(self)
         grid.addWidget(intro, 0, 0, 1, 3)
         for row, (label, text, value) in enumerate((("URL", self.url, endpoint.url),

@@ -6,15 +6,17 @@ Runners come from an injected factory (`compose.build_runner` in the app, a scri
 `RunControl` runs them in a worker thread and feeds the widgets; the Memory tab lists the tasks runs have
 recorded (loading or re-running one asks first about unsaved edits); Record (`RecordControl`) records a
 task by doing it once and opens it in the editor. A run asks for the secrets its task names that the
-keyring lacks (`secret_prompt`). Guaranteed: closing the window during a run or a recording stops it and
+keyring lacks (`secret_prompt`). "Serve agents" lets MCP clients drive the desktop instead (RunControl.serve;
+the URL and token are shown once in `serve_dialog`), their steps in the same views and approval panel. Guaranteed: closing the window during a run or a recording stops it and
 waits for its thread. The window never raises itself to ask: it would cover the application the agent is
 about to act on (a tray message and the taskbar alert point at it instead).
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, Slot
+from PySide6.QtCore import QSettings, QSignalBlocker, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,10 +50,14 @@ from ui.record_control import PerceiverFactory, RecordControl, RecorderFactory, 
 from ui.rollback import WorkspaceRollback
 from ui.run_control import BrakesFactory, RunControl, RunnerFactory
 from ui.secret_prompt import fill_for_run
+from ui.serve_dialog import EndpointDialog
 from ui.settings import Mode, SettingsDialog, hotkey_label, load_settings, save_settings
 from ui.style import STATE_COLOURS, STYLE, app_icon, record_icon
 from ui.task_files import TaskFiles
 from ui.timeline import Timeline
+
+if TYPE_CHECKING:
+    from desktop_agent.serve.http import Endpoint
 
 
 class MainWindow(QMainWindow):
@@ -125,6 +131,29 @@ class MainWindow(QMainWindow):
             return self._refuse(f"Cannot start the run: {exc}")
         return True
 
+    def serve_agents(self, on: bool) -> bool:
+        """Start serving agents over MCP with the applied policy (or stop); False (the reason on the
+        status bar) when it can't start."""
+        if not on:
+            if self.control.serving:
+                self.control.stop()
+            return True
+        if self.control.running or self.recorder.busy:
+            self._serve.setChecked(False)
+            return self._refuse("Serving agents needs the agent to be idle")
+        try:
+            self.control.serve(policy=self.policy_view.policy(), trace_root=self.settings.trace_root,
+                               base_dir=self.files.folder, hotkey=self.settings.hotkey)
+        except (AgentError, OSError) as exc:
+            self._serve.setChecked(False)
+            return self._refuse(f"Cannot serve agents: {exc}")
+        return True
+
+    @Slot(object)
+    def _show_endpoint(self, endpoint: Endpoint) -> None:
+        self.endpoint_dialog = EndpointDialog(endpoint, self)
+        self.endpoint_dialog.open()
+
     def _given(self, plan: Plan) -> RunGiven:
         """How this run was given, for resuming it: the task file when the editor holds it as saved,
         else the steps as they are in the editor."""
@@ -165,19 +194,24 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _set_running(self, running: bool) -> None:
+        serving = self.control.serving
         self._run.setEnabled(not running and self.editor.valid)
-        self._pause.setEnabled(running)
+        self._pause.setEnabled(running and not serving)
         self._stop.setEnabled(running)
+        self._serve.setEnabled(serving or not running)
         if not running:
             self._pause.setChecked(False)
+            with QSignalBlocker(self._serve):
+                self._serve.setChecked(False)
         self._mode_box.setEnabled(not running)
         self.memory_panel.set_running(running)
         for action in (self._open, self._save, self._save_as, self._settings_action, self._record):
             action.setEnabled(not running)
         self.editor.set_read_only(running)
         self.policy_view.set_read_only(running)
+        self._acting.setText("● Serving agents" if serving else "● The agent is acting")
         self._acting.setVisible(running)
-        self._approval_frame.setVisible(running and not self.mode.dry_run)  # a dry run asks nothing
+        self._approval_frame.setVisible(running and (serving or not self.mode.dry_run))  # a dry run asks nothing
         if running:
             self._show_hotkey()  # a problem reported by the last run's brakes is that run's
         if self._tray is not None:
@@ -220,7 +254,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _set_recording(self, recording: bool) -> None:
         """While recording, nothing else starts and the editor waits for the recorded task."""
-        for action in (self._open, self._save, self._save_as, self._settings_action, self._record):
+        for action in (self._open, self._save, self._save_as, self._settings_action, self._record, self._serve):
             action.setEnabled(not recording)
         self._run.setEnabled(not recording and self.editor.valid)
         self._mode_box.setEnabled(not recording)
@@ -275,6 +309,11 @@ class MainWindow(QMainWindow):
                                     tip="Record a task by doing it once: choose its file, do the task, "
                                         "then stop")
         self._record.setIcon(record_icon())
+        self._serve = self._action("Serve agents", self.serve_agents,
+                                   tip="Let MCP clients on this computer (an agent that plans) use the desktop: "
+                                       "streamable HTTP on 127.0.0.1 with a token shown once; every step they "
+                                       "send is guarded, verified and shown here", checkable=True)
+        self._serve.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon))
         self._overlay = self._action("Overlay", self.live_view.set_overlay_visible, ("Ctrl+L",),
                                      tip="Outline what perception found", checkable=True)
         self._overlay.setChecked(True)
@@ -293,7 +332,7 @@ class MainWindow(QMainWindow):
         for title, actions in (("&File", (self._open, self._save, self._save_as, None,
                                           self._settings_action, None, quit_app)),
                                ("&Run", (self._run, self._pause, self._stop, None, self._record, None,
-                                         self.rollback.action)),
+                                         self._serve, None, self.rollback.action)),
                                ("&View", (self._overlay, None, self._zoom_in, self._zoom_out, self._fit))):
             menu = menus.addMenu(title)
             for action in actions:
@@ -309,7 +348,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self._mode_box)
         toolbar.addSeparator()
         for action, name in ((self._run, "run"), (self._pause, "pause"), (self._stop, "stop"),
-                             (self._record, "record")):
+                             (self._record, "record"), (self._serve, "serve")):
             toolbar.addAction(action)
             toolbar.widgetForAction(action).setObjectName(name)
         self.addToolBar(toolbar)
@@ -390,6 +429,7 @@ class MainWindow(QMainWindow):
             f"Stop hotkey unavailable: {problem}"))
         control.crashed.connect(self._on_crash)
         control.screenShown.connect(self._caption.setText)
+        control.endpointReady.connect(self._show_endpoint)
         control.runFinished.connect(self.rollback.set_run)
         control.runFinished.connect(lambda _: self.memory_panel.refresh())
         control.runFinished.connect(lambda _: self.memory_panel.consolidation.schedule())

@@ -1,11 +1,13 @@
 """One run at a time, between the engine's worker thread and the widgets that show it: the live view
 gets each step's screen and target, the approval panel each question, the timeline each step's status.
+A run is a task's (`start`) or a serving session's (`serve`: agents over MCP; its steps join the
+timeline as they come).
 
-Every run gets an approver: steps the policy marks `confirm` stop at the approval panel in every mode;
-"Approve each step" also asks before all the others; a dry run asks nothing. Guaranteed: `close()`
-returns only once the run's thread has finished (the stop token pulled, a pending approval answered
-QUIT). Not done here: raising the window to ask — it would cover the application the agent is about to
-act on.
+Every run gets an approver: steps the policy marks `confirm` stop at the approval panel in every mode
+(a served step when its client can't ask the person itself); "Approve each step" also asks before all
+the others; a dry run asks nothing. Guaranteed: `close()` returns only once the run's thread has
+finished (the stop token pulled, a pending approval answered QUIT, serving ended). Not done here:
+raising the window to ask — it would cover the application the agent is about to act on.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal, Slot
 
@@ -26,11 +29,15 @@ from desktop_agent.safety.approvals import Approval, Correction, Proposal
 from desktop_agent.safety.policy import Policy
 from desktop_agent.safety.stop import StopHotkey
 from desktop_agent.screen import coords
+from desktop_agent.serve.opening import Serving
 from ui.approval_panel import ApprovalPanel
 from ui.live_view import LiveView
 from ui.settings import Mode
 from ui.timeline import StepView, Timeline
-from ui.worker import GuiApprover, RunWorker
+from ui.worker import EngineWorker, GuiApprover, RunWorker
+
+if TYPE_CHECKING:
+    from desktop_agent.serve.http import Endpoint
 
 RunnerFactory = Callable[[AgentConfig], Runner]
 # The brakes for one run, given its runner and the stop hotkey from the settings.
@@ -47,13 +54,15 @@ class RunControl(QObject):
     screenShown = Signal(str)           # what the live view now shows, in a few words
     brakesProblem = Signal(str)         # the global stop hotkey could not be installed
     crashed = Signal(str)               # the run ended with an error instead of RunFinished
+    endpointReady = Signal(object)      # serving: the serve.http.Endpoint agents connect to (once)
 
     def __init__(self, *, factory: RunnerFactory, brakes: BrakesFactory, live_view: LiveView,
                  approval: ApprovalPanel, timeline: Timeline, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._factory, self._brakes = factory, brakes
         self._live, self._approval, self._timeline = live_view, approval, timeline
-        self._worker: RunWorker | None = None
+        self._worker: EngineWorker | None = None
+        self._serving = False
         self._total = 0
         self._done = 0  # steps finished in this run
         self._before: dict[int, Path | None] = {}
@@ -65,6 +74,10 @@ class RunControl(QObject):
     @property
     def running(self) -> bool:
         return self._worker is not None
+
+    @property
+    def serving(self) -> bool:
+        return self._serving
 
     def start(self, plan: Plan, *, mode: Mode, policy: Policy, trace_root: Path, base_dir: Path,
               hotkey: str, given: RunGiven) -> None:
@@ -80,17 +93,33 @@ class RunControl(QObject):
         runner, plan = started.runner, started.plan
         worker = RunWorker(runner, plan, approver=approver,
                            brakes=functools.partial(self._brakes, runner, hotkey))
+        worker.heldChanged.connect(self._on_held)
+        self._total = len(plan.steps)
+        self._attach(worker, [step.text for step in plan.steps], f"Starting · {mode.label}")
+
+    def serve(self, *, policy: Policy, trace_root: Path, base_dir: Path, hotkey: str, port: int = 0) -> None:
+        """Serve agents over MCP (streamable HTTP on 127.0.0.1) until `stop`: one run, its steps those
+        the agents send; `endpointReady` gives the URL and token once clients can connect."""
+        if self._worker is not None:
+            raise RuntimeError("a run is already going")
+        from ui.serve_worker import ServeWorker  # the MCP SDK and the HTTP server load only to serve
+
+        worker = ServeWorker(Serving(policy=policy, trace_root=trace_root, base_dir=base_dir),
+                             build=self._factory, brakes=lambda runner: self._brakes(runner, hotkey), port=port)
+        worker.ready.connect(self._on_ready)
+        self._serving, self._total = True, 0
+        self._attach(worker, [], "Starting to serve agents")
+
+    def _attach(self, worker: EngineWorker, steps: list[str], starting: str) -> None:
         worker.event.connect(self._on_event)
         worker.approvalNeeded.connect(self._on_approval)
-        worker.heldChanged.connect(self._on_held)
         worker.brakesProblem.connect(self.brakesProblem)
         worker.crashed.connect(self._on_crash)
         worker.thread.finished.connect(self._on_thread_finished)
         self._worker, self._finished, self._before, self._done = worker, None, {}, 0
-        self._total = len(plan.steps)
-        self._timeline.reset([step.text for step in plan.steps])
+        self._timeline.reset(steps)
         self.runningChanged.emit(True)
-        self.stateChanged.emit("running", f"Starting · {mode.label}")
+        self.stateChanged.emit("running", starting)
         worker.start()
 
     def stop(self) -> None:
@@ -101,7 +130,7 @@ class RunControl(QObject):
             self.stateChanged.emit("stopping", "Stopping…")
 
     def pause(self, paused: bool) -> None:
-        if self._worker is None:
+        if not isinstance(self._worker, RunWorker):  # serving takes each agent's step as it comes
             return
         if paused:
             self._worker.pause()
@@ -123,10 +152,15 @@ class RunControl(QObject):
     def _on_event(self, event: object) -> None:
         match event:
             case RunStarted(trace=trace):
-                self.stateChanged.emit("running", f"Running · trace in {trace}")
+                if not self._serving:
+                    self.stateChanged.emit("running", f"Running · trace in {trace}")
             case StepStarted(index=index, step=step):
+                if self._timeline.details(index) is None:  # an agent's next step
+                    self._timeline.append(step.text)
                 self._timeline.update_step(StepView(index=index, text=step.text, status="running"))
-                if self._worker is not None and not self._worker.paused:
+                if self._serving:
+                    self.stateChanged.emit("running", f"Agent step {index + 1}")
+                elif isinstance(self._worker, RunWorker) and not self._worker.paused:
                     self.stateChanged.emit("running", f"Step {index + 1} of {self._total}")
             case StepGrounded(index=index, step=step, target=target, screenshot=shot, screen=screen):
                 if screen is not None:
@@ -153,6 +187,11 @@ class RunControl(QObject):
         self.stateChanged.emit("asking", "Waiting for your approval")
         self.approvalRequested.emit(proposal)
 
+    @Slot(object)
+    def _on_ready(self, endpoint: Endpoint) -> None:
+        self.stateChanged.emit("running", f"Serving agents at {endpoint.url}")
+        self.endpointReady.emit(endpoint)
+
     @Slot(bool)
     def _on_held(self, held: bool) -> None:
         if held:
@@ -165,7 +204,7 @@ class RunControl(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        self._worker = None
+        self._worker, self._serving = None, False
         self._approval.clear()
         self._live.set_pick_mode(False)
         self.runningChanged.emit(False)

@@ -114,15 +114,16 @@ class Timeline(QWidget):
         self._list.blockSignals(True)
         self._list.clear()
         self._list.blockSignals(False)
-        self._views = [StepView(index=i, text=text, status="pending") for i, text in enumerate(texts)]
-        for view in self._views:
-            item = QListWidgetItem()
-            item.setSizeHint(QSize(0, _ROW_HEIGHT))
-            self._list.addItem(item)
-            self._list.setItemWidget(item, _Row(view))
-            self._show_row(item, view)
+        self._views = []
+        for text in texts:
+            self._add_row(text)
         self._details.hide()
         self.set_report(None)
+        self._update_summary()
+
+    def append(self, text: str) -> None:
+        """One more pending row (a served session's steps come one at a time)."""
+        self._add_row(text)
         self._update_summary()
 
     def update_step(self, view: StepView) -> None:
@@ -151,6 +152,15 @@ class Timeline(QWidget):
         return self._list.item(index).data(Qt.ItemDataRole.AccessibleTextRole)
 
     # ------------------------------------------------------------ internals
+    def _add_row(self, text: str) -> None:
+        view = StepView(index=len(self._views), text=text, status="pending")
+        self._views.append(view)
+        item = QListWidgetItem()
+        item.setSizeHint(QSize(0, _ROW_HEIGHT))
+        self._list.addItem(item)
+        self._list.setItemWidget(item, _Row(view))
+        self._show_row(item, view)
+
     def _show_row(self, item: QListWidgetItem, view: StepView) -> None:
         self._list.itemWidget(item).show_view(view)
         words = [str(view.index + 1), view.text, view.status]

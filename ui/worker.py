@@ -1,6 +1,7 @@
-"""The engine off the GUI thread: a `RunWorker`, moved to its own QThread, iterates `Runner.run(plan)` and
-re-emits every event as a Qt signal (delivered queued to receivers in the GUI thread); a `GuiApprover`
-is the runner's Approver — the guard calls it in the worker thread and it waits for the GUI's answer.
+"""The engine off the GUI thread: an `EngineWorker` runs in its own QThread and re-emits every event as
+a Qt signal (delivered queued to receivers in the GUI thread) — a `RunWorker` iterates
+`Runner.run(plan)`, a `ServeWorker` (serve_worker.py) serves agents over MCP; a `GuiApprover` is the
+runner's Approver — the guard calls it in an engine thread and it waits for the GUI's answer.
 
 Guaranteed: the GUI thread never waits for the engine except in `RunWorker.wait`; `stop()` ends a run at
 the runner's next look at its stop token (between steps, before every side effect) and answers a pending
@@ -12,8 +13,8 @@ from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
@@ -75,29 +76,26 @@ class GuiApprover(QObject):
             self._lock.notify_all()
 
 
-class RunWorker(QObject):
-    """Runs one plan once, in a QThread of its own (`start`). Control methods are called from the GUI
-    thread and are thread-safe; signals are emitted in the worker thread."""
+class EngineWorker(QObject):
+    """The engine in a QThread of its own (`start`), its events and questions as signals; the one place
+    an engine error becomes a message for the person. Control methods are called from the GUI thread
+    and are thread-safe; signals are emitted in the engine's threads."""
 
     event = Signal(object)           # every runner event, in order: RunStarted ... RunFinished
     approvalNeeded = Signal(object)  # a Proposal; answer it with `answer`
-    heldChanged = Signal(bool)       # True while a pause holds the run between steps
     brakesProblem = Signal(str)      # the global stop hotkey could not be installed (the run goes on)
     crashed = Signal(str)            # the run ended with an error instead of RunFinished
     done = Signal()                  # the last signal of a run, whatever happened
 
-    def __init__(self, runner: Runner, plan: Plan, *, approver: GuiApprover, brakes: Brakes) -> None:
+    def __init__(self, *, name: str, approver: GuiApprover) -> None:
         """`approver` must be the one the runner's guard was built with (AgentConfig.approver)."""
         super().__init__()
-        self._runner = runner
-        self._plan = plan
         self._approver = approver
-        self._brakes = brakes
-        self._hold = threading.Condition()
-        self._paused = False
-        approver.asked.connect(self.approvalNeeded)
+        # Direct: relayed in whichever engine thread asks (a serving session's is not this QThread, whose
+        # event loop is busy serving), then delivered queued to the GUI.
+        approver.asked.connect(self.approvalNeeded, Qt.ConnectionType.DirectConnection)
         self.thread = QThread()
-        self.thread.setObjectName(f"run {plan.name}")
+        self.thread.setObjectName(name)
         self.moveToThread(self.thread)
         self.thread.started.connect(self._work)
         # Direct: the GUI thread may be blocked in wait() and could not deliver a queued quit.
@@ -110,19 +108,59 @@ class RunWorker(QObject):
     def running(self) -> bool:
         return self.thread.isRunning()
 
+    def wait(self, timeout_ms: int = -1) -> bool:
+        """Block until the thread has finished (or `timeout_ms` passed); True when it has."""
+        return self.thread.wait(timeout_ms) if timeout_ms >= 0 else self.thread.wait()
+
+    def answer(self, decision: Approval | Correction) -> bool:
+        return self._approver.answer(decision)
+
+    def stop(self, reason: str = "stopped from the app") -> None:
+        raise NotImplementedError
+
+    def _engine(self) -> None:
+        """What runs in the thread (the engine's errors are turned into `crashed` around it)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def _braking(self, brakes: AbstractContextManager[StopHotkey | None]) -> Iterator[None]:
+        """Hold `brakes`, saying so when the stop hotkey could not be installed."""
+        with brakes as hotkey:
+            if hotkey is not None and not hotkey.listening:
+                self.brakesProblem.emit(hotkey.problem)
+            yield
+
+    @Slot()
+    def _work(self) -> None:
+        try:
+            self._engine()
+        except AgentError as exc:  # the world: e.g. no screen to watch for the fail-safe, a port taken
+            self.crashed.emit(str(exc))
+        except Exception:  # noqa: BLE001 - the engine's own bug: shown to the person, not lost
+            self.crashed.emit(traceback.format_exc())
+        finally:
+            self.done.emit()
+
+
+class RunWorker(EngineWorker):
+    """Runs one plan once; a pause holds it between steps."""
+
+    heldChanged = Signal(bool)       # True while a pause holds the run between steps
+
+    def __init__(self, runner: Runner, plan: Plan, *, approver: GuiApprover, brakes: Brakes) -> None:
+        super().__init__(name=f"run {plan.name}", approver=approver)
+        self._runner = runner
+        self._plan = plan
+        self._brakes = brakes
+        self._hold = threading.Condition()
+        self._paused = False
+
     @property
     def paused(self) -> bool:
         with self._hold:
             return self._paused
 
-    def wait(self, timeout_ms: int = -1) -> bool:
-        """Block until the thread has finished (or `timeout_ms` passed); True when it has."""
-        return self.thread.wait(timeout_ms) if timeout_ms >= 0 else self.thread.wait()
-
     # ------------------------------------------------------------ control (any thread)
-    def answer(self, decision: Approval | Correction) -> bool:
-        return self._approver.answer(decision)
-
     def pause(self) -> None:
         with self._hold:
             self._paused = True
@@ -138,22 +176,12 @@ class RunWorker(QObject):
         self.resume()
 
     # ------------------------------------------------------------ the worker thread
-    @Slot()
-    def _work(self) -> None:
-        try:
-            with self._brakes() as hotkey:
-                if hotkey is not None and not hotkey.listening:
-                    self.brakesProblem.emit(hotkey.problem)
-                for event in self._runner.run(self._plan):
-                    self.event.emit(event)
-                    if isinstance(event, (RunStarted, StepFinished)):
-                        self._hold_while_paused()
-        except AgentError as exc:  # the world: e.g. no screen to watch for the fail-safe
-            self.crashed.emit(str(exc))
-        except Exception:  # noqa: BLE001 - the engine's own bug: shown to the person, not lost
-            self.crashed.emit(traceback.format_exc())
-        finally:
-            self.done.emit()
+    def _engine(self) -> None:
+        with self._braking(self._brakes()):
+            for event in self._runner.run(self._plan):
+                self.event.emit(event)
+                if isinstance(event, (RunStarted, StepFinished)):
+                    self._hold_while_paused()
 
     def _hold_while_paused(self) -> None:
         stop = self._runner.stop

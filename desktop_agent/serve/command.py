@@ -1,30 +1,34 @@
-"""`desktop-agent mcp`: serve the six tools over stdio to an MCP client (registered as a CLI plugin
-through the `desktop_agent.commands` entry point, like `gui`).
+"""`desktop-agent mcp`: serve the six tools to an MCP client over stdio, or with `--http` over
+streamable HTTP on 127.0.0.1 (registered as a CLI plugin through the `desktop_agent.commands` entry
+point, like `gui`).
 
-The whole session is one run named `--name`, under `--trace-dir`, judged by `--policy`; it ends when
-the client closes the connection. Stdout carries the protocol only (the SDK points file descriptor 1
-at stderr while serving, so nothing a library prints can break it); the step log is not printed.
+The whole session is one run named `--name`, under `--trace-dir`, judged by `--policy`. Over stdio it
+ends when the client closes the connection; stdout carries the protocol only (the SDK points file
+descriptor 1 at stderr while serving, so nothing a library prints can break it). Over HTTP it ends on
+ctrl+c or SIGTERM; the URL and the bearer token are printed once, to stderr. The step log is not printed.
 """
 from __future__ import annotations
 
 import argparse
-from contextlib import ExitStack
+import signal
+import sys
 from pathlib import Path
 
 from desktop_agent.cli.exit_codes import EXIT_OK
-from desktop_agent.compose import AgentConfig, brakes, open_run
-from desktop_agent.run.runner import RunOptions
+from desktop_agent.compose import brakes
 from desktop_agent.safety.policy import load_policy
 from desktop_agent.safety.stop import STOP_HOTKEY
-from desktop_agent.serve.confirm import Confirmations
-from desktop_agent.serve.session import Session
-
-UNDO_DEPTH = 10  # verified steps `rollback` can take back on screen (each keeps the screen it acted on)
+from desktop_agent.serve.opening import Serving, opener
 
 
 def add_command(subparsers: argparse._SubParsersAction) -> None:
     mcp = subparsers.add_parser("mcp", help="serve observe/ground/act/run_task/rollback/memory_search to an "
-                                            "MCP client over stdio: every action guarded, verified, audited")
+                                            "MCP client (stdio, or --http): every action guarded, verified, "
+                                            "audited")
+    mcp.add_argument("--http", action="store_true",
+                     help="serve streamable HTTP on 127.0.0.1 with a bearer token (printed once to stderr) "
+                          "instead of stdio")
+    mcp.add_argument("--port", type=int, default=0, help="with --http: the port (default: any free one)")
     mcp.add_argument("--policy", type=Path, help="policy file (default: the shipped policy)")
     mcp.add_argument("--trace-dir", type=Path, default=Path("traces"),
                      help="where the session's run folder and the ledger go (default ./traces)")
@@ -40,22 +44,27 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from desktop_agent.serve.server import serve_stdio  # the SDK loads only for this command
+    serving = Serving(policy=load_policy(args.policy),  # a malformed policy stops here, before anything is served
+                      trace_root=args.trace_dir.resolve(), base_dir=Path.cwd(), name=args.name,
+                      workspace=tuple(path.resolve() for path in args.workspace),
+                      find_timeout_s=args.find_timeout, remember=not args.no_memory, memory_path=args.memory_db)
+    open_session = opener(serving, brakes=lambda runner: brakes(runner, hotkey=args.stop_hotkey))
+    if not args.http:
+        from desktop_agent.serve.stdio import serve_stdio  # the SDK loads only for this command
 
-    policy = load_policy(args.policy)  # a malformed policy stops here, before anything is served
-    confirmations = Confirmations()
-    config = AgentConfig(policy=policy, trace_root=args.trace_dir.resolve(), run_name=args.name,
-                         approver=confirmations,
-                         remember=not args.no_memory, memory_path=args.memory_db,
-                         options=RunOptions(find_timeout_s=args.find_timeout, base_dir=Path.cwd(),
-                                            undo_depth=UNDO_DEPTH))
-    workspace = tuple(path.resolve() for path in args.workspace)
+        serve_stdio(open_session)
+        return EXIT_OK
+    from desktop_agent.serve.http import Endpoint, HttpServer
 
-    def open_session(stack: ExitStack) -> Session:
-        run = open_run(config, workspace=workspace)
-        stack.callback(run.finish)  # finished at the latest when the brakes come off
-        stack.enter_context(brakes(run.runner, hotkey=args.stop_hotkey))
-        return Session(run, confirmations, memory_path=args.memory_db)
+    server = HttpServer(open_session, port=args.port)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: server.stop())
 
-    serve_stdio(open_session)
+    def ready(endpoint: Endpoint) -> None:
+        print(f"desktop-agent mcp: serving MCP (streamable HTTP) at {endpoint.url}\n"
+              f"  send the header  Authorization: {endpoint.authorization}\n"
+              "  (shown once: the token lasts until this server stops; ctrl+c stops it)",
+              file=sys.stderr, flush=True)
+
+    server.serve(ready)
     return EXIT_OK

@@ -1,14 +1,17 @@
-"""A policy's `confirm` in an MCP session: asked of the person through the client (MCP elicitation),
-or refused with the reason when the client can't ask — never silently allowed.
+"""A policy's `confirm` in an MCP session: asked of the person through the client (MCP elicitation);
+when the client can't ask, through the desktop app serving the session (`fallback`: its approval
+panel); else refused with the reason — never silently allowed.
 
 `Confirmations` is the session's approver (the guard calls it, on the engine's thread). For the length
 of one tool call the server gives it a way to ask (`asking`); the person's answer comes back as
 approve, or as skip ("not now": the step ends `skipped`, nothing reached the application, and the
-session goes on). Why it was not approved is kept for the step's result (`take_refusal`).
+session goes on). Why it was not approved is kept for the step's result (`take_refusal`). The app's
+panel may also answer with a correction (the runner re-targets the step) or quit (the step stops).
 
-Guaranteed: only an explicit "approve: true" accepted by the person approves; a decline, a cancel, a
-malformed answer, a failed question or a client without elicitation all refuse. Not guaranteed: that
-the client shows the question to a person rather than answering it itself (the protocol can't tell).
+Guaranteed: only an explicit "approve: true" accepted by the person, or Approve in the app, approves;
+a decline, a cancel, a malformed answer, a failed question, a Skip, or no way to ask all refuse. Not
+guaranteed: that the client shows the question to a person rather than answering it itself (the
+protocol can't tell).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from desktop_agent.core.errors import AgentError
-from desktop_agent.safety.approvals import Approval, Proposal
+from desktop_agent.safety.approvals import Approval, Approver, Correction, Proposal
 
 Ask = Callable[[str, Mapping[str, Any]], tuple[str, Mapping[str, Any] | None]]
 """(message, requested schema) -> (the client's action: accept | decline | cancel, its content).
@@ -50,7 +53,8 @@ def question(proposal: Proposal) -> str:
 
 
 class Confirmations:
-    def __init__(self) -> None:
+    def __init__(self, *, fallback: Approver | None = None) -> None:
+        self._fallback = fallback
         self._ask: Ask | None = None
         self._refusal: str | None = None
 
@@ -68,8 +72,14 @@ class Confirmations:
         refusal, self._refusal = self._refusal, None
         return refusal
 
-    def __call__(self, proposal: Proposal) -> Approval:
+    def __call__(self, proposal: Proposal) -> Approval | Correction:
         reason = proposal.verdict.reason
+        if self._ask is None and self._fallback is not None:  # the desktop app asks
+            in_app = self._fallback(proposal)
+            if in_app is not Approval.SKIP:
+                return in_app
+            return self._refuse(f"needs confirmation ({reason}) and the person skipped it in the desktop app: "
+                                "nothing was done")
         if self._ask is None:
             return self._refuse(f"needs confirmation ({reason}) and this MCP client cannot ask the person "
                                 "(it does not support elicitation): refused, nothing was done")

@@ -1,46 +1,41 @@
-"""The MCP server over stdio: the official SDK's low-level server, one tool call at a time, the engine
-on one thread of its own.
+"""The MCP server, whatever carries it (stdio.py, http.py): the official SDK's low-level server, one
+tool call at a time, the engine on one thread of its own.
 
-The session's run is built, and its brakes (stop hotkey, fail-safe corner) held, on the engine thread;
-tool calls are taken one at a time and each runs there (the runner, the guard and the ledger are
-driven by one thread). A confirm is asked through the client (questions.py: an elicitation request, or
-an `input_required` result on a 2026-07-28 connection) while the step waits on that thread. Unknown
-tools and arguments that don't fit a tool's schema are answered with a JSON-RPC error
-(INVALID_PARAMS) without touching the engine.
+The session's run is built, and its brakes (stop hotkey, fail-safe corner) held, on the engine thread
+(`open_on_engine`); tool calls are taken one at a time and each runs there (the runner, the guard and
+the ledger are driven by one thread). A confirm is asked through the client (questions.py: an
+elicitation request, or an `input_required` result on a 2026-07-28 connection) while the step waits on
+that thread. Unknown tools and arguments that don't fit a tool's schema are answered with a JSON-RPC
+error (INVALID_PARAMS) without touching the engine.
 
-When the client goes away (stdin closes, or SIGTERM comes): an idle session's run finishes with its
-steps' status; a step in flight is stopped at its next check (the brake) and the run finishes
-`stopped`. If the engine doesn't come back within `_CLOSE_TIMEOUT_S` the process exits anyway, and the
-ledger shows the run interrupted with the last action's outcome unknown — as after a crash.
+`close_session` ends the session's run: an idle one finishes with its steps' status; a step in flight
+is stopped at its next check (the brake) and the run finishes `stopped`. If the engine doesn't come
+back within `CLOSE_TIMEOUT_S` it is left behind (a daemon thread), and the ledger shows the run
+interrupted with the last action's outcome unknown — as after a crash.
 """
 from __future__ import annotations
 
 import asyncio
 import base64
 import concurrent.futures
-import os
 import queue
-import signal
 import sys
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any, TypeVar
 
-import anyio
 import mcp_types as types
 from mcp.server import Server
 from mcp.server.context import ServerRequestContext
-from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
-from desktop_agent.cli.exit_codes import EXIT_OK
 from desktop_agent.serve import replies
 from desktop_agent.serve.questions import Questions
 from desktop_agent.serve.session import Session
 from desktop_agent.serve.tools import TOOLS, BadCall, parse_call
 
-_CLOSE_TIMEOUT_S = 20.0  # how long a step in flight may take to stop once the client has gone
+CLOSE_TIMEOUT_S = 20.0  # how long a step in flight may take to stop once the session ends
 _T = TypeVar("_T")
 
 
@@ -60,8 +55,11 @@ class EngineThread:
         self._jobs.put((job, future))
         return future
 
-    def stop(self) -> None:
+    def stop(self, *, wait_s: float = 0.0) -> None:
+        """End the thread after the jobs already given; wait up to `wait_s` for it to end."""
         self._jobs.put(None)
+        if wait_s > 0:
+            self._thread.join(wait_s)
 
     def _serve(self) -> None:
         while (item := self._jobs.get()) is not None:
@@ -127,10 +125,10 @@ def build_server(session: Session, engine: EngineThread, questions: Questions) -
                   on_list_tools=list_tools, on_call_tool=call_tool)
 
 
-def serve_stdio(open_session: Callable[[ExitStack], Session]) -> None:
-    """Build the session on the engine thread (`open_session` enters what must last as long as the session
-    into the stack it is given: the brakes), then serve MCP over stdin/stdout until the client goes.
-    An AgentError while building is raised here, before anything is served."""
+def open_on_engine(open_session: Callable[[ExitStack], Session]) -> tuple[EngineThread, Session, ExitStack]:
+    """The engine thread, and the session built on it (`open_session` enters what must last as long as
+    the session into the stack it is given: the brakes). An error while building is raised here, with
+    the thread ended and the stack closed."""
     engine = EngineThread()
     stack = ExitStack()
     try:
@@ -139,42 +137,17 @@ def serve_stdio(open_session: Callable[[ExitStack], Session]) -> None:
         engine.submit(stack.close).result()
         engine.stop()
         raise
-    anyio.run(_serve, session, engine, stack)
+    return engine, session, stack
 
 
-async def _serve(session: Session, engine: EngineThread, stack: ExitStack) -> None:
-    loop = asyncio.get_running_loop()
-    questions = Questions(loop)
-    server = build_server(session, engine, questions)
-    closing: asyncio.Future[None] | None = None
-
-    def close() -> asyncio.Future[None]:
-        nonlocal closing
-        if closing is None:
-            closing = asyncio.ensure_future(_close(session, engine, stack, questions))
-        return closing
-
-    async def terminated() -> None:
-        await close()
-        # The transport's stdin reader is a thread blocked in read(): nothing can wake it, so the
-        # process leaves at once now that the run is finished (the client is gone either way).
-        os._exit(EXIT_OK)
-
-    # A client's shutdown closes stdin, then sends SIGTERM: both end the session's run the same way.
-    loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(terminated()))
-    try:
-        async with stdio_server() as (read_stream, write_stream):
-            await server.run(read_stream, write_stream, server.create_initialization_options())
-    finally:
-        await close()
-
-
-async def _close(session: Session, engine: EngineThread, stack: ExitStack, questions: Questions) -> None:
-    """End the session's run: a step in flight is stopped (the brake) and the run finishes `stopped`;
-    else it finishes with its steps' status. Then the brakes come off and the engine thread ends."""
+async def close_session(session: Session, engine: EngineThread, stack: ExitStack, questions: Questions, *,
+                        why: str) -> None:
+    """End the session's run: a step in flight is stopped (the brake, with `why`) and the run finishes
+    `stopped`; else it finishes with its steps' status. Then the brakes come off and the engine thread
+    is told to end."""
     in_flight = engine.busy
     if in_flight:
-        session.run.runner.stop.request("the MCP client disconnected")
+        session.run.runner.stop.request(why)
     questions.cancel_all()
 
     def finish() -> None:
@@ -184,8 +157,8 @@ async def _close(session: Session, engine: EngineThread, stack: ExitStack, quest
             stack.close()
 
     try:
-        await asyncio.wait_for(asyncio.wrap_future(engine.submit(finish)), _CLOSE_TIMEOUT_S)
+        await asyncio.wait_for(asyncio.wrap_future(engine.submit(finish)), CLOSE_TIMEOUT_S)
     except TimeoutError:
-        print(f"desktop-agent mcp: the step in flight did not stop within {_CLOSE_TIMEOUT_S:g} s; "
-              "exiting — the ledger shows the run interrupted", file=sys.stderr)
+        print(f"desktop-agent mcp: the step in flight did not stop within {CLOSE_TIMEOUT_S:g} s; "
+              "leaving it — the ledger shows the run interrupted", file=sys.stderr)
     engine.stop()

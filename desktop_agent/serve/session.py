@@ -13,7 +13,7 @@ never written down ahead; the ledger still shows what the last one did).
 """
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,12 +78,19 @@ def element_step(action: ElementAction, text: str | None, x: int, y: int) -> str
             return f"{action.value} {at}"
 
 
+Watch = Callable[[Event], None]
+"""Sees the run's events as they happen, on the engine thread: RunStarted, each step's, RunFinished."""
+
+
 class Session:
-    def __init__(self, run: OpenRun, confirmations: Confirmations, *, memory_path: Path | None = None) -> None:
+    def __init__(self, run: OpenRun, confirmations: Confirmations, *, memory_path: Path | None = None,
+                 watch: Watch | None = None) -> None:
         self.run = run
         self.confirmations = confirmations
         self.observations = Observations()
         self._memory_path = memory_path
+        self._watch = watch or (lambda event: None)
+        self._watch(run.started)
 
     @property
     def trace(self) -> Path:
@@ -147,15 +154,16 @@ class Session:
                          for m in memory.search(call.query, limit=call.limit))
 
     def close(self, *, stopped: bool = False) -> None:
-        self.run.finish(stopped=stopped)
+        if self.run.finished is None:
+            self._watch(self.run.finish(stopped=stopped))
 
     # ------------------------------------------------------------ helpers
     def _drained(self, stepping: Generator[Event, None, StepResult]) -> StepResult:
-        """The step's result, its events passed over (nobody watches them yet); a confirm the person
-        or the client refused says why in the result's error."""
+        """The step's result, its events shown to the watcher as they come; a confirm the person or the
+        client refused says why in the result's error."""
         while True:
             try:
-                next(stepping)
+                self._watch(next(stepping))
             except StopIteration as done:
                 result: StepResult = done.value
                 break

@@ -40,7 +40,7 @@ _REREAD_MARGIN_PX = 8  # with 6 the text model dropped the glyph at a crop's edg
 _CARET_WIDTH_PX = 3
 _CARET_HEIGHT_PX = 60
 _FULL_REREAD_SHARE = 0.5  # re-read the whole window when more than this share of it changed
-_TREE_BUDGET_S = 0.4      # the longest a look waits for the accessibility trees
+_TREE_BUDGET_S = 1.5      # the longest a look waits for trees still coming (vision takes longer)
 _BLANK_STD = 2.0          # a crop this uniform shows nothing to read
 
 
@@ -72,6 +72,7 @@ class Perceiver:
         self._attach_text = attach_text
         self._glyphs = glyphs
         self._memory: dict[object, _WindowMemory] = {}  # by window id, or (window id, area) in a tree
+        self._tree_memory: dict[int, tuple[Rect, np.ndarray, WindowTree | None]] = {}
         self.last_stats = PerceptionStats(windows=0, reused=0, partial=0, full=0)
 
     def perceive(self, frame: Frame, windows: Sequence[Window], *,
@@ -79,7 +80,7 @@ class Perceiver:
         """Elements of every window except those in `skip`, which still hide what lies under them."""
         regions = _regions(frame, windows, skip)
         started = time.perf_counter()
-        trees = self._trees(windows, {window_id for window_id, _ in regions})
+        trees = self._trees(frame, windows, {window_id for window_id, _ in regions})
         tree_ms = (time.perf_counter() - started) * 1000
         elements: list[Element] = []
         counts = {"reused": 0, "partial": 0, "full": 0}
@@ -108,14 +109,33 @@ class Perceiver:
                                           tree_ms=tree_ms)
         return Screen(frame=frame, elements=visible, windows=tuple(windows))
 
-    def _trees(self, windows: Sequence[Window], perceived: set[int]) -> dict[int, WindowTree]:
-        """The accessibility trees of the perceived windows' applications, by window."""
+    def _trees(self, frame: Frame, windows: Sequence[Window], perceived: set[int]) -> dict[int, WindowTree]:
+        """The accessibility trees of the perceived windows' applications, by window. An application
+        whose every window shows exactly the pixels it showed when its tree was last read is not asked
+        again: what its tree said then is what it says now."""
         if self._accessibility is None or not windows:
             return {}
-        shown = [w for w in windows if w.id in perceived]
-        pids = frozenset(w.pid for w in shown if w.pid is not None)
-        trees = self._accessibility.read(pids, budget_s=_TREE_BUDGET_S)
-        return window_trees(trees, shown) if trees else {}
+        shown = [w for w in windows if w.id in perceived and w.pid is not None]
+        pixels = {w.id: coords.crop(frame, box).image for w in shown
+                  if (box := w.box.intersection(frame.region)) is not None}
+        unchanged = {w.pid for w in shown} - {w.pid for w in shown if not self._same_pixels(w, pixels)}
+        result = {w.id: tree for w in shown if w.pid in unchanged
+                  and (tree := self._tree_memory[w.id][2]) is not None}
+        asked = [w for w in shown if w.pid not in unchanged]
+        pids = frozenset(w.pid for w in asked if w.pid is not None)
+        trees = self._accessibility.read(pids, budget_s=_TREE_BUDGET_S) if pids else []
+        read = window_trees(trees, asked) if trees else {}
+        answered = {tree.pid for tree in trees}
+        self._tree_memory = {w.id: (w.box, pixels[w.id].copy(), read.get(w.id)) if w in asked else
+                             self._tree_memory[w.id] for w in shown
+                             if w.id in pixels and (w not in asked or w.pid in answered)}
+        return {**result, **read}
+
+    def _same_pixels(self, window: Window, pixels: dict[int, np.ndarray]) -> bool:
+        seen = self._tree_memory.get(window.id)
+        now = pixels.get(window.id)
+        return (seen is not None and now is not None and seen[0] == window.box
+                and seen[1].shape == now.shape and np.array_equal(seen[1], now))
 
     def prime(self, window_id: int, box: Rect, image: np.ndarray, texts: Sequence[Element]) -> None:
         """Start window `window_id` (at `box`) from an image of it read before (`texts`, in its pixels):

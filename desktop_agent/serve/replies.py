@@ -90,6 +90,8 @@ def observation(seen: Observation, *, screenshot: bool) -> Reply:
             row["label"] = e.label
         if e.checked is not None:
             row["checked"] = e.checked
+        if e.states:
+            row["states"] = sorted(e.states)
         elements.append(row)
     structured: dict[str, Any] = {"observation": seen.number, "untrusted": UNTRUSTED, "windows": windows,
                                   "elements": elements}

@@ -4,7 +4,8 @@
 2. replay.py — replaying a recorded task versus blind coordinate replay, unchanged and moved window;
 3. memory.py — the second run of a task versus its first, and an ambiguous screen without/with memory;
 4. served.py — observe and act over MCP (stdio and streamable HTTP) next to the same calls in-process;
-5. startup.py — `desktop-agent ground --image` as a whole process, by phase, next to a plain OCR script.
+5. startup.py — `desktop-agent ground --image` as a whole process, by phase, next to a plain OCR script;
+6. accessible.py — the first look at a big dialog with its accessibility tree, next to vision alone.
 The senses (capture, window list, perception models) are built once and shared, so models load once,
 during the latency bench's cold round. Everything the bench starts is ended before it returns; nothing
 is written outside a temporary folder (each part's memory file included). `python -m tests.bench.run served`
@@ -20,10 +21,11 @@ from tempfile import TemporaryDirectory
 from desktop_agent.compose import build_perceiver, build_senses
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.perception.ocr import TextReader
-from tests.bench import latency, memory, replay, served, startup
+from tests.bench import accessible, latency, memory, replay, served, startup
 from tests.bench.form import BenchError
 
-PARTS = {"latency": latency, "replay": replay, "memory": memory, "served": served, "startup": startup}
+PARTS = {"latency": latency, "replay": replay, "memory": memory, "served": served, "startup": startup,
+         "accessible": accessible}
 
 
 def _progress(text: str) -> None:
@@ -37,7 +39,7 @@ def main(only: list[str]) -> int:
         print(f"no such part: {', '.join(unknown)} (parts: {', '.join(PARTS)})")
         return 2
     with start_virtual_display() as display, TemporaryDirectory() as tmp:
-        os.environ["DISPLAY"] = display.name
+        os.environ.update(display.environment)
         reader = TextReader()
         senses = build_senses(perceiver=build_perceiver(reader))
         folder = Path(tmp)

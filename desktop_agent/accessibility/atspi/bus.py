@@ -93,9 +93,10 @@ class AccessibilityBus:
     def open(cls, address: str) -> AccessibilityBus:
         return cls(open_dbus_connection(address, auth_timeout=1.0))
 
-    def calls(self, calls: Sequence[Call], *, deadline: float) -> list[Any]:
-        """Send every call, then collect the replies until `deadline` (time.monotonic()): the body of
-        each call's reply, `ERROR` for an error reply, None when none came in time."""
+    def calls(self, calls: Sequence[Call], *, deadline: float, silence_s: float | None = None) -> list[Any]:
+        """Send every call, then collect the replies until `deadline` (time.monotonic()), or until no
+        reply has come for `silence_s`: the body of each call's reply, `ERROR` for an error reply,
+        None when none came in time."""
         serials: dict[int, int] = {}
         try:
             for index, call in enumerate(calls):
@@ -107,8 +108,10 @@ class AccessibilityBus:
         except OSError as exc:
             raise BusGone(str(exc)) from exc
         replies: list[Any] = [None] * len(calls)
+        last = time.monotonic()
         while serials:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now if silence_s is None else min(deadline - now, last + silence_s - now)
             if remaining <= 0:
                 break
             try:
@@ -119,6 +122,7 @@ class AccessibilityBus:
                 raise BusGone(str(exc)) from exc
             index = serials.pop(message.header.fields.get(HeaderFields.reply_serial, -1), -1)
             if index >= 0:  # else a signal, or a reply that came after its deadline
+                last = time.monotonic()
                 replies[index] = (message.body if message.header.message_type is MessageType.method_return
                                   else ERROR)
         return replies

@@ -2,14 +2,16 @@
 
 Two ways, chosen per application: GTK 3's cache (`org.a11y.atspi.Cache.GetItems`: the whole application
 in one call; the bridge builds it once an event listener is registered, which the reader does; a cache
-that lacks some showing node's children, as GTK 4's does, is not used), then the
+that lacks some showing node's children — GTK 4's, GTK 3's file lists' — is not used), then the
 boxes, texts and labels of its showing nodes in one more round; or, for toolkits without the cache (Qt),
 a walk breadth first, one round per level, that does not descend into what isn't showing. Every round
 sends all its calls at once (all applications' together) and waits for their replies together.
 
-Guaranteed: `read` returns within `budget_s` plus one reply's parsing; an application that doesn't
-answer a round within `ROUND_S` (stopped, hung, busy) is left out of that read — its windows are seen
-by vision alone — and is not asked again for `BACKOFF_S`. A node is returned only if it and all its
+Guaranteed: `read` returns within `budget_s` plus one reply's parsing; an application that falls
+silent for `SILENCE_S` in a round (stopped, hung), or hasn't answered all of it by the end of the
+budget, is left out of that read — its windows are seen by vision alone, never from a part of its tree —
+and is not asked again for `BACKOFF_S`. An application that keeps answering may take the whole budget:
+vision would take longer. A node is returned only if it and all its
 ancestors are showing (GTK4, which has no "showing" state: visible). Not guaranteed: that a node's box
 is not covered by another window (the perceiver drops those by the window stacking), nor the boxes of
 GTK4 windows, which it reports relative to the window (see `perception.fusion`).
@@ -19,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from desktop_agent.accessibility.atspi import constants
@@ -39,7 +41,7 @@ from desktop_agent.core.values import Rect
 
 log = logging.getLogger(__name__)
 
-ROUND_S = 0.25        # an application that takes longer to answer one round is read by vision this time
+SILENCE_S = 0.25      # an application that answers nothing for this long is read by vision this time
 BACKOFF_S = 5.0       # ... and not asked again before this
 MAX_NODES = 4000      # per application: a huge table stops the walk, not the step
 MAX_DEPTH = 60
@@ -51,6 +53,8 @@ _TEXT = "org.a11y.atspi.Text"
 _TEXT_ROLES = frozenset({"entry", "text", "password-text", "spin-button", "terminal", "paragraph"})
 _LABELLED_ROLES = frozenset({"entry", "text", "password-text", "spin-button", "combo-box", "slider",
                              "list", "list-box", "tree", "tree-table", "table"})
+_DESCRIBED_ROLES = frozenset({"push-button", "toggle-button", "menu-item", "icon", "image", "link", "page-tab",
+                              "check-box", "radio-button", "combo-box"})
 _Round = Generator[list[Call], list[Any], AppTree | None]
 
 
@@ -85,7 +89,7 @@ class _Walked:
     box: Rect | None = None
     text: str | None = None
     labelled_by: tuple[str, ...] = ()
-    children: list[str] = field(default_factory=list)
+    described: bool = False   # its description is known (the cache has it)
 
 
 class AtspiReader:
@@ -170,7 +174,7 @@ class AtspiReader:
                                                                        "ToolkitName")),
                       Call(name, ROOT_PATH, _PROPERTIES, "Get", "ss", ("org.a11y.atspi.Application",
                                                                        "Version"))]
-        replies = bus.calls(calls, deadline=min(deadline, time.monotonic() + ROUND_S))
+        replies = bus.calls(calls, deadline=deadline, silence_s=SILENCE_S)
         for i, name in enumerate(new):
             pid, app_name, toolkit, version = replies[4 * i:4 * i + 4]
             if pid is None or pid is ERROR:
@@ -192,14 +196,14 @@ class AtspiReader:
                 break
             order = list(pending)
             calls = [call for name in order for call in pending[name]]
-            replies = bus.calls(calls, deadline=min(deadline, now + ROUND_S))
+            replies = bus.calls(calls, deadline=deadline, silence_s=SILENCE_S)
             offset, next_pending = 0, {}
             for name in order:
                 count = len(pending[name])
                 mine = replies[offset:offset + count]
                 offset += count
-                if count and all(reply is None for reply in mine):
-                    self._slow(name, f"no answer in {ROUND_S * 1000:.0f} ms")
+                if any(reply is None for reply in mine):
+                    self._slow(name, "did not answer in time")
                     continue
                 try:
                     next_pending[name] = readers[name].send(mine)
@@ -234,43 +238,51 @@ class AtspiReader:
             ref, parent = ref_bus + ref_path, parent_bus + parent_path
             by_ref[ref] = _Walked(ref=ref, parent=None if parent == root else parent, depth=0,
                                   role=constants.role_name(int(role)), name=str(name),
-                                  description=str(description), states=constants.state_names(states))
+                                  description=str(description), states=constants.state_names(states),
+                                  described=True)
             counts[ref] = int(count)
         shown = [walked for walked in by_ref.values() if _shown(walked, by_ref, gtk4)][:MAX_NODES]
         cached_children: dict[str | None, int] = {}
         for walked in by_ref.values():
             cached_children[walked.parent] = cached_children.get(walked.parent, 0) + 1
         if any(cached_children.get(walked.ref, 0) < counts[walked.ref] for walked in shown):
-            app.has_cache = False  # GTK 4 caches only the objects a client has asked for: walk it
+            # GTK 4 caches only the objects a client has asked for, GTK 3 not its file lists' cells; and
+            # walking on from where the cache ends found less than walking it all (its states went stale)
+            app.has_cache = False
             return (yield from self._walk(app))
         yield from self._details(shown)
         return _tree(app, _parents_first(shown))
 
     def _walk(self, app: _App) -> _Round:
-        gtk4 = _is_gtk4(app)
         (children,) = yield [Call(app.bus, ROOT_PATH, ACCESSIBLE, "GetChildren")]
         if children is None or children is ERROR:
             return None
         frontier = [_Walked(ref=bus + path, parent=None, depth=0) for bus, path in children[0]]
+        collected = yield from self._walk_levels(frontier, _is_gtk4(app), MAX_NODES)
+        yield from self._details(collected)
+        return _tree(app, collected)
+
+    def _walk_levels(self, frontier: list[_Walked], gtk4: bool,
+                     limit: int) -> Generator[list[Call], list[Any], list[_Walked]]:
+        """Breadth first from `frontier`, one round per level, into what shows, at most `limit` nodes."""
         collected: list[_Walked] = []
-        while frontier and len(collected) < MAX_NODES:
-            frontier = frontier[:MAX_NODES - len(collected)]
+        while frontier and len(collected) < limit:
+            frontier = frontier[:limit - len(collected)]
             calls = []
             for node in frontier:
                 bus, path = split_ref(node.ref)
                 calls += [Call(bus, path, ACCESSIBLE, "GetRole"), Call(bus, path, ACCESSIBLE, "GetState"),
                           Call(bus, path, _PROPERTIES, "Get", "ss", (ACCESSIBLE, "Name")),  # Qt: no GetAll
-                          Call(bus, path, _PROPERTIES, "Get", "ss", (ACCESSIBLE, "Description")),
                           Call(bus, path, ACCESSIBLE, "GetChildren")]
             replies = yield calls
             next_frontier = []
             for i, node in enumerate(frontier):
-                role, states, name, description, kids = replies[5 * i:5 * i + 5]
+                role, states, name, kids = replies[4 * i:4 * i + 4]
                 if role is None or role is ERROR or states is None or states is ERROR:
                     continue
                 node.role = constants.role_name(int(role[0]))
                 node.states = constants.state_names(states[0])
-                node.name, node.description = _variant(name), _variant(description)
+                node.name = _variant(name)
                 if not _visible_state(node, gtk4):
                     continue
                 collected.append(node)
@@ -278,16 +290,19 @@ class AtspiReader:
                     next_frontier += [_Walked(ref=b + p, parent=node.ref, depth=node.depth + 1)
                                       for b, p in kids[0]]
             frontier = next_frontier
-        yield from self._details(collected)
-        return _tree(app, collected)
+        return collected
 
     def _details(self, nodes: list[_Walked]) -> Generator[list[Call], list[Any], None]:
-        """One round: every node's box, the text of text nodes and the labels of fields."""
+        """One round: every node's box, the text of text nodes, the labels of fields and the
+        description (a tooltip) of the walked controls that have no name."""
         calls, wants = [], []
         for node in nodes:
             bus, path = split_ref(node.ref)
             calls.append(Call(bus, path, _COMPONENT, "GetExtents", "u", (constants.COORDS_SCREEN,)))
             wants.append((node, "box"))
+            if not node.described and not node.name and node.role in _DESCRIBED_ROLES:
+                calls.append(Call(bus, path, _PROPERTIES, "Get", "ss", (ACCESSIBLE, "Description")))
+                wants.append((node, "description"))
             if node.role in _TEXT_ROLES:
                 calls.append(Call(bus, path, _TEXT, "GetText", "ii", (0, TEXT_CHARS)))
                 wants.append((node, "text"))
@@ -304,6 +319,8 @@ class AtspiReader:
                     node.box = Rect(left=left, top=top, width=width, height=height)
             elif what == "text":
                 node.text = str(reply[0])
+            elif what == "description":
+                node.description = _variant(reply)
             else:
                 node.labelled_by = tuple(bus + path for kind, targets in reply[0]
                                          if kind == constants.LABELLED_BY for bus, path in targets)

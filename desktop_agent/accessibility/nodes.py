@@ -41,8 +41,9 @@ class AppTree:
 
 
 class TreeReader(Protocol):
-    """Reads the trees of the applications with the given process ids, each within the time left."""
+    """Reads the trees of the applications with the given process ids, each within the time left, and
+    says whether a node holds the keyboard focus now (None: it can't tell in time)."""
 
     def read(self, pids: frozenset[int], *, budget_s: float) -> list[AppTree]: ...
 
-    def text_of(self, ref: str, *, budget_s: float) -> str | None: ...
+    def focused(self, ref: str, *, budget_s: float) -> bool | None: ...

@@ -137,6 +137,10 @@ class Perceiver:
         return (seen is not None and now is not None and seen[0] == window.box
                 and seen[1].shape == now.shape and np.array_equal(seen[1], now))
 
+    @property
+    def accessibility(self) -> TreeReader | None:
+        return self._accessibility
+
     def prime(self, window_id: int, box: Rect, image: np.ndarray, texts: Sequence[Element]) -> None:
         """Start window `window_id` (at `box`) from an image of it read before (`texts`, in its pixels):
         its next perception reads only what differs from `image` (a replay starting from what its

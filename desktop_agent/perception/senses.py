@@ -42,6 +42,12 @@ class Senses:
     def pointer(self) -> Point:
         return self.windows.pointer()
 
+    def holds_focus(self, accessible: str) -> bool | None:
+        """Whether the element with this accessibility handle holds the keyboard focus, as its
+        application says; None without a tree, or when it doesn't answer within 200 ms."""
+        tree = self.perceiver.accessibility
+        return None if tree is None else tree.focused(accessible, budget_s=0.2)
+
     def look(self, *, allow_blank: bool = False, read: bool = True) -> Look:
         """`allow_blank`: accept a blank capture (to observe after acting, never to act on); without
         `read`, a glance: nothing is perceived (for a check that needs only pixels and windows)."""

@@ -47,7 +47,17 @@ from desktop_agent.core.actions import (
 )
 from desktop_agent.core.errors import ActionError, AgentError, InputTaken, StopRequested
 from desktop_agent.core.jsonable import to_jsonable
-from desktop_agent.core.values import Decision, OwnWindows, Point, Rect, Verdict, Window, frozen, topmost_at
+from desktop_agent.core.values import (
+    Decision,
+    OwnWindows,
+    Point,
+    Rect,
+    Role,
+    Verdict,
+    Window,
+    frozen,
+    topmost_at,
+)
 from desktop_agent.safety.approvals import Approval, Approver, Correction, Proposal
 from desktop_agent.safety.audit import AuditLog
 from desktop_agent.safety.command_line import PendingLines, submits
@@ -110,6 +120,7 @@ class Guard:
                  input_holder: Callable[[], Window | None] | None = None,
                  read_line: Callable[[Window], str | None] | None = None,
                  give_focus: Callable[[Window], None] | None = None,
+                 holds_focus: Callable[[str], bool | None] | None = None,
                  clock: Callable[[], float] = time.monotonic, journal: Journal | None = None) -> None:
         """`own_pids` defaults to this process. `approve_every_step` needs an approver. `journal` (the
         run ledger) records an intent before and an outcome after every executed operation.
@@ -118,7 +129,9 @@ class Guard:
         pointer; `read_line`: a window's current line as seen on screen now (command_line.screen_line),
         for telling whether the agent typed all of a command line it submits; `give_focus`: moves the
         keyboard focus to a window — used only to take it off the agent's own window, for the window a
-        typing step was allowed into, when nothing else moves it (no window manager moves it on a click)."""
+        typing step was allowed into, when nothing else moves it (no window manager moves it on a click);
+        `holds_focus`: whether an element (by its accessibility handle) holds the keyboard focus, as its
+        application says (None: it can't tell) — keys for a field are refused while it says no."""
         if approve_every_step and approver is None:
             raise ValueError("approve_every_step needs an approver")
         self._policy = policy
@@ -142,6 +155,7 @@ class Guard:
         self._clicking: Permit | None = None     # the permit of the click being carried out
         self._read_line = read_line
         self._give_focus = give_focus
+        self._holds_focus = holds_focus
         self._pending_lines = PendingLines()       # what was typed into each window since it last ran a line
 
     # ------------------------------------------------------------ authorize
@@ -278,6 +292,7 @@ class Guard:
             self._typing_into = self._focus_for_keys(permit, self._keyboard_focus)
             self._refuse_own(permit, self._typing_into, "(it has the keyboard focus)")
             self._refuse_elsewhere(permit, self._typing_into, "has the keyboard focus")
+            self._refuse_unfocused_field(permit)
         shown = self._redacted_operation(permit, operation)
         self._record("operation", permit=permit.serial, operation=shown)
         token = None
@@ -351,6 +366,22 @@ class Guard:
                 self._give_focus(authorized)
                 given, deadline = True, time.monotonic() + _FOCUS_WAIT_S
             time.sleep(0.005)
+
+    def _refuse_unfocused_field(self, permit: Permit) -> None:
+        """Keys meant for a field its application says doesn't have the focus (after waiting up to
+        `_FOCUS_WAIT_S` for a click to put it there) would go to another of its controls: refused."""
+        target = permit.request.target
+        field = target.element if target is not None else None
+        if self._holds_focus is None or field is None or field.role is not Role.FIELD or field.accessible is None:
+            return
+        deadline = time.monotonic() + _FOCUS_WAIT_S
+        while (holds := self._holds_focus(field.accessible)) is False and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if holds is False:
+            name = field.label or field.text or "the field"
+            message = f'refusing keys: "{name}" does not have the keyboard focus (its application says so)'
+            self._record("refused", permit=permit.serial, reason=message)
+            raise InputTaken(message, details={"field": name})
 
     def _refuse_own(self, permit: Permit, window: Window | None, where: str) -> None:
         if window is not None and self._is_own(window):

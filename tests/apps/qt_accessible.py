@@ -2,11 +2,12 @@
 Export prints {"menu": "Export"}), an icon-only toolbar button whose accessible name is "Save" (prints
 {"toolbar": "Save"}), one-glyph keys "7", "%" and "÷" (print {"key": ...}), a form with Name, a
 Nickname field that drops every "q" typed into it (an injected fault: the application loses a
-character), a "Gift wrap" checkbox, and Apply (prints the form as one JSON line). A status line shows
+character), a Code field a click can't give the keyboard focus to, a "Gift wrap" checkbox, and Apply (prints the form as one JSON line). A status line shows
 what was last done, as an application shows its effect. Arguments: x y."""
 import json
 import sys
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -64,6 +65,9 @@ def main() -> int:
     name, nickname = QLineEdit(), LosingField()
     form.addRow("Name", name)
     form.addRow("Nickname", nickname)
+    code = QLineEdit()
+    code.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    form.addRow("Code", code)
     gift = QCheckBox("Gift wrap")
     form.addRow(gift)
     keys = QHBoxLayout()
@@ -74,7 +78,8 @@ def main() -> int:
         keys.addWidget(key)
     form.addRow(keys)
     submit = QPushButton("Apply")
-    submit.clicked.connect(lambda: say(name=name.text(), nickname=nickname.text(), gift=gift.isChecked()))
+    submit.clicked.connect(lambda: say(name=name.text(), nickname=nickname.text(), code=code.text(),
+                                       gift=gift.isChecked()))
     form.addRow(submit)
     form.addRow(status)
     window.setCentralWidget(body)

@@ -97,8 +97,8 @@ def _registered(senses: Senses, pid: int, title: str) -> Window:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         window = next((w for w in senses.list_windows() if w.title == title), None)
-        if window is not None and perceiver._accessibility is not None and any(
-                tree.nodes for tree in perceiver._accessibility.read(frozenset({pid}), budget_s=1.0)):
+        if window is not None and perceiver.accessibility is not None and any(
+                tree.nodes for tree in perceiver.accessibility.read(frozenset({pid}), budget_s=1.0)):
             time.sleep(1.0)  # let it finish listing the folder
             return window
         time.sleep(0.2)

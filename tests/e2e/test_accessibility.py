@@ -67,7 +67,7 @@ def test_a_field_by_its_label_and_a_checkbox_verified_from_the_tree(desktop):
 
     assert run.code == 0, run.stderr
     assert app.wait_for_output(lambda out: "gift" in out)
-    assert said(app) == [{"name": "Ada Lovelace", "nickname": "", "gift": True}]
+    assert said(app) == [{"name": "Ada Lovelace", "nickname": "", "code": "", "gift": True}]
     assert found_by(run) == ["a11y"] * 3
 
 
@@ -82,7 +82,19 @@ def test_a_dropped_character_fails_the_check_and_the_field_is_rolled_back(deskto
     done = desktop.agent("run", "--step", 'click "Apply"')
     assert done.code == 0, done.stderr
     app.wait_for_output(lambda out: "gift" in out)
-    assert said(app) == [{"name": "", "nickname": "", "gift": False}]  # both attempts were undone
+    assert said(app) == [{"name": "", "nickname": "", "code": "", "gift": False}]  # both attempts undone
+
+
+def test_keys_for_a_field_that_did_not_get_the_focus_are_refused(desktop):
+    app = qt_app(desktop)  # the Name field has the focus; a click can't move it to Code
+
+    run = desktop.agent("run", "--json", "--step", 'type "1234" into the "Code" field')
+
+    assert run.json["status"] == "failed", run.stderr
+    assert '"Code" does not have the keyboard focus' in run.json["steps"][0]["error"], run.json["steps"][0]
+    assert desktop.agent("run", "--step", 'click "Apply"').code == 0
+    app.wait_for_output(lambda out: "gift" in out)
+    assert said(app) == [{"name": "", "nickname": "", "code": "", "gift": False}]  # no key went anywhere
 
 
 def test_a_covered_windows_controls_are_never_chosen(desktop):

@@ -24,7 +24,7 @@ class RecordedTrees:
         self.asked.append(pids)
         return [tree for tree in self.trees if tree.pid in pids]
 
-    def text_of(self, ref: str, *, budget_s: float) -> str | None:
+    def focused(self, ref: str, *, budget_s: float) -> bool | None:
         return None
 
 

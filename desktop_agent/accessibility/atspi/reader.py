@@ -144,19 +144,18 @@ class AtspiReader:
             self._tried = True
             return []
 
-    def text_of(self, ref: str, *, budget_s: float) -> str | None:
-        """The whole text of the text node `ref` as the application holds it now; None when it can't
-        be read in time (or the node is gone)."""
+    def focused(self, ref: str, *, budget_s: float) -> bool | None:
+        """Whether node `ref` holds the keyboard focus now, as its application says; None when it
+        doesn't answer in time (or the node is gone)."""
         bus = self._connect()
         if bus is None:
             return None
         name, path = split_ref(ref)
         try:
-            reply = bus.call(Call(name, path, _TEXT, "GetText", "ii", (0, -1)),
-                             deadline=time.monotonic() + budget_s)
+            reply = bus.call(Call(name, path, ACCESSIBLE, "GetState"), deadline=time.monotonic() + budget_s)
         except BusGone:
             return None
-        return None if reply is None or reply is ERROR else str(reply[0])
+        return None if reply is None or reply is ERROR else "focused" in constants.state_names(reply[0])
 
     def _applications(self, bus: AccessibilityBus, deadline: float) -> list[_App]:
         reply = bus.call(Call(REGISTRY, ROOT_PATH, ACCESSIBLE, "GetChildren"), deadline=deadline)

@@ -207,15 +207,15 @@ class Desktop:
     # ------------------------------------------------------------ applications
     def launch(self, argv: Sequence[str], *, title: str, name: str = "", cwd: Path | None = None,
                env: dict[str, str] | None = None) -> App:
-        """Start `argv` on this display (stdout captured) and wait until a window titled exactly `title`
-        is mapped."""
+        """Start `argv` on this display (stdout captured; a Qt application on X, whatever the GUI tests
+        set for themselves) and wait until a window titled exactly `title` is mapped."""
         require(argv[0])
         name = name or Path(argv[0]).name
         log = (self.tmp_path / f"{name}-{len(self._apps)}.stderr").open("w")
         self._logs.append(log)
         process = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=log, text=True, cwd=cwd,
-                                   env={**os.environ, **(env or {}), "DISPLAY": self.display})
+                                   env={**os.environ, "QT_QPA_PLATFORM": "xcb", **(env or {}), "DISPLAY": self.display})
         app = App(name=name, process=process, display=self.display)
         self._apps.append(app)
         app.window = self._wait_for_window(app, title)

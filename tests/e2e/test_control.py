@@ -112,14 +112,14 @@ def test_image_target_clicks_the_matching_button(desktop, tmp_path):
 
 def test_typing_non_ascii_into_a_qt_field(desktop):
     app = desktop.launch([sys.executable, "-m", "tests.apps.qt_form", "300"], title="Qt Form",
-                         name="qt-form", env={"QT_QPA_PLATFORM": "xcb"})
+                         name="qt-form")
     text = "Zoë O'Brien-Smith #42 (A&B) @x.y 東京"
     run = desktop.agent("run", "--json", "--step", f'type "{text}" into the "Name" field',
                         "--step", "press Enter")
     steps = run.json["steps"]
-    # The text model can't read 東京 back: the step says so instead of passing (the app has the truth).
-    assert [s["status"] for s in steps] == ["unverified", "succeeded"], run.stderr
-    assert "short of it" in steps[0]["error"] and run.json["status"] == "unverified" and run.code == 1
+    # The text model can't read 東京 back; Qt's accessibility tree holds the field's text, checked whole.
+    assert [s["status"] for s in steps] == ["succeeded", "succeeded"], run.stderr
+    assert steps[0]["found_by"] == "a11y" and run.code == 0
     assert app.wait_exit() == 0
     assert json.loads(app.output) == {"name": text}
 

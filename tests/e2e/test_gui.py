@@ -31,7 +31,7 @@ def open_gui(desktop, *steps: str, mode: str, answers: list[str], name: str = "s
             "--geometry", ",".join(map(str, GUI_BOX)), *(["--focused"] if focused else [])]
     argv += [arg for step in steps for arg in ("--step", step)]
     argv += [arg for answer in answers for arg in ("--answer", answer)]
-    return desktop.launch(argv, title=GUI_TITLE, name="gui", env={"QT_QPA_PLATFORM": "xcb"})
+    return desktop.launch(argv, title=GUI_TITLE, name="gui")
 
 
 def events(gui) -> list[dict]:

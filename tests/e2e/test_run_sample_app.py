@@ -37,8 +37,8 @@ rules:
     window_title: '^Sample Order Form$'
     reason: "the test's own order form"
 """
-STEP_KEYS = {"text", "line", "action", "status", "target", "strategy", "verdict", "verified", "error",
-             "attempts", "retried_because", "timings_ms"}
+STEP_KEYS = {"text", "line", "action", "status", "target", "strategy", "found_by", "verdict", "verified",
+             "error", "attempts", "retried_because", "timings_ms"}
 TIMING_KEYS = {"capture", "perceive", "ground", "act", "settle", "verify", "wait", "total"}
 
 

@@ -45,7 +45,7 @@ def test_characters_off_the_keymap_arrive_however_late_the_application_reads_the
     """The Qt app is stopped (SIGSTOP) while the text is typed and resumed after: it reads every key,
     and the keymap, only then. A binding undone right after its key (xdotool's) typed nothing then."""
     app = desktop.launch([sys.executable, "-m", "tests.apps.qt_form", "300"], title="Qt Form",
-                         name="qt-form", env={"QT_QPA_PLATFORM": "xcb"})
+                         name="qt-form")
     box = app.box()
     desktop.click(Point(x=box.left + box.width // 2, y=box.top + box.height // 2))
     monkeypatch.setenv("DISPLAY", desktop.display)

@@ -96,7 +96,7 @@ def target_json(target: Target | None) -> dict | None:
     return {"box": [box.left, box.top, box.width, box.height],
             "point": [target.point.x, target.point.y],
             "strategy": target.strategy, "why": target.why, "score": round(target.score, 3),
-            "found_by": None if target.element is None else target.element.source}
+            "found_by": None if target.element is None else target.element.source.removesuffix("+word")}
 
 
 def run_json(finished: RunFinished) -> dict:

@@ -99,6 +99,8 @@ _RUN_STEP: dict[str, Any] = {
         "text": {"type": "string"}, "line": {"type": "integer"}, "action": {"type": "string"},
         "status": {"enum": ["succeeded", "unverified", "failed", "skipped", "denied", "stopped"]},
         "target": {"type": ["object", "null"]}, "strategy": {"type": ["string", "null"]},
+        "found_by": {"type": ["string", "null"],
+                     "description": "what perceived the target: a11y (the accessibility tree), ocr, widget"},
         "verdict": {"type": ["object", "null"]}, "verified": {"type": "boolean"},
         "error": {"type": ["string", "null"]}, "timings_ms": {"type": "object"},
     },

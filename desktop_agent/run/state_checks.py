@@ -18,7 +18,7 @@ def typed_in_tree(after: Screen, field: Element | None, text: str) -> Outcome | 
     if now is None:
         return None  # no longer showing (its dialog closed): what shows is all there is to read
     before, content = field.text, now.text
-    if content == before and text:
+    if content == before and text and _typed_into(before, content, text):
         return Outcome(ok=True, exact=False, detail=f'the field holds "{content}" as it did before typing: '
                        "typing it again can't be told from nothing arriving")
     if _typed_into(before, content, text):

@@ -23,8 +23,8 @@ import cv2
 from desktop_agent.compose import AgentConfig, build_runner
 from desktop_agent.core.events import RunFinished
 from desktop_agent.core.values import Window
-from desktop_agent.language.steps import plan_from_steps
 from desktop_agent.demo.display import end_process
+from desktop_agent.language.steps import plan_from_steps
 from desktop_agent.perception.perceiver import Perceiver
 from desktop_agent.perception.senses import Senses
 from desktop_agent.perception.standard import build_perceiver
@@ -135,16 +135,14 @@ def _measure_dialog(senses: Senses, tmp: Path, name: str, argv: list[str], title
 
 
 def _registered(senses: Senses, pid: int, title: str) -> Window:
-    perceiver = senses.perceiver
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        window = next((w for w in senses.list_windows() if w.title == title), None)
-        if window is not None and perceiver.accessibility is not None and any(
-                tree.nodes for tree in perceiver.accessibility.read(frozenset({pid}), budget_s=1.0)):
-            time.sleep(1.0)  # let it finish listing the folder
-            return window
-        time.sleep(0.2)
-    raise BenchError(f"{title!r} did not show with an accessibility tree in 20 s")
+    tree = senses.perceiver.accessibility
+    if tree is None or not tree.wait_registered(pid, timeout_s=20):
+        raise BenchError(f"{title!r} did not show an accessibility tree in 20 s")
+    time.sleep(1.0)  # let it finish listing the folder
+    window = next((w for w in senses.list_windows() if w.title == title), None)
+    if window is None:
+        raise BenchError(f"no window {title!r}")
+    return window
 
 
 def _wall(argv: list[str]) -> float:

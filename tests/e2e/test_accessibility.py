@@ -22,12 +22,9 @@ REGISTER_TIMEOUT_S = 15.0
 def registered(app, display: str) -> None:
     """Wait until `app` answers on the accessibility bus (a window maps before its tree registers)."""
     reader = AtspiReader(display=display)
-    deadline = time.monotonic() + REGISTER_TIMEOUT_S
     try:
-        while not any(tree.nodes for tree in reader.read(frozenset({app.process.pid}), budget_s=1.0)):
-            if time.monotonic() > deadline:
-                pytest.fail(f"{app.name} did not register on the accessibility bus in {REGISTER_TIMEOUT_S} s")
-            time.sleep(0.1)
+        if not reader.wait_registered(app.process.pid, timeout_s=REGISTER_TIMEOUT_S):
+            pytest.fail(f"{app.name} did not register on the accessibility bus in {REGISTER_TIMEOUT_S} s")
     finally:
         reader.close()
 

@@ -27,6 +27,9 @@ class RecordedTrees:
     def focused(self, ref: str, *, budget_s: float) -> bool | None:
         return None
 
+    def wait_registered(self, pid: int, *, timeout_s: float) -> bool:
+        return any(tree.pid == pid for tree in self.trees)
+
 
 class NoText:
     """A text reader that reads nothing, and counts how often it was asked."""

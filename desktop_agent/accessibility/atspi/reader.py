@@ -144,6 +144,18 @@ class AtspiReader:
             self._tried = True
             return []
 
+    def wait_registered(self, pid: int, *, timeout_s: float) -> bool:
+        """Wait until the application with process `pid` shows something in its tree (it maps its
+        window before it registers); False when it hasn't within `timeout_s`, or there is no bus."""
+        deadline = time.monotonic() + timeout_s
+        while self._connect() is not None:
+            if any(tree.nodes for tree in self.read(frozenset({pid}), budget_s=1.0)):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return False
+
     def focused(self, ref: str, *, budget_s: float) -> bool | None:
         """Whether node `ref` holds the keyboard focus now, as its application says; None when it
         doesn't answer in time (or the node is gone)."""

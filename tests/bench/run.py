@@ -1,5 +1,8 @@
-"""`make bench`: one fresh Xvfb (1920x1080), five measurements, one combined report.
+"""`make bench`: grounding accuracy on saved screens, then one fresh Xvfb (1920x1080) for five
+measurements; one combined report.
 
+0. grounding.py — grounding accuracy per kind of target on held-out screens of real applications, next
+   to a full-frame-OCR baseline from the same run (no display: saved screenshots);
 1. latency.py — per-step latency on a fixed scene, next to a full-frame-OCR baseline from the same run;
 2. replay.py — replaying a recorded task versus blind coordinate replay, unchanged and moved window;
 3. memory.py — the second run of a task versus its first, and an ambiguous screen without/with memory;
@@ -19,7 +22,7 @@ from tempfile import TemporaryDirectory
 from desktop_agent.compose import build_perceiver, build_senses
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.perception.ocr import TextReader
-from tests.bench import latency, memory, replay, served, startup
+from tests.bench import grounding, latency, memory, replay, served, startup
 from tests.bench.form import BenchError
 
 
@@ -28,6 +31,12 @@ def _progress(text: str) -> None:
 
 
 def main() -> int:
+    _progress("grounding accuracy")
+    try:
+        accuracy = grounding.measure()  # its own models, so the latency bench's cold round still loads them
+    except BenchError as exc:
+        print(f"bench failed: {exc}")
+        return 1
     with start_virtual_display() as display, TemporaryDirectory() as tmp:
         os.environ["DISPLAY"] = display.name
         reader = TextReader()
@@ -49,8 +58,8 @@ def main() -> int:
             return 1
         finally:
             senses.windows.close()
-    print("\n".join([*latency.report(latencies), "", *replay.report(replays), "", *memory.report(memories),
-                     "", *served.report(mcp_calls), "", *startup.report(startups)]))
+    print("\n".join([*grounding.report(accuracy), "", *latency.report(latencies), "", *replay.report(replays),
+                     "", *memory.report(memories), "", *served.report(mcp_calls), "", *startup.report(startups)]))
     return 0
 
 

@@ -7,7 +7,6 @@ Not guaranteed: that the element is really interactive — roles are whatever pe
 """
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -28,7 +27,10 @@ from desktop_agent.core.values import (
     TargetSpec,
     Window,
 )
-from desktop_agent.grounding.textmatch import Tier, key, score_text, similarity
+from desktop_agent.grounding.labels import labelled_widget, labels_a_hit
+from desktop_agent.grounding.relations import related
+from desktop_agent.grounding.rows import as_cell, as_row, row_of, under
+from desktop_agent.grounding.textmatch import Tier, score_text, similarity
 from desktop_agent.screen.coords import image_to_screen, screen_to_image
 
 TemplateMatcher = Callable[[np.ndarray, Path, Rect | None], Rect]
@@ -39,10 +41,8 @@ _INTERACTIVE = frozenset({Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO, Ro
                           Role.LINK, Role.ICON})
 # Controls named by a label beside them: the label's text is not the control, so it never stands in for one.
 _LABELLED = frozenset({Role.FIELD, Role.COMBO, Role.CHECKBOX, Role.SLIDER, Role.SCROLLBAR})
-_NEAR_LIMIT = 250  # points
-_EDGE_TOLERANCE = 4  # points a candidate may overlap the anchor's edge
-_LABEL_REACH = 200  # points between a text label and the unlabelled widget it names
 _MAX_LISTED = 5
+CELL_SHARE = 0.8  # of a row's width: wider is the row's own highlight, not a cell of it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +52,7 @@ class _Match:
     score: float
     via: str  # "text", "label" or "role"
     matched: str  # the string that matched
+    point: Point | None = None  # where to act when not the box's centre (a row: its words)
 
     @property
     def box(self) -> Rect:
@@ -133,11 +134,13 @@ def _ground_image(spec: TargetSpec, image: Path, screen: Screen, match_template:
 def _resolve(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher | None,
              base_dir: Path) -> _Resolution:
     """Matches at the best tier after relations, de-duplicated and ordered; raises when none is left."""
+    anchor, nearest = spec.anchor, False
+    if anchor is not None and anchor.relation is Relation.INSIDE and anchor.target.role is Role.ITEM:
+        return _finish(*_in_row(spec, anchor.target, screen, match_template, base_dir))
     hits, fallback = _matches(spec, screen)
     if not hits:
         raise _no_match(spec, screen)
     notes = [fallback] if fallback else []
-    anchor, nearest = spec.anchor, False
     subject = replace(spec, anchor=None, ordinal=None).describe()
     if anchor is not None and anchor.relation is Relation.INSIDE:
         window = _anchor_window(anchor.target, screen, match_template, base_dir)
@@ -150,15 +153,51 @@ def _resolve(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher |
     elif anchor is not None:
         around = _ground_anchor(anchor.target, screen, match_template, base_dir)
         where = f"{anchor.relation.value} {anchor.target.describe()} at {_box(around.box)}"
-        related = _related(anchor.relation, around.box, hits)
-        if not related:
+        positioned = related(anchor.relation, around.box, hits)
+        if not positioned:
             raise GroundingError(f"no {subject} {where}", candidates=_listed(hits))
-        hits, nearest = related, True
+        hits, nearest = positioned, True
         notes.append(where)
+    return _finish(hits, notes, nearest)
+
+
+def _finish(hits: list[_Match], notes: list[str], nearest: bool) -> _Resolution:
     best = min(m.tier for m in hits)
     hits = _dedupe([m for m in hits if m.tier == best])
     ordered = hits if nearest else _reading_order(hits)
     return _Resolution(matches=tuple(ordered), notes=tuple(notes), nearest=nearest)
+
+
+def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_template: TemplateMatcher | None,
+            base_dir: Path) -> tuple[list[_Match], list[str], bool]:
+    """`the checkbox in the "x" row`, `"12 MB" in row "x"`, `the cell in row "x" under "Size"`: the row's
+    box holds the target, and a relation written after the row ("under" a column's header) is the
+    target's: the cell of that row in that column."""
+    then = row_spec.anchor if row_spec.anchor is not None and row_spec.anchor.relation is not Relation.INSIDE else None
+    row_spec = replace(row_spec, anchor=None) if then is not None else row_spec
+    row = _ground_anchor(row_spec, screen, match_template, base_dir)
+    subject = replace(spec, anchor=None, ordinal=None).describe()
+    notes = [f"inside {row_spec.describe()} at {_box(row.box)}"]
+    if spec.text is None and spec.role is Role.CELL:  # the row's cells: whatever it holds
+        hits = [_Match(element=as_cell(e), tier=Tier.ROLE, score=1.0, via="role", matched="")
+                for e in screen.elements if row.box.contains(e.box.center)
+                and e.box.width < CELL_SHARE * row.box.width]
+    else:
+        hits = [m for m in _matches(spec, screen)[0] if row.box.contains(m.box.center)]
+    if not hits:
+        raise GroundingError(f"no {subject} {notes[0]}", candidates=_listed(_matches(spec, screen)[0]))
+    if then is None:
+        return hits, notes, False
+    around = _ground_anchor(then.target, screen, match_template, base_dir)
+    notes.append(f"{then.relation.value} {then.target.describe()} at {_box(around.box)}")
+    if then.relation in (Relation.BELOW, Relation.ABOVE) and around.element is not None:  # its column's
+        cells = under(around.element, [m.element for m in hits], screen.elements)
+        positioned = [_Match(element=as_cell(c), tier=Tier.ROLE, score=1.0, via="role", matched="") for c in cells]
+    else:
+        positioned = related(then.relation, around.box, hits)
+    if not positioned:
+        raise GroundingError(f"no {subject} {'; '.join(notes)}", candidates=_listed(hits))
+    return positioned, notes, True
 
 
 def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
@@ -169,12 +208,14 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     hits = [m for e in screen.elements if (m := _match_element(spec.text, e)) is not None]
     if spec.role is None:
         widgets = [e for e in screen.elements if e.role in _INTERACTIVE]
-        return [m for m in hits if not _labels_a_hit(m, widgets, hits)], ""
+        return [m for m in hits if not labels_a_hit(m.element, widgets, [h.element for h in hits])], ""
+    if spec.role is Role.ITEM and (rows := _as_rows(hits, screen)):
+        return rows, ""
     widgets = [e for e in screen.elements if e.role is spec.role]
     own = [m for m in hits if m.element.role is spec.role]
     labelled = [replace(m, element=w, via="label") for m in hits
                 if m.element.role is Role.TEXT and spec.role is not Role.TEXT
-                and (w := _labelled_widget(m.element, widgets)) is not None]
+                and (w := labelled_widget(m.element, widgets)) is not None]
     if own or labelled:
         return own + labelled, ""
     # A role from vision is a guess: what the words name, seen as another kind, is still the target.
@@ -183,38 +224,19 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     return others, f"no {spec.role.value} matched the words; perception saw them as {seen_as} (its roles are guesses)"
 
 
-def _labels_a_hit(match: _Match, widgets: list[Element], hits: list[_Match]) -> bool:
-    """True for a TEXT match that is only the label of a widget that matched too."""
-    if match.element.role is not Role.TEXT:
-        return False
-    widget = _labelled_widget(match.element, widgets)
-    return widget is not None and any(h.element is widget for h in hits)
-
-
-def _labelled_widget(text: Element, widgets: list[Element]) -> Element | None:
-    """The widget a text element names: one whose label is that text, else the nearest unlabelled
-    widget beside it in its row or just below it."""
-    name = key(text.text)
-    named = [w for w in widgets if w.label and key(w.label) == name]
-    pool = named or [w for w in widgets if not w.label and _beside_or_below(text.box, w.box)]
-    return min(pool, key=lambda w: _distance(text.box.center, w.box.center), default=None)
-
-
-def _beside_or_below(label: Rect, box: Rect) -> bool:
-    if box.contains_rect(label):
-        return True
-    if _in_band(box.center.y, label.top, label.bottom):
-        gap = max(box.left - label.right, label.left - box.right)
-        return -_EDGE_TOLERANCE <= gap <= _LABEL_REACH
-    gap = box.top - label.bottom
-    return (-_EDGE_TOLERANCE <= gap <= 2 * label.height
-            and _overlap(box.left, box.right, label.left, label.right))
-
-
 def _in_window(element: Element, window: Window) -> bool:
     if element.window_id is not None:
         return element.window_id == window.id
     return window.box.contains(element.box.center)
+
+
+def _as_rows(hits: list[_Match], screen: Screen) -> list[_Match]:
+    """Each match that is an entry of a list or table as its whole row, acted on at its words."""
+    rows = []
+    for m in hits:
+        if m.via == "text" and (row := row_of(m.element, screen)) is not None:
+            rows.append(replace(m, element=as_row(m.element, row), point=m.box.center))
+    return rows
 
 
 def _dedupe(matches: list[_Match]) -> list[_Match]:
@@ -286,60 +308,6 @@ def _anchor_window(spec: TargetSpec, screen: Screen, match_template: TemplateMat
     return window
 
 
-def _related(relation: Relation, anchor: Rect, matches: list[_Match]) -> list[_Match]:
-    """Matches standing in `relation` to `anchor`, nearest first."""
-    others = [m for m in matches if m.box != anchor]
-    match relation:
-        case Relation.RIGHT_OF:
-            row = [m for m in others
-                   if m.box.left >= anchor.right - _EDGE_TOLERANCE and _in_row(m.box, anchor)]
-            return sorted(row, key=lambda m: (m.box.left - anchor.right, _off_row(m.box, anchor)))
-        case Relation.LEFT_OF:
-            row = [m for m in others
-                   if m.box.right <= anchor.left + _EDGE_TOLERANCE and _in_row(m.box, anchor)]
-            return sorted(row, key=lambda m: (anchor.left - m.box.right, _off_row(m.box, anchor)))
-        case Relation.BELOW:
-            below = [m for m in others if m.box.top >= anchor.bottom - _EDGE_TOLERANCE]
-            return _column_first(below, anchor, lambda m: m.box.top - anchor.bottom)
-        case Relation.ABOVE:
-            above = [m for m in others if m.box.bottom <= anchor.top + _EDGE_TOLERANCE]
-            return _column_first(above, anchor, lambda m: anchor.top - m.box.bottom)
-        case Relation.NEAR:
-            near = [m for m in others if _distance(m.box.center, anchor.center) <= _NEAR_LIMIT]
-            return sorted(near, key=lambda m: _distance(m.box.center, anchor.center))
-    raise ValueError(f"not a positional relation: {relation}")
-
-
-def _column_first(matches: list[_Match], anchor: Rect, gap: Callable[[_Match], int]) -> list[_Match]:
-    """Those overlapping the anchor's column, by `gap`; if none does, all by centre distance."""
-    column = [m for m in matches if _overlap(m.box.left, m.box.right, anchor.left, anchor.right)]
-    if column:
-        return sorted(column, key=lambda m: (gap(m), abs(m.box.center.x - anchor.center.x)))
-    return sorted(matches, key=lambda m: _distance(m.box.center, anchor.center))
-
-
-def _in_row(box: Rect, anchor: Rect) -> bool:
-    return _in_band(box.center.y, anchor.top, anchor.bottom)
-
-
-def _off_row(box: Rect, anchor: Rect) -> int:
-    return abs(box.center.y - anchor.center.y)
-
-
-def _in_band(v: int, low: int, high: int) -> bool:
-    """`v` within [low, high] widened by half its length on each side."""
-    half = (high - low) / 2
-    return low - half <= v <= high + half
-
-
-def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
-    return a0 < b1 and b0 < a1
-
-
-def _distance(a: Point, b: Point) -> float:
-    return math.hypot(a.x - b.x, a.y - b.y)
-
-
 def _match_element(query: str, element: Element) -> _Match | None:
     """The element's best match by its text or its label."""
     options: list[_Match] = []
@@ -400,8 +368,11 @@ def _target(spec: TargetSpec, found: _Resolution, index: int) -> Target:
         tally = f"nearest of {count}"
     else:
         tally = "1 candidate"
-    why = "; ".join([f"{what} at {_pt(m.box.center)}", *found.notes, tally])
-    return Target(box=m.box, point=m.box.center, strategy=strategy, why=why, element=m.element, score=m.score)
+    point = m.point or m.box.center
+    if m.element.source.endswith("+row"):
+        what += f" row {_box(m.box)}"
+    why = "; ".join([f"{what} at {_pt(point)}", *found.notes, tally])
+    return Target(box=m.box, point=point, strategy=strategy, why=why, element=m.element, score=m.score)
 
 
 def _no_match(spec: TargetSpec, screen: Screen) -> GroundingError:

@@ -14,9 +14,8 @@ tests/fixtures/widgets/ — and other themes may need them retuned.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -42,8 +41,6 @@ LINE_SIDE = 0.9
 CHECKED_FRACTION = 0.2  # share of the interior unlike the window: unchecked 0.00, checked 0.43-1.0
 BASE_FILL = 4  # fill minus window, distance from mid-grey: fields measured 8-38, buttons -2.3 to 1
 WIDE_ASPECT = 5.0  # fields measured 7-11 wide per unit height, buttons 2.5-3.5
-TEXT_INSIDE = 0.8  # share of a text box (or of a glyph-widget) inside the other one
-LABEL_LINES = 2  # how far a label may sit from its widget, in text heights
 DUPLICATE_SLACK = 2  # px per side
 SNAP_GAIN = 1.2  # a side moves only to a clearly stronger line
 CLOSED_SIDE = 0.8  # share of each side of the outline on the edge mask
@@ -301,110 +298,3 @@ def _drop_containers_and_parts(found: Sequence[Element]) -> list[Element]:
 def _touches_another(element: Element, others: Sequence[Element]) -> bool:
     near = element.box.inflate(2)
     return any(o is not element and near.intersection(o.box) is not None for o in others)
-
-
-# ---------------------------------------------------------------- text
-def attach_text(widgets: Sequence[Element], texts: Sequence[Element]) -> list[Element]:
-    """Merge OCR TEXT elements (pixel boxes, same image) into the widgets: the final elements for the image.
-
-    Text inside a button, field or combo becomes its `.text` and is not returned on its own; a text line
-    crossing a widget's edge (OCR often joins "Name" and the field's value) is split there in proportion
-    to its characters. Fields and combos take `.label` from the nearest text left of them on the same
-    row, else just above; checkboxes from the nearest text to their right. Labels stay TEXT elements too.
-    A widget lying inside a line of text, past its start, is a glyph (U+2610 in a legend) and is dropped.
-    """
-    kept = [w for w in widgets if not any(_is_glyph(w.box, t.box) for t in texts)]
-    values: dict[int, list[Element]] = {id(w): [] for w in kept}
-    free: list[Element] = []
-    for text in texts:
-        free.extend(_place_text(text, kept, values))
-    out = [_with_text(w, values[id(w)], free) for w in kept]
-    return sorted(out + free, key=lambda e: (e.box.top, e.box.left))
-
-
-def _is_glyph(widget: Rect, text: Rect) -> bool:
-    inter = widget.intersection(text)
-    inside = inter is not None and inter.area >= TEXT_INSIDE * widget.area
-    return inside and widget.left - text.left > widget.width
-
-
-def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, list[Element]]) -> list[Element]:
-    """Absorb `text` into the widget it lies in, or split it at a widget edge; return what stays TEXT."""
-    for widget in widgets:
-        inter = widget.box.intersection(text.box)
-        if inter is None:
-            continue
-        if inter.area >= TEXT_INSIDE * text.box.area:
-            if widget.role is not Role.CHECKBOX:  # in a checkbox it is OCR reading the mark: dropped
-                values[id(widget)].append(text)
-            return []
-        # A checkbox's caption starts right of it; a field's label may run into its left side.
-        sides = (widget.box.right,) if widget.role is Role.CHECKBOX else (widget.box.left, widget.box.right)
-        edge = next((x for x in sides if text.box.left < x < text.box.right), None)
-        if edge is None:
-            continue
-        if widget.role is Role.CHECKBOX:
-            return _present(_caption_after_mark(text, edge))
-        head, tail = _split(text, edge)
-        inside, outside = (tail, head) if edge == widget.box.left else (head, tail)
-        values[id(widget)].extend(_present(inside))
-        return _present(outside)
-    return [text]
-
-
-def _present(text: Element | None) -> list[Element]:
-    return [] if text is None else [text]
-
-
-# What OCR makes of a checkbox's mark at the start of its caption: a lone character ("× Match case",
-# "O Gift wrap") or symbols glued to it ("☑Newsletter").
-_MARK = re.compile(r"^(?:\S\s+|[^A-Za-z0-9\s]+\s*)")
-
-
-def _caption_after_mark(text: Element, x: int) -> Element | None:
-    """The caption of a checkbox whose OCR line starts over the box: the line without the mark, if
-    OCR read one, boxed from the checkbox's right edge."""
-    caption = _MARK.sub("", text.text, count=1) if text.box.left < x - 2 else text.text
-    box = Rect.from_corners(x, text.box.top, text.box.right, text.box.bottom)
-    return replace(text, text=caption.strip(), box=box) if caption.strip() else None
-
-
-def _split(text: Element, x: int) -> tuple[Element | None, Element | None]:
-    """Cut a text line at pixel column `x`, assuming characters of equal width."""
-    cut = round((x - text.box.left) / max(1, text.box.width) * len(text.text))
-    head, tail = text.text[:cut].strip(), text.text[cut:].strip()
-    left = Rect.from_corners(text.box.left, text.box.top, x, text.box.bottom)
-    right = Rect.from_corners(x, text.box.top, text.box.right, text.box.bottom)
-    return (replace(text, text=head, box=left) if head else None,
-            replace(text, text=tail, box=right) if tail else None)
-
-
-def _with_text(widget: Element, inside: Sequence[Element], free: Sequence[Element]) -> Element:
-    value = " ".join(t.text for t in sorted(inside, key=lambda t: (t.box.top, t.box.left)))
-    match widget.role:
-        case Role.BUTTON:
-            return replace(widget, text=value, label=value)
-        case Role.FIELD | Role.COMBO:
-            label = _left_label(widget.box, free) or _above_label(widget.box, free)
-            return replace(widget, text=value, label=label.text if label else "")
-        case Role.CHECKBOX:
-            label = _right_label(widget.box, free)
-            return replace(widget, label=label.text if label else "")
-    return widget
-
-
-def _left_label(box: Rect, texts: Sequence[Element]) -> Element | None:
-    row = [t for t in texts if box.top <= t.box.center.y < box.bottom and t.box.right <= box.left + 2]
-    return max(row, key=lambda t: t.box.right, default=None)
-
-
-def _above_label(box: Rect, texts: Sequence[Element]) -> Element | None:
-    above = [t for t in texts if t.box.bottom <= box.top + 2 and t.box.left < box.right
-             and t.box.right > box.left and box.top - t.box.bottom <= LABEL_LINES * t.box.height]
-    return max(above, key=lambda t: t.box.bottom, default=None)
-
-
-def _right_label(box: Rect, texts: Sequence[Element]) -> Element | None:
-    row = [t for t in texts if abs(t.box.center.y - box.center.y) <= max(box.height, t.box.height) / 2
-           and t.box.left >= box.right - 2 and t.box.left - box.right <= LABEL_LINES * t.box.height]
-    return min(row, key=lambda t: t.box.left, default=None)

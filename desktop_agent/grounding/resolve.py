@@ -42,6 +42,7 @@ _INTERACTIVE = frozenset({Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO, Ro
 # Controls named by a label beside them: the label's text is not the control, so it never stands in for one.
 _LABELLED = frozenset({Role.FIELD, Role.COMBO, Role.CHECKBOX, Role.SLIDER, Role.SCROLLBAR})
 _MAX_LISTED = 5
+_NOT_LABELLED = frozenset({Role.TEXT, Role.CELL, Role.ITEM})  # a header names a column, not the cell below
 CELL_SHARE = 0.8  # of a row's width: wider is the row's own highlight, not a cell of it
 
 
@@ -214,7 +215,7 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     widgets = [e for e in screen.elements if e.role is spec.role]
     own = [m for m in hits if m.element.role is spec.role]
     labelled = [replace(m, element=w, via="label") for m in hits
-                if m.element.role is Role.TEXT and spec.role is not Role.TEXT
+                if m.element.role is Role.TEXT and spec.role not in _NOT_LABELLED
                 and (w := labelled_widget(m.element, widgets)) is not None]
     if own or labelled:
         return own + labelled, ""

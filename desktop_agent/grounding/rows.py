@@ -49,8 +49,8 @@ def row_of(element: Element, screen: Screen) -> Row | None:
     centres = [e.box.center.y for e in column]
     pitch = _pitch(column)
     top = element.box.center.y - pitch // 2
-    left, right = _extent(screen.frame, Rect(left=element.box.left, top=top, width=element.box.width,
-                                             height=pitch))
+    band = Rect(left=element.box.left, top=top, width=element.box.width, height=pitch)
+    left, right = _extent(screen.frame, band, _GRID_LINE)
     cells = [element]
     for other in peers:
         x, y = other.box.center.x, other.box.center.y
@@ -60,6 +60,10 @@ def row_of(element: Element, screen: Screen) -> Row | None:
         if other.role in _LEAD_ROLES or _lines_up(other, peers, centres, pitch):
             cells.append(other)
     cells.sort(key=lambda e: e.box.left)
+    # up to the first thin line (a list's edge beside a sidebar's) unless cells lie beyond it (a grid)
+    near_left, near_right = _extent(screen.frame, band, 0)
+    left = near_left if cells[0].box.center.x >= near_left else left
+    right = near_right if cells[-1].box.center.x < near_right else right
     left = min(left, *(c.box.left for c in cells))
     right = max(right, *(c.box.right for c in cells))
     return Row(box=Rect.from_corners(left, top, right, top + pitch), cells=tuple(cells), pitch=pitch)
@@ -148,9 +152,9 @@ def _lines_up(cell: Element, peers: Sequence[Element], rows: list[int], pitch: i
     return bool(on) and len(column) - len(on) <= _OFF_ROWS * len(column)
 
 
-def _extent(frame: Frame, band: Rect) -> tuple[int, int]:
+def _extent(frame: Frame, band: Rect, line: int) -> tuple[int, int]:
     """Left and right (screen points) of the row's background around `band`: out along the band's top and
-    bottom lines while their colour stays the one under the entry, across lines of a grid (thin) only."""
+    bottom lines while their colour stays the one under the entry, across lines at most `line` px wide."""
     px = coords.screen_to_image(frame, band)
     image = frame.image
     height, width = image.shape[:2]
@@ -163,17 +167,17 @@ def _extent(frame: Frame, band: Rect) -> tuple[int, int]:
     ground = span[(span // 8 == colours[counts.argmax()]).all(axis=1)].mean(axis=0)
     # a list's edge crosses both lines between rows; a letter reaching into the gap crosses at most one
     plain = (np.abs(lines - ground).max(axis=2) <= _BACKGROUND_LEVEL).any(axis=0)
-    left, right = _run(plain, max(px.left, 0), -1), _run(plain, min(px.right, width) - 1, 1)
+    left, right = _run(plain, max(px.left, 0), -1, line), _run(plain, min(px.right, width) - 1, 1, line)
     found = coords.image_to_screen(frame, Rect.from_corners(left, px.top, right + 1, px.bottom))
     return found.left, found.right
 
 
-def _run(plain: np.ndarray, start: int, step: int) -> int:
+def _run(plain: np.ndarray, start: int, step: int, line: int) -> int:
     """The last column from `start` going `step` that is still the row's, stepping over lines at most
-    `_GRID_LINE` columns wide."""
+    `line` columns wide."""
     x, end = start, len(plain) if step > 0 else -1
     while True:
-        nxt = next((x + k * step for k in range(1, _GRID_LINE + 2)
+        nxt = next((x + k * step for k in range(1, line + 2)
                     if 0 <= x + k * step < len(plain) and plain[x + k * step]), None)
         if nxt is None or nxt == end:
             return x

@@ -37,7 +37,8 @@ def _is_glyph(widget: Rect, text: Rect) -> bool:
 
 
 def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, list[Element]]) -> list[Element]:
-    """Absorb `text` into the widget it lies in, or split it at a widget edge; return what stays TEXT."""
+    """Absorb `text` into the widget it lies in, or split it at the edges of a widget its line runs
+    through (its middle within the widget's height); return what stays TEXT."""
     for widget in widgets:
         inter = widget.box.intersection(text.box)
         if inter is None:
@@ -46,17 +47,25 @@ def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, lis
             if widget.role is not Role.CHECKBOX:  # in a checkbox it is OCR reading the mark: dropped
                 values[id(widget)].append(text)
             return []
+        if not widget.box.top <= text.box.center.y < widget.box.bottom:
+            continue
         # A checkbox's caption starts right of it; a field's label may run into its left side.
         sides = (widget.box.right,) if widget.role is Role.CHECKBOX else (widget.box.left, widget.box.right)
-        edge = next((x for x in sides if text.box.left < x < text.box.right), None)
-        if edge is None:
+        edges = [x for x in sides if text.box.left < x < text.box.right]
+        if not edges:
             continue
         if widget.role is Role.CHECKBOX:
-            return _present(_caption_after_mark(text, edge))
-        head, tail = _split(text, edge)
-        inside, outside = (tail, head) if edge == widget.box.left else (head, tail)
+            return _present(_caption_after_mark(text, edges[0]))
+        before, rest = _split(text, edges[0])
+        if edges[0] == widget.box.right:  # the line starts inside the widget
+            inside, after = before, rest
+            before = None
+        elif len(edges) > 1 and rest is not None:  # it runs right through the widget
+            inside, after = _split(rest, edges[1])
+        else:
+            inside, after = rest, None
         values[id(widget)].extend(_present(inside))
-        return _present(outside)
+        return [t for part in (before, after) if part is not None for t in _place_text(part, widgets, values)]
     return [text]
 
 
@@ -92,6 +101,8 @@ def _with_text(widget: Element, inside: Sequence[Element], free: Sequence[Elemen
     match widget.role:
         case Role.BUTTON:
             return replace(widget, text=value, label=value)
+        case Role.CELL:
+            return replace(widget, text=value)
         case Role.FIELD | Role.COMBO:
             label = _left_label(widget.box, free) or _above_label(widget.box, free)
             return replace(widget, text=value, label=label.text if label else "")

@@ -5,7 +5,8 @@ of the image given, never screen points (the perceiver maps them). OpenCV and nu
 
 Guaranteed: a widget is an axis-aligned rectangle outlined by a border (a checkbox: a 9-20 px square with
 at least two solid sides) that is not the image frame, not a panel holding other widgets and not a part
-of a bigger widget; roles are FIELD, BUTTON, CHECKBOX or COMBO, `source="widget"`, `text=""`, confidence
+of a bigger widget; roles are FIELD, BUTTON, CHECKBOX, COMBO or CELL (a box sharing its border lines
+with neighbours beside and above or below it: a grid), `source="widget"`, `text=""`, confidence
 in [0, 1], and `checked` is set on checkboxes only.
 Not guaranteed: radio buttons, sliders, tabs, links and flat (borderless) buttons are not proposed; a box
 glyph drawn in text (U+2610) is indistinguishable from an unchecked checkbox. The thresholds below were
@@ -15,7 +16,7 @@ tests/fixtures/widgets/ — and other themes may need them retuned.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -43,6 +44,7 @@ BASE_FILL = 4  # fill minus window, distance from mid-grey: fields measured 8-38
 WIDE_ASPECT = 5.0  # fields measured 7-11 wide per unit height, buttons 2.5-3.5
 DUPLICATE_SLACK = 2  # px per side
 SNAP_GAIN = 1.2  # a side moves only to a clearly stronger line
+SHARED_LINE = 1  # px between the edges of two cells of a grid (they share one border line)
 CLOSED_SIDE = 0.8  # share of each side of the outline on the edge mask
 
 
@@ -71,7 +73,7 @@ def detect_widgets(image: np.ndarray) -> list[Element]:
         element = None if look is None else _classify(look)
         if element is not None:
             found.append(element)
-    found = _drop_containers_and_parts(found)
+    found = _grid_cells(_drop_containers_and_parts(found))
     return sorted(found, key=lambda e: (e.box.top, e.box.left))
 
 
@@ -293,6 +295,22 @@ def _drop_containers_and_parts(found: Sequence[Element]) -> list[Element]:
         if not any(k.box.inflate(1).contains_rect(element.box) for k in kept):
             kept.append(element)
     return [e for e in kept if e.role is not Role.CHECKBOX or not _touches_another(e, kept)]
+
+
+def _grid_cells(found: list[Element]) -> list[Element]:
+    """Boxes that share a border line with a neighbour on their side and with one above or below are
+    the cells of a grid (a spreadsheet, a table drawn with lines): CELL, whatever they looked like."""
+    def shares(a: Rect, b: Rect, across: bool) -> bool:
+        if across:
+            return abs(a.right - b.left) <= SHARED_LINE and abs(a.top - b.top) <= SHARED_LINE
+        return abs(a.bottom - b.top) <= SHARED_LINE and abs(a.left - b.left) <= SHARED_LINE
+
+    def in_grid(e: Element) -> bool:
+        side = any(shares(e.box, o.box, True) or shares(o.box, e.box, True) for o in found if o is not e)
+        stacked = any(shares(e.box, o.box, False) or shares(o.box, e.box, False) for o in found if o is not e)
+        return side and stacked
+    return [replace(e, role=Role.CELL, checked=None) if e.role is not Role.CHECKBOX and in_grid(e) else e
+            for e in found]
 
 
 def _touches_another(element: Element, others: Sequence[Element]) -> bool:

@@ -192,8 +192,8 @@ def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_templa
     around = _ground_anchor(then.target, screen, match_template, base_dir)
     notes.append(f"{then.relation.value} {then.target.describe()} at {_box(around.box)}")
     if then.relation in (Relation.BELOW, Relation.ABOVE) and around.element is not None:  # its column's
-        cells = under(around.element, [m.element for m in hits], screen.elements)
-        positioned = [_Match(element=as_cell(c), tier=Tier.ROLE, score=1.0, via="role", matched="") for c in cells]
+        column = under(around.element, [m.element for m in hits], screen.elements)
+        positioned = [replace(hits[i], element=cell) for i, cell in column]
     else:
         positioned = related(then.relation, around.box, hits)
     if not positioned:

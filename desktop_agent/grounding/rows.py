@@ -29,6 +29,8 @@ _OFF_ROWS = 0.34      # share of a column's entries off the rows that makes it a
 _SAME_PITCH = 0.25    # a column spaced differently by more than this share belongs to another list
 _BACKGROUND_LEVEL = 14  # per-channel difference from the row's background that ends it
 _GRID_LINE = 2        # px: a line this thin inside a row is a grid's, not the list's edge
+_ACROSS = 2             # characters of a line in each of two columns: OCR read it across them
+_OPEN = 10_000          # points: the first and last columns reach as far as their table
 _LEAD_ROLES = frozenset({Role.CHECKBOX, Role.ICON, Role.IMAGE, Role.RADIO})
 
 
@@ -69,29 +71,30 @@ def row_of(element: Element, screen: Screen) -> Row | None:
     return Row(box=Rect.from_corners(left, top, right, top + pitch), cells=tuple(cells), pitch=pitch)
 
 
-def under(header: Element, cells: Sequence[Element], elements: Sequence[Element]) -> list[Element]:
-    """The cells of one row in `header`'s column: each cell belongs to the header of its row of headers
-    it overlaps most (else the nearest); a cell OCR read across several columns is cut to the header's."""
-    headers = [e for e in elements if e.window_id == header.window_id and e.text
-               and abs(e.box.center.y - header.box.center.y) <= header.box.height // 2]
-    if not any(h is header for h in headers):
-        headers.append(header)
+def under(header: Element, cells: Sequence[Element], elements: Sequence[Element]) -> list[tuple[int, Element]]:
+    """The cells of one row in `header`'s column, by their index in `cells`. A column reaches halfway to the headers beside it in
+    their row; a cell belongs to the column it overlaps most, and a line OCR read across columns is cut
+    to the header's."""
+    headers = sorted([e for e in elements if e.window_id == header.window_id and e.text
+                      and abs(e.box.center.y - header.box.center.y) <= header.box.height // 2
+                      and e.box != header.box] + [header], key=lambda e: e.box.left)
+    at = next(i for i, h in enumerate(headers) if h is header)
+    columns = [Rect.from_corners((headers[i - 1].box.right + h.box.left) // 2 if i else h.box.left - _OPEN,
+                                 h.box.top,
+                                 (h.box.right + headers[i + 1].box.left) // 2 if i + 1 < len(headers)
+                                 else h.box.right + _OPEN, h.box.bottom) for i, h in enumerate(headers)]
     found = []
-    for cell in cells:
+    for index, cell in enumerate(cells):
         if cell.box == header.box:
             continue
-        spans = [_span(cell.box, h.box) for h in headers]
-        if cell.text and sum(span > 0 for span in spans) > 1 and _span(cell.box, header.box) > 0:
-            found.append(_cut(cell, header.box))
-        elif _owner(cell, headers, spans) is header:
-            found.append(cell)
+        spans = [_span(cell.box, column) for column in columns]
+        glyphs = _ACROSS * cell.box.width / max(1, len(cell.text))
+        across = sum(span >= glyphs for span in spans) > 1
+        if cell.text and cell.source.startswith("ocr") and across and spans[at] >= glyphs:
+            found.append((index, _cut(cell, columns[at])))
+        elif max(range(len(spans)), key=lambda i: spans[i]) == at and spans[at] > 0:
+            found.append((index, cell))
     return found
-
-
-def _owner(cell: Element, headers: Sequence[Element], spans: Sequence[int]) -> Element:
-    if max(spans) > 0:
-        return headers[max(range(len(headers)), key=lambda i: spans[i])]
-    return min(headers, key=lambda h: abs(h.box.center.x - cell.box.center.x))
 
 
 def _span(a: Rect, b: Rect) -> int:

@@ -1,8 +1,12 @@
-"""The perceiver every front end uses: PP-OCR text, OpenCV widget proposals fused with it, and buttons of
-one glyph read directly. Nothing loads until the first perception (the models are lazy)."""
+"""The perceiver every front end uses: PP-OCR text, OpenCV widget proposals fused with it and ordered into
+strips (tabs, linked buttons), and buttons of one glyph read directly. Nothing loads until the first
+perception (the models are lazy)."""
 from __future__ import annotations
 
-from desktop_agent.perception import widget_text, widgets
+from collections.abc import Sequence
+
+from desktop_agent.core.values import Element
+from desktop_agent.perception import strips, widget_text, widgets
 from desktop_agent.perception.glyphs import GlyphReader
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.perceiver import Perceiver
@@ -10,5 +14,10 @@ from desktop_agent.perception.perceiver import Perceiver
 
 def build_perceiver(reader: TextReader | None = None) -> Perceiver:
     reader = reader or TextReader()
-    return Perceiver(reader=reader, detect_widgets=widgets.detect_widgets, attach_text=widget_text.attach_text,
+    return Perceiver(reader=reader, detect_widgets=widgets.detect_widgets, attach_text=fuse,
                      glyphs=GlyphReader(reader.recognize))
+
+
+def fuse(found: Sequence[Element], texts: Sequence[Element]) -> list[Element]:
+    """Widgets and text of one image as its elements."""
+    return strips.find_strips(widget_text.attach_text(found, texts))

@@ -43,7 +43,7 @@ def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, lis
         inter = widget.box.intersection(text.box)
         if inter is None:
             continue
-        if inter.area >= TEXT_INSIDE * text.box.area:
+        if inter.area >= TEXT_INSIDE * text.box.area or _within(text.box, widget.box):
             if widget.role is not Role.CHECKBOX:  # in a checkbox it is OCR reading the mark: dropped
                 values[id(widget)].append(text)
             return []
@@ -67,6 +67,11 @@ def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, lis
         values[id(widget)].extend(_present(inside))
         return [t for part in (before, after) if part is not None for t in _place_text(part, widgets, values)]
     return [text]
+
+
+def _within(text: Rect, widget: Rect) -> bool:
+    """A line as wide as the widget's inside at most, its middle inside: OCR's box is often taller."""
+    return widget.contains(text.center) and widget.left - 2 <= text.left and text.right <= widget.right + 2
 
 
 def _present(text: Element | None) -> list[Element]:

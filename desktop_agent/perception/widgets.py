@@ -44,6 +44,8 @@ BASE_FILL = 4  # fill minus window, distance from mid-grey: fields measured 8-38
 WIDE_ASPECT = 5.0  # fields measured 7-11 wide per unit height, buttons 2.5-3.5
 DUPLICATE_SLACK = 2  # px per side
 SNAP_GAIN = 1.2  # a side moves only to a clearly stronger line
+LINK_MARGIN = 1  # px inside a button's outline: the lines between linked buttons run up to it, text never does
+LINK_LINE = 0.95  # share of that height a line between two linked buttons covers
 SHARED_LINE = 1  # px between the edges of two cells of a grid (they share one border line)
 CLOSED_SIDE = 0.8  # share of each side of the outline on the edge mask
 
@@ -74,6 +76,7 @@ def detect_widgets(image: np.ndarray) -> list[Element]:
         if element is not None:
             found.append(element)
     found = _grid_cells(_drop_containers_and_parts(found))
+    found = [part for e in found for part in (_split_linked(edges, e) if e.role is Role.BUTTON else [e])]
     return sorted(found, key=lambda e: (e.box.top, e.box.left))
 
 
@@ -311,6 +314,22 @@ def _grid_cells(found: list[Element]) -> list[Element]:
         return side and stacked
     return [replace(e, role=Role.CELL, checked=None) if e.role is not Role.CHECKBOX and in_grid(e) else e
             for e in found]
+
+
+def _split_linked(edges: np.ndarray, button: Element) -> list[Element]:
+    """A row of linked buttons drawn as one outline (a path bar, a segmented toggle) split at the lines
+    crossing it from top to bottom."""
+    box = button.box
+    inner = edges[box.top + LINK_MARGIN:box.bottom - LINK_MARGIN, box.left + LINK_MARGIN:box.right - LINK_MARGIN]
+    if inner.size == 0 or box.width < 2 * box.height:
+        return [button]
+    crossing = np.flatnonzero(inner.mean(axis=0) >= LINK_LINE) + box.left + LINK_MARGIN
+    cuts = [int(x) for i, x in enumerate(crossing) if i == 0 or x - crossing[i - 1] > 1]  # a line's first column
+    edges_x = [box.left, *(c + 1 for c in cuts), box.right]
+    parts = [(a, b) for a, b in zip(edges_x, edges_x[1:]) if b - a >= MIN_SIDE]
+    if len(parts) < 2:
+        return [button]
+    return [replace(button, box=Rect.from_corners(a, box.top, b, box.bottom)) for a, b in parts]
 
 
 def _touches_another(element: Element, others: Sequence[Element]) -> bool:

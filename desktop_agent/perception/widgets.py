@@ -46,6 +46,8 @@ DUPLICATE_SLACK = 2  # px per side
 SNAP_GAIN = 1.2  # a side moves only to a clearly stronger line
 LINK_MARGIN = 1  # px inside a button's outline: the lines between linked buttons run up to it, text never does
 LINK_LINE = 0.95  # share of that height a line between two linked buttons covers
+ROW_WIDTHS = 8  # a box this many times as wide as a checkbox inside it is a list row, not the box's frame
+ROW_INSET = 6  # px at least between such a checkbox and its row's ends
 SHARED_LINE = 1  # px between the edges of two cells of a grid (they share one border line)
 CLOSED_SIDE = 0.8  # share of each side of the outline on the edge mask
 
@@ -289,13 +291,14 @@ def _widget(role: Role, box: Rect, confidence: float, *, checked: bool | None = 
 
 
 def _drop_containers_and_parts(found: Sequence[Element]) -> list[Element]:
-    """Drop panels (boxes holding two or more other widgets), parts (a box inside a kept widget) and
+    """Drop panels (boxes holding two or more other widgets), parts (a box inside a kept widget; not a
+    checkbox on a list row's highlight) and
     "checkboxes" touching another box (halves of a slider handle, spin arrows)."""
     containers = {id(e) for e in found
                   if sum(e.box.contains_rect(o.box.inflate(2)) for o in found if o is not e) >= 2}
     kept: list[Element] = []
     for element in sorted((e for e in found if id(e) not in containers), key=lambda e: -e.box.area):
-        if not any(k.box.inflate(1).contains_rect(element.box) for k in kept):
+        if not any(k.box.inflate(1).contains_rect(element.box) and not _row_mark(element, k) for k in kept):
             kept.append(element)
     return [e for e in kept if e.role is not Role.CHECKBOX or not _touches_another(e, kept)]
 
@@ -332,6 +335,15 @@ def _split_linked(edges: np.ndarray, button: Element) -> list[Element]:
     return [replace(button, box=Rect.from_corners(a, box.top, b, box.bottom)) for a, b in parts]
 
 
+def _row_mark(element: Element, box: Element) -> bool:
+    """A checkbox on a selected list row (the row's highlight is outlined like a field), not a part of it:
+    well inside the row's ends (spin arrows sit at a field's end)."""
+    inner, outer = element.box, box.box
+    return (element.role is Role.CHECKBOX and outer.width >= ROW_WIDTHS * inner.width
+            and min(inner.left - outer.left, outer.right - inner.right) >= ROW_INSET)
+
+
 def _touches_another(element: Element, others: Sequence[Element]) -> bool:
     near = element.box.inflate(2)
-    return any(o is not element and near.intersection(o.box) is not None for o in others)
+    return any(o is not element and near.intersection(o.box) is not None and not _row_mark(element, o)
+               for o in others)

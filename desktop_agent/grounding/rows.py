@@ -26,6 +26,7 @@ _MAX_PITCH = 2.6      # line heights between two entries of one column
 _TALLER = 1.8         # an entry at most this many times another's height
 _ON_ROW = 0.3         # of the pitch: how far a cell's centre may be from its row's
 _OFF_ROWS = 0.34      # share of a column's entries off the rows that makes it another list
+_LEAD_REACH = 3.0      # line heights left of the words where a row's check box or icon may sit
 _SAME_PITCH = 0.25    # a column spaced differently by more than this share belongs to another list
 _BACKGROUND_LEVEL = 14  # per-channel difference from the row's background that ends it
 _GRID_LINE = 2        # px: a line this thin inside a row is a grid's, not the list's edge
@@ -56,10 +57,12 @@ def row_of(element: Element, screen: Screen) -> Row | None:
     cells = [element]
     for other in peers:
         x, y = other.box.center.x, other.box.center.y
-        if (not top <= y < top + pitch or not left <= x < right or other.box.height > pitch * _TALLER
+        if (not top <= y < top + pitch or other.box.height > pitch * _TALLER
                 or any(other is c for c in column) or _overlap(other.box, element.box)):
             continue
-        if other.role in _LEAD_ROLES or _lines_up(other, peers, centres, pitch):
+        if other.role in _LEAD_ROLES and (left <= x < right or _leads(other.box, element.box)):
+            cells.append(other)
+        elif left <= x < right and _lines_up(other, peers, centres, pitch):
             cells.append(other)
     cells.sort(key=lambda e: e.box.left)
     # up to the first thin line (a list's edge beside a sidebar's) unless cells lie beyond it (a grid)
@@ -189,6 +192,11 @@ def _run(plain: np.ndarray, start: int, step: int, line: int) -> int:
 
 def _on_a_row(y: int, rows: list[int], pitch: int) -> bool:
     return any(abs(y - r) <= _ON_ROW * pitch for r in rows)
+
+
+def _leads(mark: Rect, text: Rect) -> bool:
+    """A check box or icon just left of the entry's words (its outline may stop the row's background)."""
+    return 0 <= text.left - mark.right <= _LEAD_REACH * text.height
 
 
 def _overlap(a: Rect, b: Rect) -> bool:

@@ -345,5 +345,15 @@ def _row_mark(element: Element, box: Element) -> bool:
 
 def _touches_another(element: Element, others: Sequence[Element]) -> bool:
     near = element.box.inflate(2)
+    column = _mark_column(element, others)
     return any(o is not element and near.intersection(o.box) is not None and not _row_mark(element, o)
-               for o in others)
+               and all(o is not c for c in column) for o in others)
+
+
+def _mark_column(element: Element, others: Sequence[Element]) -> list[Element]:
+    """Checkboxes stacked with `element` in one column of three or more (a list's, each row's box
+    touching the next: Qt's item views); two stacked are spin arrows."""
+    box = element.box
+    column = [o for o in others if o.role is Role.CHECKBOX and abs(o.box.left - box.left) <= 1
+              and abs(o.box.width - box.width) <= 1 and abs(o.box.center.y - box.center.y) <= 3 * box.height]
+    return column if len(column) >= 3 else []

@@ -111,3 +111,25 @@ def test_a_drawn_grid_is_cells_and_a_line_across_them_is_cut_at_their_edges():
     line = Element(role=Role.TEXT, box=Rect(left=60, top=55, width=90, height=20), text="Rent 900")
     out = attach_text(found, [line])
     assert sorted(e.text for e in out if e.text) == ["900", "Rent"]
+
+
+def _marks(count: int) -> np.ndarray:
+    """Check boxes drawn as Qt's item views draw them: 14 px, rounded corners, one under the next from
+    the list's top edge."""
+    image = np.full((120, 200, 3), 255, np.uint8)
+    cv2.rectangle(image, (11, 9), (190, 110), (184, 184, 184), 1)
+    for i in range(count):
+        top = 10 + 14 * i
+        cv2.rectangle(image, (15, top), (28, top + 13), (188, 188, 188), 1)
+        for x, y in ((15, top), (28, top), (15, top + 13), (28, top + 13)):
+            image[y, x] = 204
+    return image
+
+
+def test_a_lists_check_boxes_stacked_edge_to_edge_are_each_a_checkbox():
+    found = detect_widgets(_marks(4))
+    assert [(e.role, e.box.top) for e in found] == [(Role.CHECKBOX, 10 + 14 * i) for i in range(4)]
+
+
+def test_two_boxes_stacked_edge_to_edge_are_spin_arrows_not_checkboxes():
+    assert detect_widgets(_marks(2)) == []

@@ -26,9 +26,9 @@ PY = sys.executable
 
 def commands() -> dict[str, list[str]]:
     toolkit = {name: [PY, str(HERE / "qt_screens.py"), name] for name in
-               ("qt-settings", "qt-files", "qt-packages", "qt-file-dialog", "qt-sheet", "qt-overlap")}
+               ("qt-mail", "qt-settings", "qt-files", "qt-packages", "qt-file-dialog", "qt-sheet", "qt-overlap")}
     toolkit |= {name: ["python3", str(HERE / "tk_screens.py"), name] for name in
-                ("tk-shipping", "tk-music", "tk-region")}
+                ("tk-prefs", "tk-shipping", "tk-music", "tk-region")}
     return toolkit | {
         "yad-checklist": ["yad", "--list", "--checklist", "--title", "Components", "--geometry",
                           "520x360+200+150", "--column", "Install", "--column", "Component", "--column", "Size",
@@ -41,6 +41,14 @@ def commands() -> dict[str, list[str]]:
                      "Family!Friends!Work"],
         "yad-file": ["yad", "--file", "--title", "Choose a file", "--geometry", "820x520+120+100",
                      "--filename", f"{FILES}/"],
+        "yad-columns": ["yad", "--list", "--title", "Downloads", "--geometry", "600x300+250+180",
+                        "--column", "File", "--column", "Size", "--column", "Status",
+                        "ubuntu.iso", "4.7 GB", "Done", "song.ogg", "6 MB", "Paused", "paper.pdf", "900 KB",
+                        "Queued", "movie.mkv", "1.2 GB", "Failed"],
+        "yad-form2": ["yad", "--form", "--columns=2", "--title", "Account", "--geometry", "640x260+260+220",
+                      "--field", "User", "--field", "Password:H", "--field", "Server", "--field", "Port:NUM",
+                      "--field", "Use TLS:CHK", "--field", "Remember:CHK", "ada", "", "mail.example.org",
+                      "993", "TRUE", "FALSE"],
         "xcalc": ["xcalc", "-geometry", "+400+150"],
         "xedit": ["xedit", "-geometry", "640x420+200+120"],
     }

@@ -335,7 +335,71 @@ def overlap() -> tuple[QWidget, Callable[[], Boxes]]:
     return window, truth
 
 
-SCREENS = {"qt-settings": settings, "qt-files": files, "qt-packages": packages, "qt-file-dialog": file_dialog,
+MESSAGES = [("Ada Lovelace", "Engine notes", "Mon"), ("Grace Hopper", "Compiler draft", "Tue"),
+            ("Alan Turing", "Lunch?", "Tue"), ("Edsger Dijkstra", "Re: goto", "Wed"),
+            ("Barbara Liskov", "Substitution", "Thu"), ("Ken Thompson", "Plan 9 boot", "Fri")]
+
+
+def mail() -> tuple[QWidget, Callable[[], Boxes]]:
+    window = QMainWindow()
+    window.setWindowTitle("Mail")
+    for title in ("File", "Edit", "View", "Message", "Tools"):
+        window.menuBar().addMenu(title)
+    toolbar = window.addToolBar("Mail")
+    toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+    actions = [QAction(t, window) for t in ("Get Mail", "Write", "Reply", "Forward", "Junk")]
+    for a in actions:
+        toolbar.addAction(a)
+    folders = QTreeWidget()
+    folders.setHeaderHidden(True)
+    account = QTreeWidgetItem(folders, ["ada@example.org"])
+    for name in ("Inbox", "Sent", "Drafts", "Archive", "Trash"):
+        QTreeWidgetItem(account, [name])
+    folders.expandAll()
+    folders.setMaximumWidth(190)
+    table = QTableWidget(len(MESSAGES), 3)
+    table.setHorizontalHeaderLabels(["From", "Subject", "Date"])
+    table.verticalHeader().hide()
+    table.setShowGrid(False)
+    for r, values in enumerate(MESSAGES):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if c == 0:
+                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                item.setCheckState(Qt.Checked if r == 1 else Qt.Unchecked)
+            table.setItem(r, c, item)
+    table.setColumnWidth(0, 190)
+    table.setColumnWidth(1, 220)
+    split = QSplitter()
+    split.addWidget(folders)
+    split.addWidget(table)
+    window.setCentralWidget(split)
+    window.resize(820, 440)
+    window.move(150, 130)
+
+    def truth() -> Boxes:
+        bar = window.menuBar()
+        out = {f"menu:{a.text()}": box_of(bar, bar.actionGeometry(a)) for a in bar.actions()}
+        out |= {f"tool:{a.text()}": box_of(toolbar.widgetForAction(a)) for a in actions}
+        for i in range(account.childCount()):
+            child = account.child(i)
+            out[f"folder:{child.text(0)}"] = view_row(folders, folders.indexFromItem(child), 1)
+        model = table.model()
+        for r, values in enumerate(MESSAGES):
+            out[f"row:{values[0]}"] = view_row(table, model.index(r, 0), 3)
+            for c in range(3):
+                out[f"cell:{values[0]}:{c}"] = box_of(table.viewport(), table.visualRect(model.index(r, c)))
+            rect = table.visualRect(model.index(r, 0))
+            out[f"check:{values[0]}"] = box_of(table.viewport(), QRect(rect.left(), rect.top(), 24, rect.height()))
+        header = table.horizontalHeader()
+        for c in range(3):
+            out[f"header:{c}"] = box_of(header, QRect(header.sectionViewportPosition(c), 0,
+                                                      header.sectionSize(c), header.height()))
+        return out
+    return window, truth
+
+
+SCREENS = {"qt-mail": mail, "qt-settings": settings, "qt-files": files, "qt-packages": packages, "qt-file-dialog": file_dialog,
            "qt-sheet": sheet, "qt-overlap": overlap}
 
 

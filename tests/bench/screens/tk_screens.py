@@ -131,7 +131,52 @@ def picker(root: tk.Tk) -> Callable[[], Boxes]:
     return truth
 
 
-SCREENS = {"tk-shipping": order_form, "tk-music": music, "tk-region": picker}
+def prefs(root: tk.Tk) -> Callable[[], Boxes]:
+    root.title("Editor Preferences")
+    root.geometry("560x380+330+140")
+    notebook = ttk.Notebook(root)
+    notebook.pack(fill="both", expand=True, padx=8, pady=8)
+    page = ttk.Frame(notebook, padding=10)
+    for title in ("Editing", "Fonts", "Colors", "Keys", "Plugins"):
+        notebook.add(page if title == "Editing" else ttk.Frame(notebook), text=title)
+    parts: dict[str, tk.Misc] = {}
+    ttk.Label(page, text="Tab width").grid(row=0, column=0, sticky="w", pady=4)
+    width = ttk.Spinbox(page, from_=1, to=16, width=6)
+    width.grid(row=0, column=1, sticky="w")
+    ttk.Label(page, text="Theme").grid(row=1, column=0, sticky="w", pady=4)
+    theme = ttk.Combobox(page, values=["Light", "Dark"], width=18)
+    theme.set("Light")
+    theme.grid(row=1, column=1, sticky="w")
+    parts |= {"spin:Tab width": width, "combo:Theme": theme}
+    for i, option in enumerate(("Show line numbers", "Wrap long lines", "Highlight current line")):
+        check = ttk.Checkbutton(page, text=option)
+        check.grid(row=2 + i, column=0, columnspan=2, sticky="w", pady=2)
+        parts[f"check:{option}"] = check
+    ending = tk.StringVar(value="Unix")
+    for i, option in enumerate(("Unix", "Windows", "Classic Mac")):
+        radio = ttk.Radiobutton(page, text=option, variable=ending, value=option)
+        radio.grid(row=5 + i, column=0, sticky="w")
+        parts[f"radio:{option}"] = radio
+    buttons = ttk.Frame(root)
+    buttons.pack(side="bottom", anchor="e", padx=8, pady=(0, 8))
+    for text in ("Reset", "Cancel", "OK"):
+        button = ttk.Button(buttons, text=text)
+        button.pack(side="left", padx=4)
+        parts[f"button:{text}"] = button
+
+    def truth() -> Boxes:
+        out = {name: box_of(w) for name, w in parts.items()}
+        nx, ny = notebook.winfo_rootx(), notebook.winfo_rooty()
+        page_top = page.winfo_rooty() - ny - 10
+        for index in range(notebook.index("end")):
+            xs = [x for x in range(notebook.winfo_width()) if notebook.identify(x, page_top // 2) == "label"
+                  and notebook.index(f"@{x},{page_top // 2}") == index]
+            out[f"tab:{notebook.tab(index, 'text')}"] = [nx + xs[0], ny, xs[-1] - xs[0] + 1, page_top]
+        return out
+    return truth
+
+
+SCREENS = {"tk-prefs": prefs, "tk-shipping": order_form, "tk-music": music, "tk-region": picker}
 
 
 def main() -> int:

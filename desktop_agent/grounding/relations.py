@@ -3,6 +3,7 @@ above or near an anchor, nearest first. Pure geometry over anything with a `box`
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
@@ -72,3 +73,17 @@ def overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
 
 def distance(a: Point, b: Point) -> float:
     return math.hypot(a.x - b.x, a.y - b.y)
+
+
+def reading_order(matches: Sequence[_B]) -> list[_B]:
+    """Top-to-bottom rows (centres within half a line height), each left to right."""
+    if not matches:
+        return []
+    line = max(1.0, statistics.median(m.box.height for m in matches))
+    rows: list[list[_B]] = []
+    for m in sorted(matches, key=lambda m: (m.box.center.y, m.box.left)):
+        if rows and m.box.center.y - rows[-1][0].box.center.y <= line / 2:
+            rows[-1].append(m)
+        else:
+            rows.append([m])
+    return [m for row in rows for m in sorted(row, key=lambda m: m.box.left)]

@@ -7,7 +7,6 @@ Not guaranteed: that the element is really interactive — roles are whatever pe
 """
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,10 +26,12 @@ from desktop_agent.core.values import (
     TargetSpec,
     Window,
 )
+from desktop_agent.grounding.containers import PARTS, parts
+from desktop_agent.grounding.explain import box_text, describe, no_match, point_text
 from desktop_agent.grounding.labels import labelled_widget, labels_a_hit
-from desktop_agent.grounding.relations import related
+from desktop_agent.grounding.relations import reading_order, related
 from desktop_agent.grounding.rows import as_cell, as_row, row_of, under
-from desktop_agent.grounding.textmatch import Tier, score_text, similarity
+from desktop_agent.grounding.textmatch import Tier, score_text
 from desktop_agent.screen.coords import image_to_screen, screen_to_image
 
 TemplateMatcher = Callable[[np.ndarray, Path, Rect | None], Rect]
@@ -99,14 +100,14 @@ def find_all(spec: TargetSpec, screen: Screen, *, match_template: TemplateMatche
 def _ground_point(point: Point, screen: Screen) -> Target:
     region = screen.frame.region
     if not region.contains(point):
-        raise GroundingError(f"point ({point.x},{point.y}) is outside the screen {_box(region)}")
+        raise GroundingError(f"point ({point.x},{point.y}) is outside the screen {box_text(region)}")
     under = [e for e in screen.elements if e.box.contains(point)]
     element = min(under, key=lambda e: e.box.area, default=None)  # the innermost element there
     if element is None:
         return Target(box=Rect(left=point.x, top=point.y, width=1, height=1), point=point,
                       strategy="point", why=f"point ({point.x},{point.y})")
     return Target(box=element.box, point=point, strategy="point", element=element,
-                  why=f"point ({point.x},{point.y}) on {_describe(element)}")
+                  why=f"point ({point.x},{point.y}) on {describe(element)}")
 
 
 def _ground_image(spec: TargetSpec, image: Path, screen: Screen, match_template: TemplateMatcher | None,
@@ -123,12 +124,12 @@ def _ground_image(spec: TargetSpec, image: Path, screen: Screen, match_template:
         window = _anchor_window(anchor.target, screen, match_template, base_dir)
         area = window.box.intersection(frame.region)
         if area is None:
-            raise GroundingError(f'window "{window.title}" at {_box(window.box)} is off screen')
+            raise GroundingError(f'window "{window.title}" at {box_text(window.box)} is off screen')
         region_px = screen_to_image(frame, area)
         strategy, where = "template+relation:inside", f' inside window "{window.title}"'
     box = image_to_screen(frame, match_template(frame.image, path, region_px))
     return Target(box=box, point=box.center, strategy=strategy,
-                  why=f"template {path.name}{where} at {_pt(box.center)}")
+                  why=f"template {path.name}{where} at {point_text(box.center)}")
 
 
 # ---------------------------------------------------------------- text and role targets
@@ -138,14 +139,16 @@ def _resolve(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher |
     anchor, nearest = spec.anchor, False
     if anchor is not None and anchor.relation is Relation.INSIDE and anchor.target.role is Role.ITEM:
         return _finish(*_in_row(spec, anchor.target, screen, match_template, base_dir))
+    if anchor is not None and anchor.relation is Relation.INSIDE and anchor.target.role in PARTS:
+        return _finish(*_in_part(spec, anchor.target, screen))
     hits, fallback = _matches(spec, screen)
     if not hits:
-        raise _no_match(spec, screen)
+        raise no_match(spec, screen)
     notes = [fallback] if fallback else []
     subject = replace(spec, anchor=None, ordinal=None).describe()
     if anchor is not None and anchor.relation is Relation.INSIDE:
         window = _anchor_window(anchor.target, screen, match_template, base_dir)
-        where = f'inside window "{window.title}" at {_box(window.box)}'
+        where = f'inside window "{window.title}" at {box_text(window.box)}'
         inside = [m for m in hits if _in_window(m.element, window)]
         if not inside:
             raise GroundingError(f"no {subject} {where}", candidates=_listed(hits))
@@ -153,7 +156,7 @@ def _resolve(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher |
         notes.append(where)
     elif anchor is not None:
         around = _ground_anchor(anchor.target, screen, match_template, base_dir)
-        where = f"{anchor.relation.value} {anchor.target.describe()} at {_box(around.box)}"
+        where = f"{anchor.relation.value} {anchor.target.describe()} at {box_text(around.box)}"
         positioned = related(anchor.relation, around.box, hits)
         if not positioned:
             raise GroundingError(f"no {subject} {where}", candidates=_listed(hits))
@@ -165,7 +168,7 @@ def _resolve(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher |
 def _finish(hits: list[_Match], notes: list[str], nearest: bool) -> _Resolution:
     best = min(m.tier for m in hits)
     hits = _dedupe([m for m in hits if m.tier == best])
-    ordered = hits if nearest else _reading_order(hits)
+    ordered = hits if nearest else reading_order(hits)
     return _Resolution(matches=tuple(ordered), notes=tuple(notes), nearest=nearest)
 
 
@@ -178,7 +181,7 @@ def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_templa
     row_spec = replace(row_spec, anchor=None) if then is not None else row_spec
     row = _ground_anchor(row_spec, screen, match_template, base_dir)
     subject = replace(spec, anchor=None, ordinal=None).describe()
-    notes = [f"inside {row_spec.describe()} at {_box(row.box)}"]
+    notes = [f"inside {row_spec.describe()} at {box_text(row.box)}"]
     if spec.text is None and spec.role is Role.CELL:  # the row's cells: whatever it holds
         hits = [_Match(element=as_cell(e), tier=Tier.ROLE, score=1.0, via="role", matched="")
                 for e in screen.elements if row.box.contains(e.box.center)
@@ -190,7 +193,7 @@ def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_templa
     if then is None:
         return hits, notes, False
     around = _ground_anchor(then.target, screen, match_template, base_dir)
-    notes.append(f"{then.relation.value} {then.target.describe()} at {_box(around.box)}")
+    notes.append(f"{then.relation.value} {then.target.describe()} at {box_text(around.box)}")
     if then.relation in (Relation.BELOW, Relation.ABOVE) and around.element is not None:  # its column's
         column = under(around.element, [m.element for m in hits], screen.elements)
         positioned = [replace(hits[i], element=cell) for i, cell in column]
@@ -199,6 +202,28 @@ def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_templa
     if not positioned:
         raise GroundingError(f"no {subject} {'; '.join(notes)}", candidates=_listed(hits))
     return positioned, notes, True
+
+
+def _in_part(spec: TargetSpec, part_spec: TargetSpec, screen: Screen) -> tuple[list[_Match], list[str], bool]:
+    """`"Delete" in the toolbar`, `the 2nd tab in the tab strip`, `"Music" in the sidebar`: the part's box
+    holds the target; a part named by words is the one holding them."""
+    found = parts(part_spec.role, screen) if part_spec.role is not None else []
+    if part_spec.text is not None:
+        found = [p for p in found if any(p.contains(m.box.center) for m in _matches(replace(
+            part_spec, role=None, anchor=None, ordinal=None), screen)[0])]
+    kind = part_spec.describe()
+    if not found:
+        raise GroundingError(f"no {kind} on screen")
+    if len(found) > 1:
+        raise GroundingError(f"{len(found)} of {kind} on screen; name one by a word in it",
+                             candidates=[f"{kind} at {box_text(p)}" for p in found])
+    box = found[0]
+    hits = [m for m in _matches(spec, screen)[0] if box.contains(m.box.center)]
+    where = f"inside {kind} at {box_text(box)}"
+    if not hits:
+        raise GroundingError(f"no {replace(spec, anchor=None, ordinal=None).describe()} {where}",
+                             candidates=_listed(_matches(spec, screen)[0]))
+    return hits, [where], False
 
 
 def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
@@ -254,20 +279,6 @@ def _same_place(a: Rect, b: Rect) -> bool:
     return a.iou(b) > 0.5 or a.contains_rect(b) or b.contains_rect(a)
 
 
-def _reading_order(matches: list[_Match]) -> list[_Match]:
-    """Top-to-bottom rows (centres within half a line height), each left to right."""
-    if not matches:
-        return []
-    line = max(1.0, statistics.median(m.box.height for m in matches))
-    rows: list[list[_Match]] = []
-    for m in sorted(matches, key=lambda m: (m.box.center.y, m.box.left)):
-        if rows and m.box.center.y - rows[-1][0].box.center.y <= line / 2:
-            rows[-1].append(m)
-        else:
-            rows.append([m])
-    return [m for row in rows for m in sorted(row, key=lambda m: m.box.left)]
-
-
 # ---------------------------------------------------------------- relations
 def _ground_anchor(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher | None,
                    base_dir: Path) -> Target:
@@ -296,16 +307,16 @@ def _anchor_window(spec: TargetSpec, screen: Screen, match_template: TemplateMat
             windows = [w for tier, w in titled if tier == best]
             if len(windows) > 1:
                 raise GroundingError(f'{len(windows)} windows are titled like "{spec.text}"',
-                                     candidates=[f'window "{w.title}" at {_box(w.box)}' for w in windows])
+                                     candidates=[f'window "{w.title}" at {box_text(w.box)}' for w in windows])
             return windows[0]
     if spec.role is Role.WINDOW:
         raise GroundingError(f"no window matches {spec.describe()}",
-                             candidates=[f'window "{w.title}" at {_box(w.box)}' for w in screen.windows])
+                             candidates=[f'window "{w.title}" at {box_text(w.box)}' for w in screen.windows])
     target = _ground_anchor(spec, screen, match_template, base_dir)
     window_id = target.element.window_id if target.element is not None else None
     window = screen.window_by_id(window_id) or screen.window_at(target.point)
     if window is None:
-        raise GroundingError(f"anchor {spec.describe()} at {_box(target.box)} is in no known window")
+        raise GroundingError(f"anchor {spec.describe()} at {box_text(target.box)} is in no known window")
     return window
 
 
@@ -371,35 +382,10 @@ def _target(spec: TargetSpec, found: _Resolution, index: int) -> Target:
         tally = "1 candidate"
     point = m.point or m.box.center
     if m.element.source.endswith("+row"):
-        what += f" row {_box(m.box)}"
-    why = "; ".join([f"{what} at {_pt(point)}", *found.notes, tally])
+        what += f" row {box_text(m.box)}"
+    why = "; ".join([f"{what} at {point_text(point)}", *found.notes, tally])
     return Target(box=m.box, point=point, strategy=strategy, why=why, element=m.element, score=m.score)
 
 
-def _no_match(spec: TargetSpec, screen: Screen) -> GroundingError:
-    query = spec.text
-    if query is None:
-        return GroundingError(f"no {spec.describe()} on screen")
-    kind = spec.role.value if spec.role is not None else "element"
-    named = [e for e in screen.elements if e.text or e.label]
-    closest = sorted(named, reverse=True,
-                     key=lambda e: max(similarity(query, t) for t in (e.text, e.label) if t))
-    return GroundingError(f'no {kind} matches "{query}"', candidates=[_describe(e) for e in closest[:3]])
-
-
 def _listed(matches: tuple[_Match, ...] | list[_Match]) -> list[str]:
-    return [_describe(m.element) for m in matches[:_MAX_LISTED]]
-
-
-def _describe(element: Element) -> str:
-    name = element.text or element.label
-    labelled = f' labelled "{element.label}"' if element.text and element.label else ""
-    return f'{element.role.value} "{name}"{labelled} at {_box(element.box)}'
-
-
-def _box(box: Rect) -> str:
-    return f"({box.left},{box.top} {box.width}x{box.height})"
-
-
-def _pt(point: Point) -> str:
-    return f"({point.x},{point.y})"
+    return [describe(m.element) for m in matches[:_MAX_LISTED]]

@@ -126,6 +126,11 @@ def as_cell(element: Element) -> Element:
     return replace(element, role=Role.CELL, source=f"{element.source}+cell")
 
 
+def column_of(element: Element, elements: Sequence[Element]) -> list[Element]:
+    """The entries of the list column `element` is in (itself included), top to bottom."""
+    return _column(element, [e for e in elements if e.window_id == element.window_id and e is not element])
+
+
 def _column(element: Element, peers: Sequence[Element]) -> list[Element]:
     """`element` and the entries stacked above and below it, each overlapping the last one horizontally,
     of a like height, at most `_MAX_PITCH` line heights apart; top to bottom."""

@@ -33,6 +33,9 @@ ROLE_NOUNS = {
     Role.SCROLLBAR: ("scrollbar", "scroll bar"),
     Role.TEXT: ("label", "heading", "title", "caption"),
     Role.WINDOW: ("window", "dialog", "dialog box"),
+    Role.TOOLBAR: ("toolbar", "tool bar"),
+    Role.SIDEBAR: ("sidebar", "side bar", "side pane", "places pane"),
+    Role.TABSTRIP: ("tab strip", "tab bar", "tab row"),
 }
 
 

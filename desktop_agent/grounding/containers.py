@@ -84,8 +84,8 @@ def _sidebar(elements: list[Element], screen: Screen) -> Rect | None:
     window = _union([e.box for e in elements])
     reach = window.left + round(_SIDE_SHARE * window.width)
     for entry in sorted((e for e in elements if e.text and e.box.left <= reach), key=lambda e: e.box.top):
-        rows = [row.box for e in column_of(entry, elements) if (row := row_of(e, screen)) is not None
-                and row.box.width <= _SIDE_ROW * window.width]  # not a menu bar's or a toolbar's row
+        rows = [row for e in column_of(entry, elements) if (row := row_of(e, screen)) is not None
+                and row.width <= _SIDE_ROW * window.width]  # not a menu bar's or a toolbar's row
         if len(rows) < _SIDE_ENTRIES:
             continue
         span = _union(rows)

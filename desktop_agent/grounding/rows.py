@@ -7,8 +7,7 @@ left of its text, within the run of the row's background colour around it (a lis
 a grid's thin lines do not). A column spaced unlike the rows, or whose entries fall between them (a
 sidebar beside a table), is not part of it. Screen points; pure.
 
-Guaranteed: a returned row contains the element it was found from, and every cell in it has its centre
-inside the row's box. Not guaranteed: that a list of a single entry is seen as a list (there is no pitch
+Guaranteed: a returned row's box contains the element it was found from and the cells found with it. Not guaranteed: that a list of a single entry is seen as a list (there is no pitch
 to measure), nor empty cells (there is nothing to see).
 """
 from __future__ import annotations
@@ -19,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, frozen
+from desktop_agent.core.values import Element, Frame, Rect, Role, Screen
 from desktop_agent.screen import coords
 
 _MAX_PITCH = 2.6      # line heights between two entries of one column
@@ -35,16 +34,9 @@ _OPEN = 10_000          # points: the first and last columns reach as far as the
 _LEAD_ROLES = frozenset({Role.CHECKBOX, Role.ICON, Role.IMAGE, Role.RADIO})
 
 
-@frozen
-class Row:
-    box: Rect
-    cells: tuple[Element, ...]  # left to right: the row's texts and its check box or icon
-    pitch: int                  # the rows' spacing, screen points
-
-
-def row_of(element: Element, screen: Screen) -> Row | None:
-    """The row `element` is an entry of, or None when it is not in a list (no entry above or below it
-    at a list's spacing)."""
+def row_of(element: Element, screen: Screen) -> Rect | None:
+    """The box of the row `element` is an entry of, or None when it is not in a list (no entry above or
+    below it at a list's spacing)."""
     peers = [e for e in screen.elements if e.window_id == element.window_id and e is not element]
     column = _column(element, peers)
     if len(column) < 2:
@@ -71,13 +63,13 @@ def row_of(element: Element, screen: Screen) -> Row | None:
     right = near_right if cells[-1].box.center.x < near_right else right
     left = min(left, *(c.box.left for c in cells))
     right = max(right, *(c.box.right for c in cells))
-    return Row(box=Rect.from_corners(left, top, right, top + pitch), cells=tuple(cells), pitch=pitch)
+    return Rect.from_corners(left, top, right, top + pitch)
 
 
 def under(header: Element, cells: Sequence[Element], elements: Sequence[Element]) -> list[tuple[int, Element]]:
-    """The cells of one row in `header`'s column, by their index in `cells`. A column reaches halfway to the headers beside it in
-    their row; a cell belongs to the column it overlaps most, and a line OCR read across columns is cut
-    to the header's."""
+    """The cells of one row in `header`'s column, by their index in `cells`. A column reaches halfway to
+    the headers beside it in their row; a cell belongs to the column it overlaps most, and a line OCR
+    read across columns is cut to the header's."""
     headers = sorted([e for e in elements if e.window_id == header.window_id and e.text
                       and abs(e.box.center.y - header.box.center.y) <= header.box.height // 2
                       and e.box != header.box] + [header], key=lambda e: e.box.left)
@@ -117,9 +109,9 @@ def _cut(cell: Element, column: Rect) -> Element:
     return replace(cell, text=cell.text[start:end].strip(), box=Rect.from_corners(left, box.top, right, box.bottom))
 
 
-def as_row(element: Element, row: Row) -> Element:
+def as_row(element: Element, row: Rect) -> Element:
     """The row as one element: an ITEM with the row's box, named by the entry it was found from."""
-    return replace(element, role=Role.ITEM, box=row.box, label="", source=f"{element.source}+row")
+    return replace(element, role=Role.ITEM, box=row, label="", source=f"{element.source}+row")
 
 
 def as_cell(element: Element) -> Element:

@@ -177,7 +177,8 @@ def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_templa
     """`the checkbox in the "x" row`, `"12 MB" in row "x"`, `the cell in row "x" under "Size"`: the row's
     box holds the target, and a relation written after the row ("under" a column's header) is the
     target's: the cell of that row in that column."""
-    then = row_spec.anchor if row_spec.anchor is not None and row_spec.anchor.relation is not Relation.INSIDE else None
+    then = row_spec.anchor
+    then = then if then is not None and then.relation is not Relation.INSIDE else None
     row_spec = replace(row_spec, anchor=None) if then is not None else row_spec
     row = _ground_anchor(row_spec, screen, match_template, base_dir)
     subject = replace(spec, anchor=None, ordinal=None).describe()

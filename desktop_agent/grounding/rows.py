@@ -1,15 +1,15 @@
 """Rows of lists, tables, tree views and file lists, as the layout of their text shows them.
 
 A row is found from one element of it: the elements stacked above and below it at a steady pitch (its
-column, indented tree items included) give the row's height, and the row holds every element in that band
-of its window that lines up with the other rows — the table's other columns, and a check box or icon just
-left of its text, within the run of the row's background colour around it (a list's edge ends a row;
-a grid's thin lines do not). A column spaced unlike the rows, or whose entries fall between them (a
-sidebar beside a table), is not part of it. Screen points; pure.
+column, indented tree items included) give the row's height, and the row holds every element in that band of
+its window that lines up with the other rows — the table's other columns, and a check box or icon just left
+of its text, within the run of the row's background colour around it (a list's edge ends a row; a grid's
+thin lines do not). A column spaced unlike the rows, or whose entries fall between them (a sidebar beside a
+table), is not part of it. Screen points; pure.
 
-Guaranteed: a returned row's box contains the element it was found from and the cells found with it. Not guaranteed: that a list of a single entry is seen as a list (there is no pitch
-to measure), nor empty cells (there is nothing to see).
-"""
+Guaranteed: a returned row's box contains the element it was found from and the cells found with it. Not
+guaranteed: that a list of a single entry is seen as a list (there is no pitch to measure), nor empty cells
+(there is nothing to see)."""
 from __future__ import annotations
 
 import statistics

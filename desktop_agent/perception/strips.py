@@ -11,7 +11,7 @@ Not guaranteed: a tab strip whose tabs are all outlined stays BUTTONs (its words
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from desktop_agent.core.values import Element, Rect, Role
@@ -83,6 +83,6 @@ def _filled(text: Rect, run: list[Element], top: int, bottom: int) -> Rect:
     return Rect.from_corners(run[-1].box.right, top, text.right + gap, bottom)
 
 
-def _replace(elements: list[Element], changed: dict[int, Element], absorbed) -> list[Element]:
+def _replace(elements: list[Element], changed: dict[int, Element], absorbed: Iterable[Element]) -> list[Element]:
     gone = {id(t) for t in absorbed}
     return [changed.get(id(e), e) for e in elements if id(e) not in gone]

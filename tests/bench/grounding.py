@@ -1,17 +1,17 @@
-"""Grounding accuracy on held-out screens of real applications, per kind of target, next to a full-frame
-OCR baseline measured in the same run.
+"""Grounding accuracy on held-out screens of real applications, per kind of target, next to a full-frame OCR
+baseline measured in the same run.
 
 The screens (tests/bench/screens/*.png: Qt, Tk, GTK 3 and Xt applications captured on Xvfb by
-`screens/capture.py`) and their targets with true boxes are used by no other test. Two sets, reported
-apart: `targets.yaml`, which issue #18's changes were measured and tuned on, and `unseen.yaml`, screens
-captured once those changes were made and never tuned on. Ours: each screen perceived as `desktop-agent ground --image` perceives it (the standard perceiver,
-no window list), each target parsed and grounded. Baseline: RapidOCR with its default settings on the
-whole image, and the best fuzzy match (difflib) of the target's first quoted words over each line and
-each run of as many words in it. A target is hit when the point chosen lies inside its true box; a target
-that fails to parse or ground, or has no quoted words for the baseline, is a miss.
+`screens/capture.py`) and their targets with true boxes are used by no other test. Two sets, reported apart:
+`targets.yaml`, which issue #18's changes were measured and tuned on, and `unseen.yaml`, screens captured
+once those changes were made and never tuned on. Ours: each screen perceived as `desktop-agent ground
+--image` perceives it (the standard perceiver, no window list), each target parsed and grounded. Baseline:
+RapidOCR with its default settings on the whole image, and the best fuzzy match (difflib) of the target's
+first quoted words over each line and each run of as many words in it. A target is hit when the point chosen
+lies inside its true box; a target that fails to parse or ground, or has no quoted words for the baseline,
+is a miss.
 
-`python -m tests.bench.grounding [--misses]` runs it alone (no display needed).
-"""
+`python -m tests.bench.grounding [--misses]` runs it alone (no display needed)."""
 from __future__ import annotations
 
 import difflib

@@ -1,10 +1,10 @@
 """Re-make the grounding bench's screens: `python -m tests.bench.screens.capture [NAME ...]`.
 
-Each screen is a real application shown alone on the X display in $DISPLAY (an Xvfb of 1280x800 with
-no window manager, e.g. `Xvfb :61 -screen 0 1280x800x24`) and saved as NAME.png. The Qt and Tk windows (qt_screens.py, tk_screens.py) also write NAME.truth.json: the boxes
-of their parts from the toolkit's own geometry; boxes of the other applications' parts are measured by
-hand in targets.yaml. Not run by `make bench`, which only reads the saved files.
-"""
+Each screen is a real application shown alone on the X display in $DISPLAY (an Xvfb of 1280x800 with no
+window manager, e.g. `Xvfb :61 -screen 0 1280x800x24`) and saved as NAME.png. The Qt and Tk windows
+(qt_screens.py, tk_screens.py) also write NAME.truth.json: the boxes of their parts from the toolkit's own
+geometry; boxes of the other applications' parts are measured by hand in targets.yaml. Not run by `make
+bench`, which only reads the saved files."""
 from __future__ import annotations
 
 import subprocess

@@ -5,7 +5,8 @@ A run is buttons of one height whose outlines touch or nearly do. Text in the ru
 (touching it, for a run of one), or in an empty button of it, is part of it: a tab strip draws its
 current tab without the outline the others have, and an outline at a window's edge goes unseen. A run of
 two or more snug buttons (as wide as their words and some padding; column headers are wider) with
-exactly one such text is a tab strip: all of it becomes TABs, the current tab boxed to the gap it fills.
+exactly one such text is a tab strip: all of it becomes TABs, the current tab boxed to the gap it fills,
+and buttons side by side with its tabs join it (the framed tabs after a current tab in the middle).
 Otherwise the texts are BUTTONs boxed up to their neighbours (xedit's Quit, Save, Load).
 Not guaranteed: a tab strip whose tabs are all outlined stays BUTTONs (its words still find each tab).
 """
@@ -18,6 +19,7 @@ from desktop_agent.core.values import Element, Rect, Role
 
 _ALIGN = 3        # px: tops and heights of one run's buttons differ by at most this
 _TOUCH = 3        # px between two buttons of a run
+_OVERLAP = 8      # px a tab's estimated box may overlap the next one's
 _REACH = 0.5      # of a run's mean button width: how far a loose text may sit from the run's end
 _GLYPH = 0.6      # a character's width, in line heights
 _PADDING = 3.0    # line heights of padding a tab has around its words, at most
@@ -27,7 +29,20 @@ def find_strips(elements: Sequence[Element]) -> list[Element]:
     out = list(elements)
     for run in _runs([e for e in out if e.role is Role.BUTTON]):
         out = _structure(run, out)
-    return sorted(out, key=lambda e: (e.box.top, e.box.left))
+    return sorted(_join_tabs(out), key=lambda e: (e.box.top, e.box.left))
+
+
+def _join_tabs(elements: list[Element]) -> list[Element]:
+    """Buttons side by side with a tab are tabs too: the current tab in the middle of a strip splits
+    its framed tabs into two runs, and only the one it ends joins it at first."""
+    out = list(elements)
+    while True:
+        tabs = [e.box for e in out if e.role is Role.TAB]
+        joined = [replace(e, role=Role.TAB) if e.role is Role.BUTTON
+                  and any(_beside(t, e.box) for t in tabs) else e for e in out]
+        if all(a is b for a, b in zip(joined, out)):
+            return out
+        out = joined
 
 
 def _runs(buttons: list[Element]) -> list[list[Element]]:
@@ -44,6 +59,13 @@ def _runs(buttons: list[Element]) -> list[list[Element]]:
 def _joins(last: Rect, box: Rect) -> bool:
     return (abs(last.top - box.top) <= _ALIGN and abs(last.height - box.height) <= _ALIGN
             and -_TOUCH <= box.left - last.right <= _TOUCH)
+
+
+def _beside(a: Rect, b: Rect) -> bool:
+    """Side by side in one row: touching, or overlapping a little (a current tab's box is estimated)."""
+    gap = max(a.left, b.left) - min(a.right, b.right)
+    return (abs(a.top - b.top) <= _ALIGN and abs(a.height - b.height) <= _ALIGN
+            and -_OVERLAP <= gap <= _TOUCH)
 
 
 def _structure(run: list[Element], elements: list[Element]) -> list[Element]:

@@ -65,13 +65,14 @@ def test_a_sidebar_place_chosen_by_name_shows_its_files(desktop, tmp_path):
     assert yad.output == f"{home / 'Desktop' / 'plan.txt'}\n"
 
 
-def test_a_settings_tab_switched_by_name(desktop):
+def test_a_settings_tab_switched_by_name_and_by_place_in_its_strip(desktop):
     app = desktop.launch([sys.executable, "-m", "tests.apps.settings_dialog"], title="Settings",
                          name="settings")
 
     run = desktop.agent("run", "--json", "--step", 'click the "Network" tab',
-                        "--step", 'expect "Network name" is visible')
+                        "--step", 'expect "Network name" is visible',
+                        "--step", "click the last tab in the tab strip")
 
-    assert _statuses(run) == ["succeeded", "succeeded"], run.stderr
-    assert [json.loads(line) for line in app.wait_for_output(lambda out: out.endswith("\n")).splitlines()] == [
-        {"tab": "Network"}]
+    assert _statuses(run) == ["succeeded", "succeeded", "succeeded"], run.stderr
+    printed = app.wait_for_output(lambda out: out.count("\n") == 2)
+    assert [json.loads(line) for line in printed.splitlines()] == [{"tab": "Network"}, {"tab": "Advanced"}]

@@ -59,3 +59,10 @@ def test_column_headers_wider_than_their_words_are_not_tabs():
 def test_text_in_an_empty_button_of_a_run_names_it():
     out = find_strips([button(10, 150, "Income"), button(160, 150, ""), text(200, 70, "Summary")])
     assert [(e.role, e.text) for e in out] == [(Role.BUTTON, "Income"), (Role.BUTTON, "Summary")]
+
+
+def test_a_current_tab_in_the_middle_of_its_strip_joins_the_tabs_on_both_sides():
+    out = find_strips([button(10, 70, "General"), button(80, 96, "Appearance"), text(186, 60, "Network"),
+                       button(252, 84, "Advanced")])
+    assert [(e.role, e.text) for e in out] == [(Role.TAB, "General"), (Role.TAB, "Appearance"),
+                                               (Role.TAB, "Network"), (Role.TAB, "Advanced")]

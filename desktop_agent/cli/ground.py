@@ -16,7 +16,7 @@ from desktop_agent.cli.exit_codes import EXIT_FAILED, EXIT_OK
 from desktop_agent.core.errors import AgentError, GroundingError
 from desktop_agent.core.values import Frame, Rect
 from desktop_agent.grounding.resolve import ground
-from desktop_agent.language.steps import parse_target
+from desktop_agent.language.steps import parse_target, understand_target
 from desktop_agent.perception import templates
 from desktop_agent.perception.standard import build_perceiver
 
@@ -29,9 +29,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     ground_cmd.set_defaults(handler=_ground)
 
 
-
 def _ground(args: argparse.Namespace) -> int:
     spec = parse_target(args.target)
+    understood = [{"words": u.words, "as": u.read_as} | ({"role": u.role.value} if u.role else {})
+                  for u in understand_target(args.target)]
     perceiver = build_perceiver()
     if args.image:
         image = _read_image(args.image)
@@ -46,13 +47,14 @@ def _ground(args: argparse.Namespace) -> int:
         target = ground(spec, screen, match_template=templates.match_template, base_dir=Path.cwd())
     except GroundingError as exc:
         if args.json:
-            print(json.dumps({"error": exc.message, "candidates": list(exc.candidates)}, indent=2),
-                  file=args.stdout)
+            print(json.dumps({"error": exc.message, "candidates": list(exc.candidates),
+                              "understood": understood}, indent=2), file=args.stdout)
         else:
             print(f"not grounded: {exc}")
         return EXIT_FAILED
     if args.json:
-        print(json.dumps(reporting.target_json(target), indent=2), file=args.stdout)
+        print(json.dumps({**(reporting.target_json(target) or {}), "understood": understood}, indent=2),
+              file=args.stdout)
     else:
         print(f"{target.strategy}: point ({target.point.x},{target.point.y}) box "
               f"{reporting.box_text(target.box)} — {target.why}")

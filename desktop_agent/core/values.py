@@ -132,6 +132,10 @@ class Role(enum.Enum):
     ICON = "icon"
     IMAGE = "image"
     WINDOW = "window"
+    # parts of a window that hold others: what `in`/`inside` may name (never an element's role)
+    TOOLBAR = "toolbar"
+    SIDEBAR = "sidebar"
+    TABSTRIP = "tab strip"
 
 
 @frozen

@@ -7,8 +7,6 @@ Not guaranteed: that the element is really interactive — roles are whatever pe
 """
 from __future__ import annotations
 
-import math
-import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,7 +26,12 @@ from desktop_agent.core.values import (
     TargetSpec,
     Window,
 )
-from desktop_agent.grounding.textmatch import Tier, key, score_text, similarity
+from desktop_agent.grounding.containers import PARTS, parts
+from desktop_agent.grounding.explain import box_text, describe, no_match, point_text
+from desktop_agent.grounding.labels import labelled_widget, labels_a_hit
+from desktop_agent.grounding.relations import reading_order, related
+from desktop_agent.grounding.rows import as_cell, as_row, row_of, under
+from desktop_agent.grounding.textmatch import Tier, score_text
 from desktop_agent.screen.coords import image_to_screen, screen_to_image
 
 TemplateMatcher = Callable[[np.ndarray, Path, Rect | None], Rect]
@@ -39,10 +42,9 @@ _INTERACTIVE = frozenset({Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.COMBO, Ro
                           Role.LINK, Role.ICON})
 # Controls named by a label beside them: the label's text is not the control, so it never stands in for one.
 _LABELLED = frozenset({Role.FIELD, Role.COMBO, Role.CHECKBOX, Role.SLIDER, Role.SCROLLBAR})
-_NEAR_LIMIT = 250  # points
-_EDGE_TOLERANCE = 4  # points a candidate may overlap the anchor's edge
-_LABEL_REACH = 200  # points between a text label and the unlabelled widget it names
 _MAX_LISTED = 5
+_NOT_LABELLED = frozenset({Role.TEXT, Role.CELL, Role.ITEM})  # a header names a column, not the cell below
+CELL_SHARE = 0.8  # of a row's width: wider is the row's own highlight, not a cell of it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +54,7 @@ class _Match:
     score: float
     via: str  # "text", "label" or "role"
     matched: str  # the string that matched
+    point: Point | None = None  # where to act when not the box's centre (a row: its words)
 
     @property
     def box(self) -> Rect:
@@ -97,14 +100,14 @@ def find_all(spec: TargetSpec, screen: Screen, *, match_template: TemplateMatche
 def _ground_point(point: Point, screen: Screen) -> Target:
     region = screen.frame.region
     if not region.contains(point):
-        raise GroundingError(f"point ({point.x},{point.y}) is outside the screen {_box(region)}")
+        raise GroundingError(f"point ({point.x},{point.y}) is outside the screen {box_text(region)}")
     under = [e for e in screen.elements if e.box.contains(point)]
     element = min(under, key=lambda e: e.box.area, default=None)  # the innermost element there
     if element is None:
         return Target(box=Rect(left=point.x, top=point.y, width=1, height=1), point=point,
                       strategy="point", why=f"point ({point.x},{point.y})")
     return Target(box=element.box, point=point, strategy="point", element=element,
-                  why=f"point ({point.x},{point.y}) on {_describe(element)}")
+                  why=f"point ({point.x},{point.y}) on {describe(element)}")
 
 
 def _ground_image(spec: TargetSpec, image: Path, screen: Screen, match_template: TemplateMatcher | None,
@@ -121,27 +124,31 @@ def _ground_image(spec: TargetSpec, image: Path, screen: Screen, match_template:
         window = _anchor_window(anchor.target, screen, match_template, base_dir)
         area = window.box.intersection(frame.region)
         if area is None:
-            raise GroundingError(f'window "{window.title}" at {_box(window.box)} is off screen')
+            raise GroundingError(f'window "{window.title}" at {box_text(window.box)} is off screen')
         region_px = screen_to_image(frame, area)
         strategy, where = "template+relation:inside", f' inside window "{window.title}"'
     box = image_to_screen(frame, match_template(frame.image, path, region_px))
     return Target(box=box, point=box.center, strategy=strategy,
-                  why=f"template {path.name}{where} at {_pt(box.center)}")
+                  why=f"template {path.name}{where} at {point_text(box.center)}")
 
 
 # ---------------------------------------------------------------- text and role targets
 def _resolve(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher | None,
              base_dir: Path) -> _Resolution:
     """Matches at the best tier after relations, de-duplicated and ordered; raises when none is left."""
+    anchor, nearest = spec.anchor, False
+    if anchor is not None and anchor.relation is Relation.INSIDE and anchor.target.role is Role.ITEM:
+        return _finish(*_in_row(spec, anchor.target, screen, match_template, base_dir))
+    if anchor is not None and anchor.relation is Relation.INSIDE and anchor.target.role in PARTS:
+        return _finish(*_in_part(spec, anchor.target, screen))
     hits, fallback = _matches(spec, screen)
     if not hits:
-        raise _no_match(spec, screen)
+        raise no_match(spec, screen)
     notes = [fallback] if fallback else []
-    anchor, nearest = spec.anchor, False
     subject = replace(spec, anchor=None, ordinal=None).describe()
     if anchor is not None and anchor.relation is Relation.INSIDE:
         window = _anchor_window(anchor.target, screen, match_template, base_dir)
-        where = f'inside window "{window.title}" at {_box(window.box)}'
+        where = f'inside window "{window.title}" at {box_text(window.box)}'
         inside = [m for m in hits if _in_window(m.element, window)]
         if not inside:
             raise GroundingError(f"no {subject} {where}", candidates=_listed(hits))
@@ -149,16 +156,75 @@ def _resolve(spec: TargetSpec, screen: Screen, match_template: TemplateMatcher |
         notes.append(where)
     elif anchor is not None:
         around = _ground_anchor(anchor.target, screen, match_template, base_dir)
-        where = f"{anchor.relation.value} {anchor.target.describe()} at {_box(around.box)}"
-        related = _related(anchor.relation, around.box, hits)
-        if not related:
+        where = f"{anchor.relation.value} {anchor.target.describe()} at {box_text(around.box)}"
+        positioned = related(anchor.relation, around.box, hits)
+        if not positioned:
             raise GroundingError(f"no {subject} {where}", candidates=_listed(hits))
-        hits, nearest = related, True
+        hits, nearest = positioned, True
         notes.append(where)
+    return _finish(hits, notes, nearest)
+
+
+def _finish(hits: list[_Match], notes: list[str], nearest: bool) -> _Resolution:
     best = min(m.tier for m in hits)
     hits = _dedupe([m for m in hits if m.tier == best])
-    ordered = hits if nearest else _reading_order(hits)
+    ordered = hits if nearest else reading_order(hits)
     return _Resolution(matches=tuple(ordered), notes=tuple(notes), nearest=nearest)
+
+
+def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_template: TemplateMatcher | None,
+            base_dir: Path) -> tuple[list[_Match], list[str], bool]:
+    """`the checkbox in the "x" row`, `"12 MB" in row "x"`, `the cell in row "x" under "Size"`: the row's
+    box holds the target, and a relation written after the row ("under" a column's header) is the
+    target's: the cell of that row in that column."""
+    then = row_spec.anchor
+    then = then if then is not None and then.relation is not Relation.INSIDE else None
+    row_spec = replace(row_spec, anchor=None) if then is not None else row_spec
+    row = _ground_anchor(row_spec, screen, match_template, base_dir)
+    subject = replace(spec, anchor=None, ordinal=None).describe()
+    notes = [f"inside {row_spec.describe()} at {box_text(row.box)}"]
+    if spec.text is None and spec.role is Role.CELL:  # the row's cells: whatever it holds
+        hits = [_Match(element=as_cell(e), tier=Tier.ROLE, score=1.0, via="role", matched="")
+                for e in screen.elements if row.box.contains(e.box.center)
+                and e.box.width < CELL_SHARE * row.box.width]
+    else:
+        hits = [m for m in _matches(spec, screen)[0] if row.box.contains(m.box.center)]
+    if not hits:
+        raise GroundingError(f"no {subject} {notes[0]}", candidates=_listed(_matches(spec, screen)[0]))
+    if then is None:
+        return hits, notes, False
+    around = _ground_anchor(then.target, screen, match_template, base_dir)
+    notes.append(f"{then.relation.value} {then.target.describe()} at {box_text(around.box)}")
+    if then.relation in (Relation.BELOW, Relation.ABOVE) and around.element is not None:  # its column's
+        column = under(around.element, [m.element for m in hits], screen.elements)
+        positioned = [replace(hits[i], element=cell) for i, cell in column]
+    else:
+        positioned = related(then.relation, around.box, hits)
+    if not positioned:
+        raise GroundingError(f"no {subject} {'; '.join(notes)}", candidates=_listed(hits))
+    return positioned, notes, True
+
+
+def _in_part(spec: TargetSpec, part_spec: TargetSpec, screen: Screen) -> tuple[list[_Match], list[str], bool]:
+    """`"Delete" in the toolbar`, `the 2nd tab in the tab strip`, `"Music" in the sidebar`: the part's box
+    holds the target; a part named by words is the one holding them."""
+    found = parts(part_spec.role, screen) if part_spec.role is not None else []
+    if part_spec.text is not None:
+        found = [p for p in found if any(p.contains(m.box.center) for m in _matches(replace(
+            part_spec, role=None, anchor=None, ordinal=None), screen)[0])]
+    kind = part_spec.describe()
+    if not found:
+        raise GroundingError(f"no {kind} on screen")
+    if len(found) > 1:
+        raise GroundingError(f"{len(found)} of {kind} on screen; name one by a word in it",
+                             candidates=[f"{kind} at {box_text(p)}" for p in found])
+    box = found[0]
+    hits = [m for m in _matches(spec, screen)[0] if box.contains(m.box.center)]
+    where = f"inside {kind} at {box_text(box)}"
+    if not hits:
+        raise GroundingError(f"no {replace(spec, anchor=None, ordinal=None).describe()} {where}",
+                             candidates=_listed(_matches(spec, screen)[0]))
+    return hits, [where], False
 
 
 def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
@@ -169,12 +235,14 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     hits = [m for e in screen.elements if (m := _match_element(spec.text, e)) is not None]
     if spec.role is None:
         widgets = [e for e in screen.elements if e.role in _INTERACTIVE]
-        return [m for m in hits if not _labels_a_hit(m, widgets, hits)], ""
+        return [m for m in hits if not labels_a_hit(m.element, widgets, [h.element for h in hits])], ""
+    if spec.role is Role.ITEM and (rows := _as_rows(hits, screen)):
+        return rows, ""
     widgets = [e for e in screen.elements if e.role is spec.role]
     own = [m for m in hits if m.element.role is spec.role]
     labelled = [replace(m, element=w, via="label") for m in hits
-                if m.element.role is Role.TEXT and spec.role is not Role.TEXT
-                and (w := _labelled_widget(m.element, widgets)) is not None]
+                if m.element.role is Role.TEXT and spec.role not in _NOT_LABELLED
+                and (w := labelled_widget(m.element, widgets)) is not None]
     if own or labelled:
         return own + labelled, ""
     # A role from vision is a guess: what the words name, seen as another kind, is still the target.
@@ -183,38 +251,19 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     return others, f"no {spec.role.value} matched the words; perception saw them as {seen_as} (its roles are guesses)"
 
 
-def _labels_a_hit(match: _Match, widgets: list[Element], hits: list[_Match]) -> bool:
-    """True for a TEXT match that is only the label of a widget that matched too."""
-    if match.element.role is not Role.TEXT:
-        return False
-    widget = _labelled_widget(match.element, widgets)
-    return widget is not None and any(h.element is widget for h in hits)
-
-
-def _labelled_widget(text: Element, widgets: list[Element]) -> Element | None:
-    """The widget a text element names: one whose label is that text, else the nearest unlabelled
-    widget beside it in its row or just below it."""
-    name = key(text.text)
-    named = [w for w in widgets if w.label and key(w.label) == name]
-    pool = named or [w for w in widgets if not w.label and _beside_or_below(text.box, w.box)]
-    return min(pool, key=lambda w: _distance(text.box.center, w.box.center), default=None)
-
-
-def _beside_or_below(label: Rect, box: Rect) -> bool:
-    if box.contains_rect(label):
-        return True
-    if _in_band(box.center.y, label.top, label.bottom):
-        gap = max(box.left - label.right, label.left - box.right)
-        return -_EDGE_TOLERANCE <= gap <= _LABEL_REACH
-    gap = box.top - label.bottom
-    return (-_EDGE_TOLERANCE <= gap <= 2 * label.height
-            and _overlap(box.left, box.right, label.left, label.right))
-
-
 def _in_window(element: Element, window: Window) -> bool:
     if element.window_id is not None:
         return element.window_id == window.id
     return window.box.contains(element.box.center)
+
+
+def _as_rows(hits: list[_Match], screen: Screen) -> list[_Match]:
+    """Each match that is an entry of a list or table as its whole row, acted on at its words."""
+    rows = []
+    for m in hits:
+        if m.via == "text" and (row := row_of(m.element, screen)) is not None:
+            rows.append(replace(m, element=as_row(m.element, row), point=m.box.center))
+    return rows
 
 
 def _dedupe(matches: list[_Match]) -> list[_Match]:
@@ -229,20 +278,6 @@ def _dedupe(matches: list[_Match]) -> list[_Match]:
 
 def _same_place(a: Rect, b: Rect) -> bool:
     return a.iou(b) > 0.5 or a.contains_rect(b) or b.contains_rect(a)
-
-
-def _reading_order(matches: list[_Match]) -> list[_Match]:
-    """Top-to-bottom rows (centres within half a line height), each left to right."""
-    if not matches:
-        return []
-    line = max(1.0, statistics.median(m.box.height for m in matches))
-    rows: list[list[_Match]] = []
-    for m in sorted(matches, key=lambda m: (m.box.center.y, m.box.left)):
-        if rows and m.box.center.y - rows[-1][0].box.center.y <= line / 2:
-            rows[-1].append(m)
-        else:
-            rows.append([m])
-    return [m for row in rows for m in sorted(row, key=lambda m: m.box.left)]
 
 
 # ---------------------------------------------------------------- relations
@@ -273,71 +308,17 @@ def _anchor_window(spec: TargetSpec, screen: Screen, match_template: TemplateMat
             windows = [w for tier, w in titled if tier == best]
             if len(windows) > 1:
                 raise GroundingError(f'{len(windows)} windows are titled like "{spec.text}"',
-                                     candidates=[f'window "{w.title}" at {_box(w.box)}' for w in windows])
+                                     candidates=[f'window "{w.title}" at {box_text(w.box)}' for w in windows])
             return windows[0]
     if spec.role is Role.WINDOW:
         raise GroundingError(f"no window matches {spec.describe()}",
-                             candidates=[f'window "{w.title}" at {_box(w.box)}' for w in screen.windows])
+                             candidates=[f'window "{w.title}" at {box_text(w.box)}' for w in screen.windows])
     target = _ground_anchor(spec, screen, match_template, base_dir)
     window_id = target.element.window_id if target.element is not None else None
     window = screen.window_by_id(window_id) or screen.window_at(target.point)
     if window is None:
-        raise GroundingError(f"anchor {spec.describe()} at {_box(target.box)} is in no known window")
+        raise GroundingError(f"anchor {spec.describe()} at {box_text(target.box)} is in no known window")
     return window
-
-
-def _related(relation: Relation, anchor: Rect, matches: list[_Match]) -> list[_Match]:
-    """Matches standing in `relation` to `anchor`, nearest first."""
-    others = [m for m in matches if m.box != anchor]
-    match relation:
-        case Relation.RIGHT_OF:
-            row = [m for m in others
-                   if m.box.left >= anchor.right - _EDGE_TOLERANCE and _in_row(m.box, anchor)]
-            return sorted(row, key=lambda m: (m.box.left - anchor.right, _off_row(m.box, anchor)))
-        case Relation.LEFT_OF:
-            row = [m for m in others
-                   if m.box.right <= anchor.left + _EDGE_TOLERANCE and _in_row(m.box, anchor)]
-            return sorted(row, key=lambda m: (anchor.left - m.box.right, _off_row(m.box, anchor)))
-        case Relation.BELOW:
-            below = [m for m in others if m.box.top >= anchor.bottom - _EDGE_TOLERANCE]
-            return _column_first(below, anchor, lambda m: m.box.top - anchor.bottom)
-        case Relation.ABOVE:
-            above = [m for m in others if m.box.bottom <= anchor.top + _EDGE_TOLERANCE]
-            return _column_first(above, anchor, lambda m: anchor.top - m.box.bottom)
-        case Relation.NEAR:
-            near = [m for m in others if _distance(m.box.center, anchor.center) <= _NEAR_LIMIT]
-            return sorted(near, key=lambda m: _distance(m.box.center, anchor.center))
-    raise ValueError(f"not a positional relation: {relation}")
-
-
-def _column_first(matches: list[_Match], anchor: Rect, gap: Callable[[_Match], int]) -> list[_Match]:
-    """Those overlapping the anchor's column, by `gap`; if none does, all by centre distance."""
-    column = [m for m in matches if _overlap(m.box.left, m.box.right, anchor.left, anchor.right)]
-    if column:
-        return sorted(column, key=lambda m: (gap(m), abs(m.box.center.x - anchor.center.x)))
-    return sorted(matches, key=lambda m: _distance(m.box.center, anchor.center))
-
-
-def _in_row(box: Rect, anchor: Rect) -> bool:
-    return _in_band(box.center.y, anchor.top, anchor.bottom)
-
-
-def _off_row(box: Rect, anchor: Rect) -> int:
-    return abs(box.center.y - anchor.center.y)
-
-
-def _in_band(v: int, low: int, high: int) -> bool:
-    """`v` within [low, high] widened by half its length on each side."""
-    half = (high - low) / 2
-    return low - half <= v <= high + half
-
-
-def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
-    return a0 < b1 and b0 < a1
-
-
-def _distance(a: Point, b: Point) -> float:
-    return math.hypot(a.x - b.x, a.y - b.y)
 
 
 def _match_element(query: str, element: Element) -> _Match | None:
@@ -400,34 +381,12 @@ def _target(spec: TargetSpec, found: _Resolution, index: int) -> Target:
         tally = f"nearest of {count}"
     else:
         tally = "1 candidate"
-    why = "; ".join([f"{what} at {_pt(m.box.center)}", *found.notes, tally])
-    return Target(box=m.box, point=m.box.center, strategy=strategy, why=why, element=m.element, score=m.score)
-
-
-def _no_match(spec: TargetSpec, screen: Screen) -> GroundingError:
-    query = spec.text
-    if query is None:
-        return GroundingError(f"no {spec.describe()} on screen")
-    kind = spec.role.value if spec.role is not None else "element"
-    named = [e for e in screen.elements if e.text or e.label]
-    closest = sorted(named, reverse=True,
-                     key=lambda e: max(similarity(query, t) for t in (e.text, e.label) if t))
-    return GroundingError(f'no {kind} matches "{query}"', candidates=[_describe(e) for e in closest[:3]])
+    point = m.point or m.box.center
+    if m.element.source.endswith("+row"):
+        what += f" row {box_text(m.box)}"
+    why = "; ".join([f"{what} at {point_text(point)}", *found.notes, tally])
+    return Target(box=m.box, point=point, strategy=strategy, why=why, element=m.element, score=m.score)
 
 
 def _listed(matches: tuple[_Match, ...] | list[_Match]) -> list[str]:
-    return [_describe(m.element) for m in matches[:_MAX_LISTED]]
-
-
-def _describe(element: Element) -> str:
-    name = element.text or element.label
-    labelled = f' labelled "{element.label}"' if element.text and element.label else ""
-    return f'{element.role.value} "{name}"{labelled} at {_box(element.box)}'
-
-
-def _box(box: Rect) -> str:
-    return f"({box.left},{box.top} {box.width}x{box.height})"
-
-
-def _pt(point: Point) -> str:
-    return f"({point.x},{point.y})"
+    return [describe(m.element) for m in matches[:_MAX_LISTED]]

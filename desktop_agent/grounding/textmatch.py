@@ -71,9 +71,24 @@ def score_text(query: str, text: str) -> tuple[Tier, float, tuple[int, int] | No
         if have[i:i + n] == wanted:
             coverage = sum(map(len, wanted)) / sum(map(len, have))
             return Tier.CONTAINS, 0.5 + 0.2 * coverage, (words[i][1], words[i + n - 1][2])
-    if _numbers(query) != _numbers(text):  # "Item 12" is never a misread "Item 26"
-        return None
-    ratio = similarity(query, text)
-    if ratio >= _FUZZY_MIN:
-        return Tier.FUZZY, 0.5 * ratio, None
-    return None
+    if _numbers(query) == _numbers(text):  # "Item 12" is never a misread "Item 26"
+        ratio = similarity(query, text)
+        if ratio >= _FUZZY_MIN:
+            return Tier.FUZZY, 0.5 * ratio, None
+    return _fuzzy_run(query, text, words, n)
+
+
+def _fuzzy_run(query: str, text: str, words: list[tuple[str, int, int]], n: int,
+               ) -> tuple[Tier, float, tuple[int, int] | None] | None:
+    """A misread phrase inside a longer line ("Core fles" in "Core fles 12 MB"): the run of as many words
+    most like the query, scored below a whole line's fuzzy match."""
+    best: tuple[float, tuple[int, int]] | None = None
+    for i in range(len(words) - n + 1 if len(words) > n else 0):
+        span = (words[i][1], words[i + n - 1][2])
+        run = text[span[0]:span[1]]
+        if _numbers(query) != _numbers(run):
+            continue
+        ratio = similarity(query, run)
+        if ratio >= _FUZZY_MIN and (best is None or ratio > best[0]):
+            best = (ratio, span)
+    return None if best is None else (Tier.FUZZY, 0.4 * best[0], best[1])

@@ -1,5 +1,5 @@
-"""The step language and task files: `phrases` (target phrases), `steps` (step lines -> actions, whole
-tasks parsed before the first action), `task_file` (the YAML file: parameters, policy, workspace, assets).
+"""The step language and task files: `vocabulary` (the words of targets), `phrases` (target phrases),
+`steps` (step lines -> actions, whole tasks parsed before the first action), `task_file` (the YAML file:
+parameters, policy, workspace, assets).
 
-May import: core.
-"""
+May import: core."""

@@ -15,55 +15,16 @@ from typing import TypeVar
 
 from desktop_agent.core.errors import SourceLocation, TaskSyntaxError
 from desktop_agent.core.values import Anchor, Point, Relation, Role, TargetSpec
+from desktop_agent.language.vocabulary import (
+    ARTICLES,
+    CONTAINERS,
+    FILLERS,
+    KNOWN_NOUNS,
+    ORDINAL_WORDS,
+    RELATION_WORDS,
+    ROLE_WORDS,
+)
 
-_ARTICLES = frozenset({"the", "a", "an"})
-_FILLERS = frozenset({"titled", "named", "called", "labeled", "labelled", "text", "region", "area",
-                      "pane", "panel", "option", "entitled"})
-_CONTAINERS = frozenset({"region", "area", "pane", "panel"})
-_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
-                  "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
-# The kinds of target people name, by the nouns they use for them (each also in the plural).
-ROLE_NOUNS = {
-    Role.BUTTON: ("button", "push button", "toggle", "toggle button", "switch", "key", "toolbar button",
-                  "path button", "breadcrumb"),
-    Role.FIELD: ("field", "text field", "textfield", "textbox", "text box", "input", "entry", "box", "edit",
-                 "search box", "search field", "spin box", "spinbox", "password field", "text area"),
-    Role.CHECKBOX: ("checkbox", "check box", "tick box", "tickbox", "checkmark"),
-    Role.RADIO: ("radio", "radio button", "radiobutton", "option button"),
-    Role.COMBO: ("combo", "combobox", "combo box", "dropdown", "drop-down", "drop down", "list",
-                 "list box", "listbox"),
-    Role.ITEM: ("item", "list item", "row", "tree item", "file", "folder", "place", "bookmark",
-                "sidebar entry", "sidebar item"),
-    Role.CELL: ("cell", "column header", "row header"),
-    Role.TAB: ("tab", "page tab", "sheet tab"),
-    Role.MENU: ("menu", "menu item", "menu bar", "menubar", "menu entry"),
-    Role.LINK: ("link", "hyperlink"),
-    Role.ICON: ("icon", "toolbar icon"),
-    Role.IMAGE: ("image", "picture"),
-    Role.SLIDER: ("slider", "scale"),
-    Role.SCROLLBAR: ("scrollbar", "scroll bar"),
-    Role.TEXT: ("label", "heading", "title", "caption"),
-    Role.WINDOW: ("window", "dialog", "dialog box"),
-}
-
-
-def plural(noun: str) -> str:
-    *head, last = noun.split()
-    last = (last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou"
-            else last + "es" if last.endswith(("s", "x", "ch", "sh")) else last + "s")
-    return " ".join([*head, last])
-
-
-_ROLE_WORDS = {word: role for role, nouns in ROLE_NOUNS.items() for noun in nouns
-               for word in (noun, plural(noun))}
-KNOWN_NOUNS = ", ".join(nouns[0] for nouns in ROLE_NOUNS.values())
-_RELATION_WORDS = {
-    "to the right of": Relation.RIGHT_OF, "right of": Relation.RIGHT_OF,
-    "to the left of": Relation.LEFT_OF, "left of": Relation.LEFT_OF, "below": Relation.BELOW,
-    "under": Relation.BELOW, "beneath": Relation.BELOW, "above": Relation.ABOVE, "over": Relation.ABOVE,
-    "near": Relation.NEAR, "next to": Relation.NEAR, "beside": Relation.NEAR, "in": Relation.INSIDE,
-    "inside": Relation.INSIDE, "within": Relation.INSIDE,
-}
 _ORDINAL_RE = re.compile(r"(\d+)(?:st|nd|rd|th)")
 _POINT_START = re.compile(r"[(\-\d]|x\s*[=:]", re.I)
 _POINT_RE = re.compile(r"\(?\s*(?:x\s*[=:]\s*)?(-?\d+)\s*(?:,\s*|\s+)(?:y\s*[=:]\s*)?(-?\d+)\s*\)?", re.I)
@@ -83,7 +44,7 @@ def _phrases(table: Mapping[str, _T]) -> list[tuple[tuple[str, ...], _T]]:
     return sorted(((tuple(k.split()), v) for k, v in table.items()), key=lambda kv: -len(kv[0]))
 
 
-_ROLE_PHRASES, _RELATION_PHRASES = _phrases(_ROLE_WORDS), _phrases(_RELATION_WORDS)
+_ROLE_PHRASES, _RELATION_PHRASES = _phrases(ROLE_WORDS), _phrases(RELATION_WORDS)
 
 
 # ---------------------------------------------------------------- lines and tokens
@@ -237,7 +198,7 @@ def read_target(ln: Line, tokens: list[Token], verb: str, after: Token) -> Targe
 
 def drop_articles(tokens: list[Token]) -> tuple[list[Token], bool]:
     dropped = False
-    while len(tokens) > 1 and tokens[0].word in _ARTICLES:
+    while len(tokens) > 1 and tokens[0].word in ARTICLES:
         tokens, dropped = tokens[1:], True
     return tokens, dropped
 
@@ -250,8 +211,8 @@ def _ordinal(tokens: list[Token], after_article: bool) -> int | None:
     word = tokens[0].word
     if match := _ORDINAL_RE.fullmatch(word):
         return int(match.group(1))
-    if word in _ORDINAL_WORDS and (after_article or tokens[1].quoted or _role_at(tokens, 1)):
-        return _ORDINAL_WORDS[word]
+    if word in ORDINAL_WORDS and (after_article or tokens[1].quoted or _role_at(tokens, 1)):
+        return ORDINAL_WORDS[word]
     return None
 
 
@@ -263,8 +224,17 @@ def _role_at(tokens: Sequence[Token], i: int) -> tuple[Role, int] | None:
 
 
 def _split_relation(ln: Line, tokens: list[Token]) -> tuple[list[Token], Anchor | None]:
-    """Split at the first relation phrase. With unquoted text a relation word only counts when a target
-    clearly follows, so `click Log in` and `click Sign in with Google` stay plain text."""
+    found = _find_relation(ln, tokens)
+    if found is None:
+        return tokens, None
+    i, length, relation = found
+    anchor = read_target(ln, tokens[i + length:], " ".join(words(tokens[i:i + length])), tokens[i])
+    return tokens[:i], Anchor(relation=relation, target=anchor)
+
+
+def _find_relation(ln: Line, tokens: list[Token]) -> tuple[int, int, Relation] | None:
+    """Where the first relation phrase is (index, length). With unquoted text a relation word only counts
+    when a target clearly follows, so `click Log in` and `click Sign in with Google` stay plain text."""
     for i in range(len(tokens)):
         for phrase, relation in _RELATION_PHRASES:
             rest, before = tokens[i + len(phrase):], tokens[:i]
@@ -275,14 +245,13 @@ def _split_relation(ln: Line, tokens: list[Token]) -> tuple[list[Token], Anchor 
                     read_target(ln, [], " ".join(phrase), tokens[-1])
                 continue
             if _starts_target(rest) or (before and not _is_plain(before)):
-                anchor = read_target(ln, rest, " ".join(phrase), tokens[i])
-                return before, Anchor(relation=relation, target=anchor)
-    return tokens, None
+                return i, len(phrase), relation
+    return None
 
 
 def _starts_target(tokens: list[Token]) -> bool:
     first = tokens[0]
-    return (first.quoted or first.word in _ARTICLES or first.word in _CONTAINERS or first.word == "at"
+    return (first.quoted or first.word in ARTICLES or first.word in CONTAINERS or first.word == "at"
             or _image(first) is not None or _ordinal(tokens, True) is not None
             or _role_at(tokens, 0) is not None)
 
@@ -350,14 +319,63 @@ def _role_words(ln: Line, tokens: list[Token]) -> Role | None:
             raise ln.error(f'a target has one role, got a second: "{token.text}"', token.column)
         if hit:
             role, i = hit[0], i + hit[1]
-        elif token.word in _FILLERS or token.word in _ARTICLES:
+        elif token.word in FILLERS or token.word in ARTICLES:
             i += 1
         else:
-            hint = did_you_mean(token.word, _ROLE_WORDS) or (
+            hint = did_you_mean(token.word, ROLE_WORDS) or (
                 f"a target's kind is one of: {KNOWN_NOUNS} (see the README for their synonyms); "
                 "text that belongs to the target goes inside its quotes")
             raise ln.error(f'"{token.text}" is not a kind of target', token.column, hint)
     return role
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Understood:
+    """Words of a target phrase and what they were read as."""
+
+    words: str
+    read_as: str   # article, ordinal, text, image, point, role noun, filler, relation, anchor …
+    role: Role | None = None
+
+
+def understand(ln: Line, tokens: list[Token], *, anchor: bool = False) -> list[Understood]:
+    """What each word of a target phrase (already parsed: `read_target` accepted it) was read as: the
+    same splits as `read_target`, its words labelled. Words of an anchor are marked "anchor …"."""
+    of = "anchor " if anchor else ""
+    out: list[Understood] = []
+    rest, determined = drop_articles(tokens)
+    out += [Understood(words=t.text, read_as=f"{of}article") for t in tokens[:len(tokens) - len(rest)]]
+    if _ordinal(rest, determined) is not None:
+        out.append(Understood(words=rest[0].text, read_as=f"{of}ordinal"))
+        rest, determined = rest[1:], True
+    found = _find_relation(ln, rest)
+    subject = rest if found is None else rest[:found[0]]
+    named = any(t.quoted or _image(t) is not None for t in subject)
+    determined = determined or found is not None
+    i = 0
+    while i < len(subject):
+        token, hit = subject[i], _role_at(subject, i)
+        if token.quoted:
+            out.append(Understood(words=token.literal or token.text, read_as=f"{of}quoted text"))
+        elif _image(token) is not None:
+            out.append(Understood(words=token.text, read_as=f"{of}image"))
+        elif hit is not None and (named or (i + hit[1] == len(subject) and (i > 0 or determined))):
+            out.append(Understood(words=" ".join(t.text for t in subject[i:i + hit[1]]),
+                                  read_as=f"{of}role noun", role=hit[0]))
+            i += hit[1]
+            continue
+        elif token.word in FILLERS or token.word in ARTICLES:
+            out.append(Understood(words=token.text, read_as=f"{of}filler"))
+        elif token.word == "at" or _POINT_START.match(token.text):
+            out.append(Understood(words=token.text, read_as=f"{of}point"))
+        else:
+            out.append(Understood(words=token.text, read_as=f"{of}text"))
+        i += 1
+    if found is not None:
+        at, length, relation = found
+        out.append(Understood(words=" ".join(t.text for t in rest[at:at + length]), read_as=f"{of}relation"))
+        out += understand(ln, rest[at + length:], anchor=True)
+    return out
 
 
 def _point(ln: Line, tokens: list[Token]) -> Point:

@@ -40,6 +40,7 @@ from desktop_agent.language import task_file
 from desktop_agent.language.phrases import (
     Line,
     Token,
+    Understood,
     did_you_mean,
     drop_articles,
     is_blank,
@@ -49,6 +50,7 @@ from desktop_agent.language.phrases import (
     read_target,
     substitute,
     tokenize,
+    understand,
     words,
 )
 
@@ -357,6 +359,14 @@ def parse_target(text: str, *, source: str = "<target>") -> TargetSpec:
         raise ln.error("empty target", 1, 'name it: "OK", the "Name" field, image:icon.png or at 120,340')
     tokens = tokenize(ln)
     return read_target(ln, tokens, "target", tokens[0])
+
+
+def understand_target(text: str) -> list[Understood]:
+    """What each word of a target phrase was read as (`ground --json`); parses it first, so a phrase
+    that doesn't parse raises the same TaskSyntaxError as `parse_target`."""
+    parse_target(text)
+    ln = Line(source="<target>", number=1, text=text, params={})
+    return understand(ln, tokenize(ln))
 
 
 def plan_from_steps(texts: Sequence[str], *, params: Mapping[str, str] | None = None) -> Plan:

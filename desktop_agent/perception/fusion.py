@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from desktop_agent.accessibility.nodes import WINDOW_ROLES, AppTree, Node
 from desktop_agent.core.values import Element, Rect, Role, Window
-from desktop_agent.perception.widgets import label_by_position
+from desktop_agent.perception.widget_text import label_by_position
 
 _ROLES = {
     "push-button": Role.BUTTON, "toggle-button": Role.BUTTON, "push-button-menu": Role.BUTTON,

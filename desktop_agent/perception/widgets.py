@@ -5,7 +5,8 @@ of the image given, never screen points (the perceiver maps them). OpenCV and nu
 
 Guaranteed: a widget is an axis-aligned rectangle outlined by a border (a checkbox: a 9-20 px square with
 at least two solid sides) that is not the image frame, not a panel holding other widgets and not a part
-of a bigger widget; roles are FIELD, BUTTON, CHECKBOX or COMBO, `source="widget"`, `text=""`, confidence
+of a bigger widget; roles are FIELD, BUTTON, CHECKBOX, COMBO or CELL (a box sharing its border lines
+with neighbours beside and above or below it: a grid), `source="widget"`, `text=""`, confidence
 in [0, 1], and `checked` is set on checkboxes only.
 Not guaranteed: radio buttons, sliders, tabs, links and flat (borderless) buttons are not proposed; a box
 glyph drawn in text (U+2610) is indistinguishable from an unchecked checkbox. The thresholds below were
@@ -14,7 +15,6 @@ tests/fixtures/widgets/ — and other themes may need them retuned.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -42,10 +42,13 @@ LINE_SIDE = 0.9
 CHECKED_FRACTION = 0.2  # share of the interior unlike the window: unchecked 0.00, checked 0.43-1.0
 BASE_FILL = 4  # fill minus window, distance from mid-grey: fields measured 8-38, buttons -2.3 to 1
 WIDE_ASPECT = 5.0  # fields measured 7-11 wide per unit height, buttons 2.5-3.5
-TEXT_INSIDE = 0.8  # share of a text box (or of a glyph-widget) inside the other one
-LABEL_LINES = 2  # how far a label may sit from its widget, in text heights
 DUPLICATE_SLACK = 2  # px per side
 SNAP_GAIN = 1.2  # a side moves only to a clearly stronger line
+LINK_MARGIN = 1  # px inside a button's outline: the lines between linked buttons run up to it, text never does
+LINK_LINE = 0.95  # share of that height a line between two linked buttons covers
+ROW_WIDTHS = 8  # a box this many times as wide as a checkbox inside it is a list row, not the box's frame
+ROW_INSET = 6  # px at least between such a checkbox and its row's ends
+SHARED_LINE = 1  # px between the edges of two cells of a grid (they share one border line)
 CLOSED_SIDE = 0.8  # share of each side of the outline on the edge mask
 
 
@@ -74,7 +77,8 @@ def detect_widgets(image: np.ndarray) -> list[Element]:
         element = None if look is None else _classify(look)
         if element is not None:
             found.append(element)
-    found = _drop_containers_and_parts(found)
+    found = _grid_cells(_drop_containers_and_parts(found))
+    found = [part for e in found for part in (_split_linked(edges, e) if e.role is Role.BUTTON else [e])]
     return sorted(found, key=lambda e: (e.box.top, e.box.left))
 
 
@@ -287,135 +291,69 @@ def _widget(role: Role, box: Rect, confidence: float, *, checked: bool | None = 
 
 
 def _drop_containers_and_parts(found: Sequence[Element]) -> list[Element]:
-    """Drop panels (boxes holding two or more other widgets), parts (a box inside a kept widget) and
+    """Drop panels (boxes holding two or more other widgets), parts (a box inside a kept widget; not a
+    checkbox on a list row's highlight) and
     "checkboxes" touching another box (halves of a slider handle, spin arrows)."""
     containers = {id(e) for e in found
                   if sum(e.box.contains_rect(o.box.inflate(2)) for o in found if o is not e) >= 2}
     kept: list[Element] = []
     for element in sorted((e for e in found if id(e) not in containers), key=lambda e: -e.box.area):
-        if not any(k.box.inflate(1).contains_rect(element.box) for k in kept):
+        if not any(k.box.inflate(1).contains_rect(element.box) and not _row_mark(element, k) for k in kept):
             kept.append(element)
     return [e for e in kept if e.role is not Role.CHECKBOX or not _touches_another(e, kept)]
 
 
+def _grid_cells(found: list[Element]) -> list[Element]:
+    """Boxes that share a border line with a neighbour on their side and with one above or below are
+    the cells of a grid (a spreadsheet, a table drawn with lines): CELL, whatever they looked like."""
+    def shares(a: Rect, b: Rect, across: bool) -> bool:
+        if across:
+            return abs(a.right - b.left) <= SHARED_LINE and abs(a.top - b.top) <= SHARED_LINE
+        return abs(a.bottom - b.top) <= SHARED_LINE and abs(a.left - b.left) <= SHARED_LINE
+
+    def in_grid(e: Element) -> bool:
+        side = any(shares(e.box, o.box, True) or shares(o.box, e.box, True) for o in found if o is not e)
+        stacked = any(shares(e.box, o.box, False) or shares(o.box, e.box, False) for o in found if o is not e)
+        return side and stacked
+    return [replace(e, role=Role.CELL, checked=None) if e.role is not Role.CHECKBOX and in_grid(e) else e
+            for e in found]
+
+
+def _split_linked(edges: np.ndarray, button: Element) -> list[Element]:
+    """A row of linked buttons drawn as one outline (a path bar, a segmented toggle) split at the lines
+    crossing it from top to bottom."""
+    box = button.box
+    inner = edges[box.top + LINK_MARGIN:box.bottom - LINK_MARGIN, box.left + LINK_MARGIN:box.right - LINK_MARGIN]
+    if inner.size == 0 or box.width < 2 * box.height:
+        return [button]
+    crossing = np.flatnonzero(inner.mean(axis=0) >= LINK_LINE) + box.left + LINK_MARGIN
+    cuts = [int(x) for i, x in enumerate(crossing) if i == 0 or x - crossing[i - 1] > 1]  # a line's first column
+    edges_x = [box.left, *(c + 1 for c in cuts), box.right]
+    parts = [(a, b) for a, b in zip(edges_x, edges_x[1:]) if b - a >= MIN_SIDE]
+    if len(parts) < 2:
+        return [button]
+    return [replace(button, box=Rect.from_corners(a, box.top, b, box.bottom)) for a, b in parts]
+
+
+def _row_mark(element: Element, box: Element) -> bool:
+    """A checkbox on a selected list row (the row's highlight is outlined like a field), not a part of it:
+    well inside the row's ends (spin arrows sit at a field's end)."""
+    inner, outer = element.box, box.box
+    return (element.role is Role.CHECKBOX and outer.width >= ROW_WIDTHS * inner.width
+            and min(inner.left - outer.left, outer.right - inner.right) >= ROW_INSET)
+
+
 def _touches_another(element: Element, others: Sequence[Element]) -> bool:
     near = element.box.inflate(2)
-    return any(o is not element and near.intersection(o.box) is not None for o in others)
+    column = _mark_column(element, others)
+    return any(o is not element and near.intersection(o.box) is not None and not _row_mark(element, o)
+               and all(o is not c for c in column) for o in others)
 
 
-# ---------------------------------------------------------------- text
-def attach_text(widgets: Sequence[Element], texts: Sequence[Element]) -> list[Element]:
-    """Merge OCR TEXT elements (pixel boxes, same image) into the widgets: the final elements for the image.
-
-    Text inside a button, field or combo becomes its `.text` and is not returned on its own; a text line
-    crossing a widget's edge (OCR often joins "Name" and the field's value) is split there in proportion
-    to its characters. Fields and combos take `.label` from the nearest text left of them on the same
-    row, else just above; checkboxes from the nearest text to their right. Labels stay TEXT elements too.
-    A widget lying inside a line of text, past its start, is a glyph (U+2610 in a legend) and is dropped.
-    """
-    kept = [w for w in widgets if not any(_is_glyph(w.box, t.box) for t in texts)]
-    values: dict[int, list[Element]] = {id(w): [] for w in kept}
-    free: list[Element] = []
-    for text in texts:
-        free.extend(_place_text(text, kept, values))
-    out = [_with_text(w, values[id(w)], free) for w in kept]
-    return sorted(out + free, key=lambda e: (e.box.top, e.box.left))
-
-
-def _is_glyph(widget: Rect, text: Rect) -> bool:
-    inter = widget.intersection(text)
-    inside = inter is not None and inter.area >= TEXT_INSIDE * widget.area
-    return inside and widget.left - text.left > widget.width
-
-
-def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, list[Element]]) -> list[Element]:
-    """Absorb `text` into the widget it lies in, or split it at a widget edge; return what stays TEXT."""
-    for widget in widgets:
-        inter = widget.box.intersection(text.box)
-        if inter is None:
-            continue
-        if inter.area >= TEXT_INSIDE * text.box.area:
-            if widget.role is not Role.CHECKBOX:  # in a checkbox it is OCR reading the mark: dropped
-                values[id(widget)].append(text)
-            return []
-        # A checkbox's caption starts right of it; a field's label may run into its left side.
-        sides = (widget.box.right,) if widget.role is Role.CHECKBOX else (widget.box.left, widget.box.right)
-        edge = next((x for x in sides if text.box.left < x < text.box.right), None)
-        if edge is None:
-            continue
-        if widget.role is Role.CHECKBOX:
-            return _present(_caption_after_mark(text, edge))
-        head, tail = _split(text, edge)
-        inside, outside = (tail, head) if edge == widget.box.left else (head, tail)
-        values[id(widget)].extend(_present(inside))
-        return _present(outside)
-    return [text]
-
-
-def _present(text: Element | None) -> list[Element]:
-    return [] if text is None else [text]
-
-
-# What OCR makes of a checkbox's mark at the start of its caption: a lone character ("× Match case",
-# "O Gift wrap") or symbols glued to it ("☑Newsletter").
-_MARK = re.compile(r"^(?:\S\s+|[^A-Za-z0-9\s]+\s*)")
-
-
-def _caption_after_mark(text: Element, x: int) -> Element | None:
-    """The caption of a checkbox whose OCR line starts over the box: the line without the mark, if
-    OCR read one, boxed from the checkbox's right edge."""
-    caption = _MARK.sub("", text.text, count=1) if text.box.left < x - 2 else text.text
-    box = Rect.from_corners(x, text.box.top, text.box.right, text.box.bottom)
-    return replace(text, text=caption.strip(), box=box) if caption.strip() else None
-
-
-def _split(text: Element, x: int) -> tuple[Element | None, Element | None]:
-    """Cut a text line at pixel column `x`, assuming characters of equal width."""
-    cut = round((x - text.box.left) / max(1, text.box.width) * len(text.text))
-    head, tail = text.text[:cut].strip(), text.text[cut:].strip()
-    left = Rect.from_corners(text.box.left, text.box.top, x, text.box.bottom)
-    right = Rect.from_corners(x, text.box.top, text.box.right, text.box.bottom)
-    return (replace(text, text=head, box=left) if head else None,
-            replace(text, text=tail, box=right) if tail else None)
-
-
-def _with_text(widget: Element, inside: Sequence[Element], free: Sequence[Element]) -> Element:
-    value = " ".join(t.text for t in sorted(inside, key=lambda t: (t.box.top, t.box.left)))
-    match widget.role:
-        case Role.BUTTON:
-            return replace(widget, text=value, label=value)
-        case Role.FIELD | Role.COMBO:
-            return replace(widget, text=value, label=label_by_position(widget, free))
-        case Role.CHECKBOX:
-            return replace(widget, label=label_by_position(widget, free))
-    return widget
-
-
-def label_by_position(widget: Element, texts: Sequence[Element]) -> str:
-    """The text that labels `widget` by where it stands: for a field or combo the nearest text left of
-    it on its row, else just above; for a checkbox the nearest text to its right; else none."""
-    match widget.role:
-        case Role.FIELD | Role.COMBO:
-            label = _left_label(widget.box, texts) or _above_label(widget.box, texts)
-        case Role.CHECKBOX:
-            label = _right_label(widget.box, texts)
-        case _:
-            label = None
-    return label.text if label else ""
-
-
-def _left_label(box: Rect, texts: Sequence[Element]) -> Element | None:
-    row = [t for t in texts if box.top <= t.box.center.y < box.bottom and t.box.right <= box.left + 2]
-    return max(row, key=lambda t: t.box.right, default=None)
-
-
-def _above_label(box: Rect, texts: Sequence[Element]) -> Element | None:
-    above = [t for t in texts if t.box.bottom <= box.top + 2 and t.box.left < box.right
-             and t.box.right > box.left and box.top - t.box.bottom <= LABEL_LINES * t.box.height]
-    return max(above, key=lambda t: t.box.bottom, default=None)
-
-
-def _right_label(box: Rect, texts: Sequence[Element]) -> Element | None:
-    row = [t for t in texts if abs(t.box.center.y - box.center.y) <= max(box.height, t.box.height) / 2
-           and t.box.left >= box.right - 2 and t.box.left - box.right <= LABEL_LINES * t.box.height]
-    return min(row, key=lambda t: t.box.left, default=None)
+def _mark_column(element: Element, others: Sequence[Element]) -> list[Element]:
+    """Checkboxes stacked with `element` in one column of three or more (a list's, each row's box
+    touching the next: Qt's item views); two stacked are spin arrows."""
+    box = element.box
+    column = [o for o in others if o.role is Role.CHECKBOX and abs(o.box.left - box.left) <= 1
+              and abs(o.box.width - box.width) <= 1 and abs(o.box.center.y - box.center.y) <= 3 * box.height]
+    return column if len(column) >= 3 else []

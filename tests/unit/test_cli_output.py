@@ -1,6 +1,7 @@
 """The command line's own output: a reader that goes away, a missing audit log."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,14 @@ def test_ground_on_a_screenshot_imports_no_runner_memory_input_or_gui():
     assert done.returncode == 0, done.stderr
     assert "point (" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_ground_json_says_what_each_word_of_the_target_was_read_as():
+    screen = Path(__file__).resolve().parents[1] / "fixtures" / "screens" / "sample_app.png"
+    done = subprocess.run([sys.executable, "-m", "desktop_agent.cli.main", "ground", "--json", "--image",
+                           str(screen), 'the field right of "Customer name"'],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["understood"] == [
+        {"words": "the", "as": "article"}, {"words": "field", "as": "role noun", "role": "field"},
+        {"words": "right of", "as": "relation"}, {"words": "Customer name", "as": "anchor quoted text"}]

@@ -6,8 +6,8 @@ import pytest
 
 from desktop_agent.core.errors import TaskSyntaxError
 from desktop_agent.core.values import Role, TargetSpec
-from desktop_agent.language.phrases import ROLE_NOUNS, plural
 from desktop_agent.language.steps import parse_target
+from desktop_agent.language.vocabulary import ROLE_NOUNS, plural
 
 NOUNS = [(noun, role) for role, nouns in ROLE_NOUNS.items() for noun in nouns]
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from desktop_agent.core.values import Element, Rect, Role
-from desktop_agent.perception.widgets import attach_text, detect_widgets
+from desktop_agent.perception.widget_text import attach_text
+from desktop_agent.perception.widgets import detect_widgets
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "widgets"
 NAMES = ("yad_order", "yad_dark", "yad_prefs", "tk_classic", "tk_clam", "tk_misc", "xterm_text")

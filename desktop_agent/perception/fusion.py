@@ -6,9 +6,10 @@ application, or is clipped away by a scrolled container, is dropped. Roles becom
 roles; names, tooltips and field contents its words; a field's label comes from `labelled-by` (GTK) or
 its own name (Qt), and else from the position of a label, as for vision.
 
-What vision still reads in a window with a tree: the showing leaf nodes that draw what the tree doesn't
-describe — canvases, drawing areas, unnamed images, custom widgets (a leaf panel or filler) and
-embedded content. Everything else the tree names, so a window whose tree covers it needs no OCR at all.
+What vision still reads in a window with a tree: the showing leaf nodes that are no element — canvases,
+drawing areas, custom widgets (a leaf panel or filler), embedded content, and lists and tables whose
+rows the tree doesn't hold (GTK 3 creates a list's cells only when asked). A blank one costs nothing
+(the perceiver skips uniform pixels); a window whose tree names everything in it needs no OCR at all.
 
 GTK 4 reports boxes relative to its window's surface, shadow included: they are moved by the window's
 position less the shadow (half the difference between the surface's size and the window's).
@@ -38,8 +39,6 @@ _ROLES = {
     "label": Role.TEXT, "static": Role.TEXT, "heading": Role.TEXT, "caption": Role.TEXT,
     "status-bar": Role.TEXT, "accelerator-label": Role.TEXT, "paragraph": Role.TEXT,
 }
-_OPAQUE = frozenset({"canvas", "drawing-area", "filler", "panel", "unknown", "embedded", "image",
-                     "icon", "document-frame", "redundant-object", "extended"})
 _CLIPPING = frozenset({"viewport", "scroll-pane", "list", "list-box", "table", "tree", "tree-table",
                        "page-tab-list"})
 _CHECKABLE = frozenset({Role.CHECKBOX, Role.RADIO, Role.BUTTON, Role.MENU})
@@ -79,7 +78,7 @@ def window_trees(trees: Sequence[AppTree], windows: Sequence[Window]) -> dict[in
             element = _element(node, box, window.id, by_ref)
             if element is not None:
                 elements.append(element)
-            elif node.role in _OPAQUE and node.ref not in parents and not node.name \
+            elif node.ref not in parents and node.role != "separator" \
                     and min(box.width, box.height) >= _MIN_OPAQUE_PX:
                 clipped = box.intersection(window.box)
                 if clipped is not None:

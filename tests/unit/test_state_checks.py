@@ -47,6 +47,7 @@ def test_without_a_tree_or_once_the_field_is_gone_the_screen_is_read_instead():
     assert typed_in_tree(after(field("x", accessible=":1.4/other")), field(""), "x") is None
 
 
-def test_a_field_that_already_held_the_text_is_unverified_not_passed():
-    outcome = typed_in_tree(after(field("Ada")), field("Ada"), "Ada")
-    assert outcome is not None and outcome.ok and not outcome.exact
+
+def test_a_field_that_already_held_the_text_typed_over_it_passes():
+    outcome = typed_in_tree(after(field("Ada")), field("Ada"), "Ada")  # typing replaces what is selected
+    assert outcome is not None and outcome.ok and outcome.exact

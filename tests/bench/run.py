@@ -1,10 +1,11 @@
-"""`make bench`: one fresh Xvfb (1920x1080), five measurements, one combined report.
+"""`make bench`: one fresh Xvfb (1920x1080), six measurements, one combined report.
 
 1. latency.py — per-step latency on a fixed scene, next to a full-frame-OCR baseline from the same run;
 2. replay.py — replaying a recorded task versus blind coordinate replay, unchanged and moved window;
 3. memory.py — the second run of a task versus its first, and an ambiguous screen without/with memory;
 4. served.py — observe and act over MCP (stdio and streamable HTTP) next to the same calls in-process;
-5. startup.py — `desktop-agent ground --image` as a whole process, by phase, next to a plain OCR script.
+5. startup.py — `desktop-agent ground --image` as a whole process, by phase, next to a plain OCR script;
+6. icons.py — the icon reader's top-1/top-5 on the theme it was not trained on, and ms per icon.
 The senses (capture, window list, perception models) are built once and shared, so models load once,
 during the latency bench's cold round. Everything the bench starts is ended before it returns; nothing
 is written outside a temporary folder (each part's memory file included). `python -m tests.bench.run served`
@@ -20,10 +21,10 @@ from tempfile import TemporaryDirectory
 from desktop_agent.compose import build_perceiver, build_senses
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.perception.ocr import TextReader
-from tests.bench import latency, memory, replay, served, startup
+from tests.bench import icons, latency, memory, replay, served, startup
 from tests.bench.form import BenchError
 
-PARTS = {"latency": latency, "replay": replay, "memory": memory, "served": served, "startup": startup}
+PARTS = {"latency": latency, "replay": replay, "memory": memory, "served": served, "startup": startup, "icons": icons}
 
 
 def _progress(text: str) -> None:
@@ -45,8 +46,9 @@ def main(only: list[str]) -> int:
         try:
             for part in only or list(PARTS):
                 _progress(part)
-                if part == "startup":
-                    reports.append(startup.report(startup.measure()))
+                if part in ("startup", "icons"):
+                    module = PARTS[part]
+                    reports.append(module.report(module.measure()))  # type: ignore[attr-defined]
                 elif part == "replay":
                     reports.append(replay.report(replay.measure(senses, folder, reader=reader)))
                 else:

@@ -2,7 +2,7 @@
 
 Each icon file whose name `meanings.yaml` lists becomes a source of its meaning; samples are sources
 drawn at 16-48 px on light or dark backgrounds, with a margin, as a screen crop of a button shows them,
-then put through the runtime's `icons.preprocess`. SVGs are rasterised by `rsvg-convert` (librsvg2-bin).
+then put through the runtime's `icons.preprocess`; some are drawn grey. SVGs are rasterised by `rsvg-convert` (librsvg2-bin).
 Symbolic icons are recoloured to the background's foreground colour, as toolkits draw them.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ MEANINGS = Path(__file__).with_name("meanings.yaml")
 _SIZE_DIR = re.compile(r"^(\d+)(?:x\d+)?$")
 _MAX_PNG = 64  # larger PNGs add nothing at 16-48 px and cost decoding time
 DISPLAY_SIZES = (16, 20, 22, 24, 32, 40, 48)
+_DESATURATE = 0.3  # share of samples drawn grey: a theme's colours say little about another's
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,6 +148,9 @@ def samples(sources: list[Source], per_source: int, rng: np.random.Generator) ->
             rgba = base if size == base.shape[0] else np.asarray(
                 Image.fromarray(base).resize((size, size), Image.Resampling.LANCZOS))
             margins = tuple(int(m) for m in rng.integers(0, max(2, size // 4), 4))
+            if rng.random() < _DESATURATE:
+                grey = rgba[..., :3].mean(axis=2, keepdims=True).astype(np.uint8)
+                rgba = np.concatenate([np.repeat(grey, 3, axis=2), rgba[..., 3:]], axis=2)
             crop = draw(rgba, background=random_background(rng), symbolic=source.symbolic,
                         margins=margins)  # type: ignore[arg-type]
             images.append(np.round(preprocess(crop) * 255).astype(np.uint8))

@@ -32,9 +32,9 @@ screenshots: $(STAMP)  # pictures of the app (idle, approving, after a run, memo
 package: $(STAMP)  # build/desktop-agent_<version>_amd64.deb; rebuilt only when its inputs changed
 	$(PY) installer/package/build.py
 
-# The icon reader, rebuilt from the icon themes (models/training; ~11 min on the 2-core machine):
+# The icon reader, rebuilt from the icon themes (models/training; ~6 min on the 2-core machine):
 # models/icon-reader.{onnx,yaml} and its held-out fixtures tests/fixtures/icons/.
-TRAIN_THEMES := breeze-icon-theme oxygen-icon-theme elementary-xfce-icon-theme papirus-icon-theme \
+TRAIN_THEMES := breeze-icon-theme oxygen-icon-theme \
   tango-icon-theme adwaita-icon-theme librsvg2-bin
 models: $(STAMP)
 	dpkg-query -W $(TRAIN_THEMES) >/dev/null 2>&1 || { apt-get update -q && \

@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test typecheck faults bench screenshots package clean
+.PHONY: install demo test typecheck faults bench screenshots package models clean
 
 $(STAMP): pyproject.toml installer/install.sh
 	bash installer/install.sh
@@ -31,6 +31,16 @@ screenshots: $(STAMP)  # pictures of the app (idle, approving, after a run, memo
 
 package: $(STAMP)  # build/desktop-agent_<version>_amd64.deb; rebuilt only when its inputs changed
 	$(PY) installer/package/build.py
+
+# The icon reader, rebuilt from the icon themes (models/training; ~6 min on the 2-core machine):
+# models/icon-reader.{onnx,yaml} and its held-out fixtures tests/fixtures/icons/.
+TRAIN_THEMES := breeze-icon-theme oxygen-icon-theme \
+  tango-icon-theme adwaita-icon-theme librsvg2-bin
+models: $(STAMP)
+	dpkg-query -W $(TRAIN_THEMES) >/dev/null 2>&1 || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TRAIN_THEMES); }
+	$(VENV)/bin/pip install -q -e '.[train]'
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m models.training.train_icons
 
 clean:
 	rm -rf $(VENV) traces .pytest_cache

@@ -10,6 +10,7 @@ PACKAGES=(
   python3-venv python3-tk fonts-dejavu-core
   dbus at-spi2-core libatk-adaptor       # the accessibility buses and GTK 3's bridge to them
   python3-gi gir1.2-gtk-4.0               # a GTK 4 application the end-to-end tests drive
+  adwaita-icon-theme librsvg2-bin         # the icon reader's training smoke test: a theme, its SVGs' rasteriser
   # Qt (PySide6) on X11 needs these xcb libraries
   libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1

@@ -1,8 +1,9 @@
 """The one place that resolves model files: from the manifests in `models/` — the checkout's, or where an
 installed package put them (`<prefix>/share/desktop-agent/models`) — to verified paths.
 
-Guarantees: a returned path is the file the manifest names, inside the installed wheel, with the
-manifest's sha256. Nothing is downloaded; a missing or altered file is an error, not a fallback.
+Guarantees: a returned path is the file the manifest names — inside the installed wheel named by
+`source.package`, or a committed file `source.file` beside the manifest — with the manifest's sha256.
+Nothing is downloaded; a missing or altered file is an error, not a fallback.
 """
 from __future__ import annotations
 
@@ -46,11 +47,7 @@ def manifest(name: str) -> dict:
 def resolve(name: str) -> ModelFile:
     """The verified file of manifest `models/<name>.yaml` (hashed once per process)."""
     data = manifest(name)
-    package_path = Path(data["source"]["path"])
-    spec = importlib.util.find_spec(package_path.parts[0])
-    if spec is None or spec.origin is None:
-        raise AgentError(f"model {data['name']}: package {package_path.parts[0]!r} is not installed")
-    path = Path(spec.origin).parent.joinpath(*package_path.parts[1:])
+    path = _located(data)
     if not path.is_file():
         raise AgentError(f"model {data['name']}: {path} is missing")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -58,3 +55,13 @@ def resolve(name: str) -> ModelFile:
         raise AgentError(f"model {data['name']}: {path} has sha256 {digest}, manifest says "
                          f"{data['sha256']}; refusing to load it")
     return ModelFile(name=data["name"], path=path, sha256=digest, licence=data["licence"])
+
+
+def _located(data: dict) -> Path:
+    if "file" in data["source"]:
+        return MANIFEST_DIR / data["source"]["file"]
+    package_path = Path(data["source"]["path"])
+    spec = importlib.util.find_spec(package_path.parts[0])
+    if spec is None or spec.origin is None:
+        raise AgentError(f"model {data['name']}: package {package_path.parts[0]!r} is not installed")
+    return Path(spec.origin).parent.joinpath(*package_path.parts[1:])

@@ -8,7 +8,9 @@ measurements; one combined report.
 3. memory.py — the second run of a task versus its first, and an ambiguous screen without/with memory;
 4. served.py — observe and act over MCP (stdio and streamable HTTP) next to the same calls in-process;
 5. startup.py — `desktop-agent ground --image` as a whole process, by phase, next to a plain OCR script;
-6. accessible.py — the first look at a big dialog with its accessibility tree, next to vision alone.
+6. accessible.py — the first look at a big dialog with its accessibility tree, next to vision alone;
+7. icons.py — the icon reader's top-1/top-5 on the theme it was not trained on, and ms per icon (no
+   display).
 The senses (capture, window list, perception models) are built once and shared, so models load once,
 during the latency bench's cold round. Everything the bench starts is ended before it returns; nothing
 is written outside a temporary folder (each part's memory file included). `python -m tests.bench.run served`
@@ -24,11 +26,12 @@ from tempfile import TemporaryDirectory
 from desktop_agent.compose import build_perceiver, build_senses
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.perception.ocr import TextReader
-from tests.bench import accessible, grounding, latency, memory, replay, served, startup
+from tests.bench import accessible, grounding, icons, latency, memory, replay, served, startup
 from tests.bench.form import BenchError
 
 PARTS = {"grounding": grounding, "latency": latency, "replay": replay, "memory": memory, "served": served,
-         "startup": startup, "accessible": accessible}
+         "startup": startup, "accessible": accessible, "icons": icons}
+OFFLINE = ("grounding", "icons")  # saved screens and crops: no display, and their own models
 
 
 def _progress(text: str) -> None:
@@ -43,14 +46,15 @@ def main(only: list[str]) -> int:
         return 2
     parts = only or list(PARTS)
     reports: list[list[str]] = []
-    if "grounding" in parts:  # no display; its own models, so the latency bench's cold round still loads them
-        _progress("grounding")
+    for part in (p for p in parts if p in OFFLINE):  # first: the latency bench's cold round still loads models
+        _progress(part)
         try:
-            reports.append(grounding.report(grounding.measure()))
+            module = PARTS[part]
+            reports.append(module.report(module.measure()))  # type: ignore[attr-defined]
         except BenchError as exc:
             print(f"bench failed: {exc}")
             return 1
-    live = [part for part in parts if part != "grounding"]
+    live = [part for part in parts if part not in OFFLINE]
     if live:
         with start_virtual_display() as display, TemporaryDirectory() as tmp:
             os.environ.update(display.environment)

@@ -1,0 +1,139 @@
+"""A small CNN in numpy alone, trained with Adam, exported to ONNX: no deep-learning framework needed.
+
+Layout inside is NHWC; the exported graph takes NCHW float32 images (`icons.preprocess`) and returns
+logits. Layers: three [3x3 conv, ReLU, 2x2 max-pool] blocks, a ReLU dense layer, a linear dense layer.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+CHANNELS = (3, 24, 48, 96)
+HIDDEN = 192
+SIDE = 32
+
+
+def init(classes: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    params = {}
+    for i, (cin, cout) in enumerate(zip(CHANNELS, CHANNELS[1:])):
+        params[f"w{i}"] = (rng.standard_normal((cin * 9, cout)) * np.sqrt(2 / (cin * 9))).astype(np.float32)
+        params[f"b{i}"] = np.zeros(cout, np.float32)
+    flat = CHANNELS[-1] * (SIDE // 8) ** 2
+    params["wh"] = (rng.standard_normal((flat, HIDDEN)) * np.sqrt(2 / flat)).astype(np.float32)
+    params["bh"] = np.zeros(HIDDEN, np.float32)
+    params["wo"] = (rng.standard_normal((HIDDEN, classes)) * np.sqrt(1 / HIDDEN)).astype(np.float32)
+    params["bo"] = np.zeros(classes, np.float32)
+    return params
+
+
+def _im2col(x: np.ndarray) -> np.ndarray:
+    """[N, H, W, C] -> [N*H*W, C*9] (channel-major, as ONNX Conv weights [out, C, 3, 3] flatten)."""
+    n, h, w, c = x.shape
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    windows = sliding_window_view(padded, (3, 3), axis=(1, 2))  # [N, H, W, C, 3, 3]
+    return windows.reshape(n * h * w, c * 9)
+
+
+def _col2im(cols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    n, h, w, c = shape
+    grad = cols.reshape(n, h, w, c, 3, 3)
+    padded = np.zeros((n, h + 2, w + 2, c), np.float32)
+    for dy in range(3):
+        for dx in range(3):
+            padded[:, dy:dy + h, dx:dx + w] += grad[..., dy, dx]
+    return padded[:, 1:-1, 1:-1]
+
+
+def forward(params: dict[str, np.ndarray], images: np.ndarray, *, keep: bool = False):
+    """Logits [N, classes] of float32 NCHW images; with `keep`, also what `backward` needs."""
+    x = np.ascontiguousarray(images.transpose(0, 2, 3, 1))
+    cache = []
+    for i in range(len(CHANNELS) - 1):
+        n, h, w, _ = x.shape
+        cols = _im2col(x)
+        y = np.maximum(cols @ params[f"w{i}"] + params[f"b{i}"], 0).reshape(n, h, w, -1)
+        pooled = y.reshape(n, h // 2, 2, w // 2, 2, -1).max(axis=(2, 4))
+        if keep:
+            cache.append((x.shape, cols, y, pooled))
+        x = pooled
+    flat = x.reshape(len(x), -1)
+    hidden = np.maximum(flat @ params["wh"] + params["bh"], 0)
+    logits = hidden @ params["wo"] + params["bo"]
+    return (logits, (cache, flat, hidden)) if keep else logits
+
+
+def loss_and_grads(params: dict[str, np.ndarray], images: np.ndarray, labels: np.ndarray):
+    logits, (cache, flat, hidden) = forward(params, images, keep=True)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    probs /= probs.sum(axis=1, keepdims=True)
+    n = len(labels)
+    loss = float(-np.log(probs[np.arange(n), labels] + 1e-9).mean())
+    d = probs
+    d[np.arange(n), labels] -= 1
+    d /= n
+    grads = {"wo": hidden.T @ d, "bo": d.sum(0)}
+    dh = (d @ params["wo"].T) * (hidden > 0)
+    grads["wh"], grads["bh"] = flat.T @ dh, dh.sum(0)
+    dx = (dh @ params["wh"].T).reshape(cache[-1][3].shape)
+    for i in reversed(range(len(CHANNELS) - 1)):
+        shape, cols, y, pooled = cache[i]
+        nn, h, w, c = y.shape
+        up = np.repeat(np.repeat(pooled, 2, axis=1), 2, axis=2)
+        dy = np.repeat(np.repeat(dx, 2, axis=1), 2, axis=2) * (y == up) * (y > 0)
+        dy = dy.reshape(-1, c)
+        grads[f"w{i}"], grads[f"b{i}"] = cols.T @ dy, dy.sum(0)
+        if i:
+            dx = _col2im(dy @ params[f"w{i}"].T, shape)
+    return loss, grads
+
+
+class Adam:
+    def __init__(self, params: dict[str, np.ndarray], *, decay: float = 1e-4) -> None:
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.t = 0
+        self.decay = decay
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> None:
+        self.t += 1
+        for k, g in grads.items():
+            if k.startswith("w"):
+                g = g + self.decay * params[k]
+            self.m[k] = 0.9 * self.m[k] + 0.1 * g
+            self.v[k] = 0.999 * self.v[k] + 0.001 * g * g
+            m = self.m[k] / (1 - 0.9 ** self.t)
+            v = self.v[k] / (1 - 0.999 ** self.t)
+            params[k] -= (lr * m / (np.sqrt(v) + 1e-8)).astype(np.float32)
+
+
+def to_onnx(params: dict[str, np.ndarray], words: tuple[str, ...], metadata: dict[str, str]):
+    """The network as an ONNX ModelProto: input "image" float32 [N, 3, 32, 32], output "logits"."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes, inits = [], []
+    x = "image"
+    for i, (cin, cout) in enumerate(zip(CHANNELS, CHANNELS[1:])):
+        weight = params[f"w{i}"].T.reshape(cout, cin, 3, 3)
+        inits += [numpy_helper.from_array(weight, f"w{i}"), numpy_helper.from_array(params[f"b{i}"], f"b{i}")]
+        nodes += [helper.make_node("Conv", [x, f"w{i}", f"b{i}"], [f"c{i}"], pads=[1, 1, 1, 1]),
+                  helper.make_node("Relu", [f"c{i}"], [f"r{i}"]),
+                  helper.make_node("MaxPool", [f"r{i}"], [f"p{i}"], kernel_shape=[2, 2], strides=[2, 2])]
+        x = f"p{i}"
+    for k in ("wh", "bh", "wo", "bo"):
+        inits.append(numpy_helper.from_array(params[k], k))
+    nodes += [helper.make_node("Transpose", [x], ["nhwc"], perm=[0, 2, 3, 1]),
+              helper.make_node("Flatten", ["nhwc"], ["flat"]),
+              helper.make_node("Gemm", ["flat", "wh", "bh"], ["hidden_in"]),
+              helper.make_node("Relu", ["hidden_in"], ["hidden"]),
+              helper.make_node("Gemm", ["hidden", "wo", "bo"], ["logits"])]
+    graph = helper.make_graph(
+        nodes, "icon_reader",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, SIDE, SIDE])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", len(words)])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="desktop-agent")
+    model.ir_version = 8
+    helper.set_model_props(model, metadata)
+    onnx.checker.check_model(model)
+    return model

@@ -1,0 +1,44 @@
+"""Smoke test of make models: the generator on an installed theme, training steps, the ONNX export."""
+import numpy as np
+import onnxruntime as ort
+
+from models.training import cnn
+from models.training.icon_data import load_meanings, samples, theme_sources
+
+
+def test_icon_names_become_meanings_by_the_table_and_its_rules():
+    meanings = load_meanings()
+    undo = meanings.of("edit-undo-symbolic.svg")
+    assert undo is not None and meanings.words[undo[0]] == "undo" and undo[1] is True
+    back = meanings.of("go-previous-rtl.png")
+    assert back is not None and meanings.words[back[0]] == "back" and back[1] is False
+    assert meanings.words[meanings.of("system-search.png")[0]] == "search"
+    assert meanings.words[meanings.of("edit-find.svg")[0]] == "search"
+    assert meanings.words[meanings.of("document-save-symbolic.symbolic.png")[0]] == "save"
+    assert meanings.of("no-such-icon.png") is None
+
+
+def test_generator_draws_an_installed_theme_and_training_steps_lower_the_loss():
+    meanings = load_meanings()
+    wanted = {meanings.by_name[n] for n in ("document-save", "edit-undo", "edit-copy", "go-home")}
+    sources = [s for s in theme_sources("Adwaita", meanings) if s.meaning in wanted]
+    picked = [next(s for s in sources if s.path.suffix == suffix and s.meaning == m)
+              for m in sorted(wanted) for suffix in (".svg", ".png")]
+    images, labels = samples(picked, 4, np.random.default_rng(0))
+    assert images.shape == (len(picked) * 4, 3, 32, 32) and images.dtype == np.uint8
+    assert set(labels.tolist()) == wanted
+    assert all(image.std() > 5 for image in images)  # an icon was drawn, not just a background
+
+    x = images.astype(np.float32) / 255.0
+    params = cnn.init(len(meanings.words), np.random.default_rng(0))
+    adam = cnn.Adam(params)
+    first, _ = cnn.loss_and_grads(params, x, labels)
+    for _ in range(20):
+        loss, grads = cnn.loss_and_grads(params, x, labels)
+        adam.step(params, grads, 2e-3)
+    assert loss < first * 0.5
+
+    model = cnn.to_onnx(params, meanings.words, {"words": "[]"})
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    (exported,) = session.run(None, {"image": x})
+    np.testing.assert_allclose(exported, cnn.forward(params, x), atol=1e-4)

@@ -1,5 +1,5 @@
-"""The accessibility bus of an X11 desktop, spoken to with jeepney (pure Python D-Bus): where it is, and
-many calls sent at once with one deadline for all their replies.
+"""The accessibility bus of an X11 desktop: where it is, and many calls sent at once with one deadline
+for all their replies (jeepney, pure Python D-Bus, opens the connection; `wire` reads and writes it).
 
 Guaranteed: `calls` never waits past its deadline, whatever the applications do (a stopped one simply
 doesn't answer); a reply that comes after its deadline is dropped when it arrives, never mistaken for
@@ -8,13 +8,16 @@ the answer to a later call. Not guaranteed: that an application answering in tim
 from __future__ import annotations
 
 import os
+import select
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
+from jeepney import DBusAddress, MessageType, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
+
+from desktop_agent.accessibility.atspi import wire
 
 REGISTRY = "org.a11y.atspi.Registry"
 ROOT_PATH = "/org/a11y/atspi/accessible/root"
@@ -88,6 +91,10 @@ class AccessibilityBus:
 
     def __init__(self, connection: DBusConnection) -> None:
         self._connection = connection
+        self._socket = connection.sock
+        pending = connection.parser.buf
+        self._buffer = bytearray(pending.read(pending.bytes_buffered) if pending.bytes_buffered else b"")
+        self._start = 0   # where the next unread message begins in `_buffer`
 
     @classmethod
     def open(cls, address: str) -> AccessibilityBus:
@@ -100,13 +107,13 @@ class AccessibilityBus:
         serials: dict[int, int] = {}
         data = []
         for index, call in enumerate(calls):
-            message = new_method_call(DBusAddress(call.path, bus_name=call.bus, interface=call.interface),
-                                      call.method, call.signature, call.args)
             serial = next(self._connection.outgoing_serial)
-            data.append(message.serialise(serial=serial))
+            data.append(wire.encode_call(destination=call.bus, path=call.path, interface=call.interface,
+                                         member=call.method, signature=call.signature, args=call.args,
+                                         serial=serial))
             serials[serial] = index
         try:
-            self._connection.sock.sendall(b"".join(data))  # one write for all: a syscall each cost more
+            self._socket.sendall(b"".join(data))  # one write for all: a syscall each cost more
         except OSError as exc:
             raise BusGone(str(exc)) from exc
         replies: list[Any] = [None] * len(calls)
@@ -116,21 +123,40 @@ class AccessibilityBus:
             remaining = deadline - now if silence_s is None else min(deadline - now, last + silence_s - now)
             if remaining <= 0:
                 break
-            try:
-                message = self._connection.receive(timeout=remaining)
-            except TimeoutError:
+            message = self._receive(remaining)
+            if message is None:
                 break
-            except (OSError, EOFError) as exc:
-                raise BusGone(str(exc)) from exc
-            index = serials.pop(message.header.fields.get(HeaderFields.reply_serial, -1), -1)
+            index = serials.pop(message.reply_serial, -1) if message.kind != wire.SIGNAL else -1
             if index >= 0:  # else a signal, or a reply that came after its deadline
                 last = time.monotonic()
-                replies[index] = (message.body if message.header.message_type is MessageType.method_return
-                                  else ERROR)
+                replies[index] = message.body if message.kind == wire.METHOD_RETURN else ERROR
         return replies
 
     def call(self, call: Call, *, deadline: float) -> Any:
         return self.calls([call], deadline=deadline)[0]
+
+    def _receive(self, timeout_s: float) -> wire.Incoming | None:
+        """The next whole message, or None when none is complete within `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            length = wire.message_length(self._buffer, self._start)
+            if length is not None and len(self._buffer) - self._start >= length:
+                message = bytes(self._buffer[self._start:self._start + length])
+                self._start += length
+                if self._start == len(self._buffer) or self._start > 1 << 20:
+                    del self._buffer[:self._start]
+                    self._start = 0
+                return wire.decode(message)
+            try:
+                readable, _, _ = select.select([self._socket], [], [], max(deadline - time.monotonic(), 0.0))
+                if not readable:
+                    return None
+                data = self._socket.recv(1 << 16)
+            except OSError as exc:
+                raise BusGone(str(exc)) from exc
+            if not data:
+                raise BusGone("the accessibility bus closed the connection")
+            self._buffer += data
 
     def close(self) -> None:
         self._connection.close()

@@ -53,6 +53,14 @@ def result(qtbot, future):
     return future.result()
 
 
+def shown(qtbot, window: MainWindow, statuses: list[str]) -> None:
+    """The timeline hears of a step through the GUI's event queue, the agent through HTTP: either may be
+    first, so the rows are awaited, not read the moment the reply arrives."""
+    def rows() -> list[str | None]:
+        return [view.status if (view := window.timeline.details(i)) else None for i in range(len(statuses))]
+    qtbot.waitUntil(lambda: rows() == statuses, timeout=TIMEOUT_MS)
+
+
 def press(qtbot, window: MainWindow, button: str) -> None:
     qtbot.waitUntil(lambda: window.approval.asking, timeout=TIMEOUT_MS)
     qtbot.mouseClick(window.approval.findChild(QPushButton, button), Qt.MouseButton.LeftButton)
@@ -77,7 +85,8 @@ def test_the_toggle_serves_on_loopback_and_shows_the_token_once(qtbot, window):
 def test_an_agents_steps_show_and_a_confirm_is_answered_at_the_panel(qtbot, window, runs, agent):
     clicked = result(qtbot, agent.call("act", {"step": 'click "OK"'}))
     assert not clicked.is_error and clicked.structured_content["status"] == "succeeded"
-    assert window.timeline.details(0).status == "succeeded" and 'click "OK"' in window.timeline.row_text(0)
+    shown(qtbot, window, ["succeeded"])
+    assert 'click "OK"' in window.timeline.row_text(0)
     assert runs.operations == [MouseClick(point=OK.box.center)]
 
     asked = agent.call("act", {"step": 'click "Delete"'})  # the shipped policy confirms deleting
@@ -95,7 +104,7 @@ def test_an_agents_steps_show_and_a_confirm_is_answered_at_the_panel(qtbot, wind
     assert skipped.is_error and skipped.structured_content["status"] == "skipped"
     assert "the person skipped it in the desktop app" in skipped.structured_content["error"]
     assert len(runs.operations) == 2
-    assert [window.timeline.details(i).status for i in range(3)] == ["succeeded", "succeeded", "skipped"]
+    shown(qtbot, window, ["succeeded", "succeeded", "skipped"])
 
 
 def test_stop_at_the_panel_stops_the_step_and_ends_serving(qtbot, window, runs, agent):

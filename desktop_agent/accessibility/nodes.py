@@ -40,11 +40,26 @@ class AppTree:
     read_ms: float = 0.0
 
 
+@frozen
+class Changes:
+    """What an application said changed since its tree was last read: the nodes whose states, text,
+    name or value changed, and whether more changed than nodes (windows, children, what shows)."""
+
+    nodes: frozenset[str] = frozenset()
+    structure: bool = False
+
+
 class TreeReader(Protocol):
     """Reads the trees of the applications with the given process ids, each within the time left, and
-    says whether a node holds the keyboard focus now (None: it can't tell in time)."""
+    says whether a node holds the keyboard focus now (None: it can't tell in time). `changes` is what
+    each application said changed since it was last read (an adapter that can't listen says
+    `structure` for every application); `refresh` reads some nodes of a tree again (None: not in time)."""
 
     def read(self, pids: frozenset[int], *, budget_s: float) -> list[AppTree]: ...
+
+    def changes(self, pids: frozenset[int]) -> dict[int, Changes]: ...
+
+    def refresh(self, tree: AppTree, refs: frozenset[str], *, budget_s: float) -> AppTree | None: ...
 
     def focused(self, ref: str, *, budget_s: float) -> bool | None: ...
 

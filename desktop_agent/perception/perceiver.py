@@ -9,7 +9,8 @@ incrementally: for a window seen before at the same place, only the pixels that 
 and the text outside them is kept. Widget proposals are recomputed on every changed window as a whole (cheap).
 Guarantee: every element returned was read from pixels of the given frame or of an identical earlier
 crop of the same window (or of a recorded image of it, identical there, when `prime`d), or from the
-tree of the window's application read after the frame was captured; no element of a window lies under
+tree of the window's application as it stood after the frame was captured (read then, or kept and
+brought up to date from what it said changed: `tree_memory`); no element of a window lies under
 another window. Not guaranteed:
 that text scrolled within an unchanged box is re-read unless its pixels changed (they do, when it
 scrolls).
@@ -20,27 +21,22 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-import cv2
 import numpy as np
 
 from desktop_agent.accessibility.nodes import TreeReader
 from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, Window
-from desktop_agent.perception.fusion import WindowTree, window_trees
 from desktop_agent.perception.glyphs import GlyphReader
 from desktop_agent.perception.ocr import TextReader
+from desktop_agent.perception.pixel_changes import changed_regions
 from desktop_agent.perception.regions import window_like_regions
+from desktop_agent.perception.tree_memory import TreeLook, TreeMemory
 from desktop_agent.screen import coords
 
 WidgetDetector = Callable[[np.ndarray], list[Element]]
 TextAttacher = Callable[[Sequence[Element], Sequence[Element]], list[Element]]
 
-_DIFF_LEVEL = 12         # per-channel change that counts as a changed pixel
-_DIFF_JOIN_PX = 12       # changed pixels closer than this form one changed region
 _REREAD_MARGIN_PX = 8  # with 6 the text model dropped the glyph at a crop's edge (xedit's pane: "ear Ada")
-_CARET_WIDTH_PX = 3
-_CARET_HEIGHT_PX = 60
 _FULL_REREAD_SHARE = 0.5  # re-read the whole window when more than this share of it changed
-_TREE_BUDGET_S = 1.5      # the longest a look waits for trees still coming (vision takes longer)
 _BLANK_STD = 2.0          # a crop this uniform shows nothing to read
 
 
@@ -59,6 +55,8 @@ class PerceptionStats:
     partial: int
     full: int
     accessible: int = 0   # windows whose elements came from an accessibility tree
+    trees_read: int = 0        # applications whose tree was read whole
+    trees_refreshed: int = 0   # applications whose changed nodes alone were read again
     tree_ms: float = 0.0
 
 
@@ -67,12 +65,11 @@ class Perceiver:
                  attach_text: TextAttacher | None = None, glyphs: GlyphReader | None = None,
                  accessibility: TreeReader | None = None) -> None:
         self._reader = reader
-        self._accessibility = accessibility
+        self._trees = TreeMemory(accessibility) if accessibility is not None else None
         self._detect_widgets = detect_widgets
         self._attach_text = attach_text
         self._glyphs = glyphs
         self._memory: dict[object, _WindowMemory] = {}  # by window id, or (window id, area) in a tree
-        self._tree_memory: dict[int, tuple[Rect, np.ndarray, WindowTree | None]] = {}
         self.last_stats = PerceptionStats(windows=0, reused=0, partial=0, full=0)
 
     def perceive(self, frame: Frame, windows: Sequence[Window], *,
@@ -80,7 +77,10 @@ class Perceiver:
         """Elements of every window except those in `skip`, which still hide what lies under them."""
         regions = _regions(frame, windows, skip)
         started = time.perf_counter()
-        trees = self._trees(frame, windows, {window_id for window_id, _ in regions})
+        perceived = {window_id for window_id, _ in regions}
+        look = self._trees.look(frame, [w for w in windows if w.id in perceived]) \
+            if self._trees is not None and windows else TreeLook(trees={})
+        trees = look.trees
         tree_ms = (time.perf_counter() - started) * 1000
         elements: list[Element] = []
         counts = {"reused": 0, "partial": 0, "full": 0}
@@ -106,40 +106,13 @@ class Perceiver:
         visible = tuple(e for e in elements if _on_top(screen, e))
         self._memory = {k: v for k, v in self._memory.items() if k in kept}
         self.last_stats = PerceptionStats(windows=len(regions), **counts, accessible=len(trees),
+                                          trees_read=look.read, trees_refreshed=look.refreshed,
                                           tree_ms=tree_ms)
         return Screen(frame=frame, elements=visible, windows=tuple(windows))
 
-    def _trees(self, frame: Frame, windows: Sequence[Window], perceived: set[int]) -> dict[int, WindowTree]:
-        """The accessibility trees of the perceived windows' applications, by window. An application
-        whose every window shows exactly the pixels it showed when its tree was last read is not asked
-        again: what its tree said then is what it says now."""
-        if self._accessibility is None or not windows:
-            return {}
-        shown = [w for w in windows if w.id in perceived and w.pid is not None]
-        pixels = {w.id: coords.crop(frame, box).image for w in shown
-                  if (box := w.box.intersection(frame.region)) is not None}
-        unchanged = {w.pid for w in shown} - {w.pid for w in shown if not self._same_pixels(w, pixels)}
-        result = {w.id: tree for w in shown if w.pid in unchanged
-                  and (tree := self._tree_memory[w.id][2]) is not None}
-        asked = [w for w in shown if w.pid not in unchanged]
-        pids = frozenset(w.pid for w in asked if w.pid is not None)
-        trees = self._accessibility.read(pids, budget_s=_TREE_BUDGET_S) if pids else []
-        read = window_trees(trees, asked) if trees else {}
-        answered = {tree.pid for tree in trees}
-        self._tree_memory = {w.id: (w.box, pixels[w.id].copy(), read.get(w.id)) if w in asked else
-                             self._tree_memory[w.id] for w in shown
-                             if w.id in pixels and (w not in asked or w.pid in answered)}
-        return {**result, **read}
-
-    def _same_pixels(self, window: Window, pixels: dict[int, np.ndarray]) -> bool:
-        seen = self._tree_memory.get(window.id)
-        now = pixels.get(window.id)
-        return (seen is not None and now is not None and seen[0] == window.box
-                and seen[1].shape == now.shape and np.array_equal(seen[1], now))
-
     @property
     def accessibility(self) -> TreeReader | None:
-        return self._accessibility
+        return self._trees.reader if self._trees is not None else None
 
     def prime(self, window_id: int, box: Rect, image: np.ndarray, texts: Sequence[Element]) -> None:
         """Start window `window_id` (at `box`) from an image of it read before (`texts`, in its pixels):
@@ -192,29 +165,6 @@ class Perceiver:
         self._memory[window_id] = _WindowMemory(box=sub.region, image=sub.image.copy(), texts=texts,
                                                 elements=elements)
         return elements
-
-
-def changed_regions(before: np.ndarray, after: np.ndarray) -> list[Rect]:
-    """Boxes (pixels) around the pixels that differ between two same-sized images. A change that is
-    only a thin vertical line (a text caret blinking) is not a region: typing a character changes the
-    glyph and moves the caret, which is always wider."""
-    diff = cv2.absdiff(before, after)
-    mask = (diff.max(axis=2) if diff.ndim == 3 else diff) > _DIFF_LEVEL
-    if not mask.any():
-        return []
-    kernel = np.ones((_DIFF_JOIN_PX, _DIFF_JOIN_PX), np.uint8)
-    joined = cv2.dilate(mask.astype(np.uint8), kernel)
-    count, _labels, stats, _ = cv2.connectedComponentsWithStats(joined)
-    regions = []
-    for x, y, w, h, _ in stats[1:count]:
-        part = mask[y:y + h, x:x + w]
-        columns, rows = np.flatnonzero(part.any(axis=0)), np.flatnonzero(part.any(axis=1))
-        if columns[-1] - columns[0] < _CARET_WIDTH_PX and h <= _CARET_HEIGHT_PX:
-            continue
-        # The changed pixels' own box, not the dilated one: it must not reach into neighbours.
-        regions.append(Rect.from_corners(int(x + columns[0]), int(y + rows[0]),
-                                         int(x + columns[-1] + 1), int(y + rows[-1] + 1)))
-    return regions
 
 
 def _grow_over(changed: list[Rect], elements: list[Element]) -> list[Rect]:

@@ -17,9 +17,9 @@ import cv2
 import numpy as np
 
 from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, text_rows
+from desktop_agent.perception.pixel_changes import changed_mask
 from desktop_agent.screen import coords
 
-_DIFF_LEVEL = 12
 _CARET_PIXELS = 60  # changed pixels below this count are a caret blink, not a change
 
 
@@ -41,8 +41,7 @@ class Outcome:
 def changed_pixels(before: np.ndarray, after: np.ndarray) -> int:
     if before.shape != after.shape:
         return before.shape[0] * before.shape[1]
-    diff = cv2.absdiff(before, after)
-    return int(np.count_nonzero(diff.max(axis=2) > _DIFF_LEVEL))
+    return int(np.count_nonzero(changed_mask(before, after)))
 
 
 def settle(grab: Callable[[Rect | None], Frame], before: Frame, region: Rect | None = None, *,

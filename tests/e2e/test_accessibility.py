@@ -15,6 +15,13 @@ import time
 import pytest
 
 from desktop_agent.accessibility.atspi.reader import SILENCE_S, AtspiReader
+from desktop_agent.core.values import OwnWindows, Role
+from desktop_agent.perception.ocr import TextReader
+from desktop_agent.perception.perceiver import Perceiver
+from desktop_agent.perception.senses import Senses
+from desktop_agent.run.verify import settle
+from desktop_agent.screen.capture import Grabber
+from desktop_agent.screen.windows import WindowLister
 
 REGISTER_TIMEOUT_S = 15.0
 
@@ -150,3 +157,47 @@ def test_gtk4_boxes_relative_to_the_window_are_placed_on_screen(desktop):
     app.wait_for_output(lambda out: "surname" in out)
     assert said(app) == [{"surname": "Hopper"}]
     assert found_by(run) == ["a11y"] * 2
+
+
+@pytest.mark.parametrize("toolkit", ["qt", "gtk3"])
+def test_typed_text_reads_only_the_field_again_and_a_new_window_the_whole_tree(desktop, toolkit):
+    if toolkit == "qt":
+        app, label = qt_app(desktop), "Name"  # the Name field has the focus
+    else:
+        app = desktop.launch(["yad", "--form", "--title", "Order", "--field=Customer", "--geometry=+300+200"],
+                             title="Order", name="yad")
+        registered(app, desktop.display)
+        label = "Customer"
+    trees = AtspiReader(display=desktop.display)
+    perceiver = Perceiver(reader=TextReader(), accessibility=trees)
+    senses = Senses(grabber=Grabber(display=desktop.display), windows=WindowLister(display=desktop.display),
+                    perceiver=perceiver, own=OwnWindows(pids=frozenset(), title=None))
+    try:
+        before = senses.look().screen
+        assert perceiver.last_stats.trees_read == 1
+        (field,) = [e for e in before.elements if e.role is Role.FIELD and e.label == label]
+
+        centre = field.box.center
+        desktop.xdotool("mousemove", str(centre.x), str(centre.y), "click", "1")
+        settle(senses.grab, before.frame, field.box)
+        clicked = senses.look().screen
+        desktop.xdotool("type", "Ada")
+        settle(senses.grab, clicked.frame, field.box)
+        while field.accessible not in trees.changes(frozenset({app.process.pid}))[app.process.pid].nodes:
+            time.sleep(0.01)  # its text-changed events, on their way over the bus
+        after = senses.look().screen
+        assert (perceiver.last_stats.trees_read, perceiver.last_stats.trees_refreshed) == (0, 1)
+        (typed,) = [e for e in after.elements if e.accessible == field.accessible]
+        assert typed.text == "Ada"  # what the application holds, not a read of its pixels
+
+        assert senses.look().screen.elements == after.elements and perceiver.last_stats.trees_refreshed == 0
+        cover = desktop.launch(["yad", "--form", "--title", "Another", "--field=Other",
+                                f"--geometry=+{field.box.left}+{field.box.top}"], title="Another", name="yad")
+        registered(cover, desktop.display)
+        covered = senses.look().screen
+        assert perceiver.last_stats.trees_read == 2  # the new one, and the one whose pixels it covered
+        assert field.accessible not in {e.accessible for e in covered.elements}
+    finally:
+        senses.windows.close()
+        senses.grabber.close()
+        trees.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_agent.accessibility.nodes import AppTree, Node
+from desktop_agent.accessibility.nodes import AppTree, Changes, Node
 from desktop_agent.core.values import Element, Frame, Rect, Role
 from desktop_agent.perception.fusion import window_trees
 from desktop_agent.perception.perceiver import Perceiver
@@ -23,6 +23,12 @@ class RecordedTrees:
     def read(self, pids: frozenset[int], *, budget_s: float) -> list[AppTree]:
         self.asked.append(pids)
         return [tree for tree in self.trees if tree.pid in pids]
+
+    def changes(self, pids: frozenset[int]) -> dict[int, Changes]:
+        return {}  # it can't listen
+
+    def refresh(self, tree: AppTree, refs: frozenset[str], *, budget_s: float) -> AppTree | None:
+        return None
 
     def focused(self, ref: str, *, budget_s: float) -> bool | None:
         return None

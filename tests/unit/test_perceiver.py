@@ -2,7 +2,8 @@
 import numpy as np
 
 from desktop_agent.core.values import Element, Frame, Rect, Role, Window
-from desktop_agent.perception.perceiver import Perceiver, changed_regions
+from desktop_agent.perception.perceiver import Perceiver
+from desktop_agent.perception.pixel_changes import changed_regions
 
 
 class FakeReader:

@@ -95,6 +95,7 @@ class AccessibilityBus:
         pending = connection.parser.buf
         self._buffer = bytearray(pending.read(pending.bytes_buffered) if pending.bytes_buffered else b"")
         self._start = 0   # where the next unread message begins in `_buffer`
+        self._signals: list[wire.Incoming] = []
 
     @classmethod
     def open(cls, address: str) -> AccessibilityBus:
@@ -126,14 +127,25 @@ class AccessibilityBus:
             message = self._receive(remaining)
             if message is None:
                 break
-            index = serials.pop(message.reply_serial, -1) if message.kind != wire.SIGNAL else -1
-            if index >= 0:  # else a signal, or a reply that came after its deadline
+            if message.kind == wire.SIGNAL:
+                self._signals.append(message)
+                continue
+            index = serials.pop(message.reply_serial, -1)
+            if index >= 0:  # else a reply that came after its deadline
                 last = time.monotonic()
                 replies[index] = message.body if message.kind == wire.METHOD_RETURN else ERROR
         return replies
 
     def call(self, call: Call, *, deadline: float) -> Any:
         return self.calls([call], deadline=deadline)[0]
+
+    def signals(self) -> list[wire.Incoming]:
+        """The signals received since the last time this was asked, including those waiting to be read."""
+        while (message := self._receive(0.0)) is not None:
+            if message.kind == wire.SIGNAL:
+                self._signals.append(message)
+        taken, self._signals = self._signals, []
+        return taken
 
     def _receive(self, timeout_s: float) -> wire.Incoming | None:
         """The next whole message, or None when none is complete within `timeout_s`."""

@@ -18,25 +18,25 @@ GTK4 windows, which it reports relative to the window (see `perception.fusion`).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_agent.accessibility.atspi import constants
+from desktop_agent.accessibility.atspi import constants, events
 from desktop_agent.accessibility.atspi.bus import (
     ACCESSIBLE,
     ERROR,
     REGISTRY,
-    REGISTRY_PATH,
     ROOT_PATH,
     AccessibilityBus,
     BusGone,
     Call,
     bus_address,
 )
-from desktop_agent.accessibility.nodes import AppTree, Node
+from desktop_agent.accessibility.nodes import AppTree, Changes, Node
 from desktop_agent.core.values import Rect
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ class AtspiReader:
         self._bus: AccessibilityBus | None = None
         self._tried = False
         self._apps: dict[str, _App] = {}
+        self._pending: dict[str, Changes] = {}  # by application bus name: what it said since its read
 
     @property
     def available(self) -> bool:
@@ -113,9 +114,8 @@ class AtspiReader:
             if address is not None:
                 try:
                     self._bus = AccessibilityBus.open(address)
-                    # The GTK bridge fills its cache (GetItems) only once someone listens for events.
-                    self._bus.call(Call(REGISTRY, REGISTRY_PATH, "org.a11y.atspi.Registry", "RegisterEvent",
-                                        "s", ("object:children-changed",)), deadline=time.monotonic() + 1.0)
+                    # (The GTK bridge also fills its cache, GetItems, only once someone listens.)
+                    self._bus.calls(events.listening_calls(), deadline=time.monotonic() + 1.0)
                 except (OSError, ValueError, BusGone) as exc:
                     log.info("accessibility bus %s not usable: %s", address, exc)
                     self._bus = None
@@ -137,12 +137,67 @@ class AtspiReader:
         try:
             apps = [app for app in self._applications(bus, deadline)
                     if app.pid in pids and app.slow_until <= time.monotonic()]
+            events.collect(self._pending, bus.signals())
+            for app in apps:  # what they say while being read stays pending: read again next time
+                self._pending.pop(app.bus, None)
             return self._run(bus, {app.bus: self._read_app(app) for app in apps}, deadline)
         except BusGone as exc:
             log.info("accessibility bus gone (%s): seeing by vision alone", exc)
             self.close()
             self._tried = True
             return []
+
+    def changes(self, pids: frozenset[int]) -> dict[int, Changes]:
+        """What each known application in `pids` said changed since it was last read."""
+        bus = self._connect() if pids else None
+        if bus is None:
+            return {}
+        try:
+            events.collect(self._pending, bus.signals())
+        except BusGone:
+            return {}
+        return {app.pid: self._pending.get(app.bus, Changes()) for app in self._apps.values()
+                if app.pid in pids and app.pid is not None}
+
+    def refresh(self, tree: AppTree, refs: frozenset[str], *, budget_s: float) -> AppTree | None:
+        """`tree` with the nodes `refs` read again: their states, names, boxes and texts; None when its
+        application doesn't answer in time, or one of them no longer shows (read it all again)."""
+        bus = self._connect()
+        by_ref = {node.ref: node for node in tree.nodes}
+        wanted = [by_ref[ref] for ref in refs if ref in by_ref]
+        if bus is None:
+            return None
+        if not wanted:
+            return tree
+        for name in {split_ref(node.ref)[0] for node in wanted}:
+            before = self._pending.get(name, Changes())
+            self._pending[name] = Changes(nodes=before.nodes - refs, structure=before.structure)
+        gtk4 = any(_is_gtk4(app) for app in self._apps.values() if app.pid == tree.pid)
+        walked = [_Walked(ref=node.ref, parent=node.parent, depth=0, role=node.role,
+                          description=node.description, labelled_by=node.labelled_by, described=True)
+                  for node in wanted]
+        calls = []
+        for node in walked:
+            bus_name, path = split_ref(node.ref)
+            calls += [Call(bus_name, path, ACCESSIBLE, "GetState"),
+                      Call(bus_name, path, _PROPERTIES, "Get", "ss", (ACCESSIBLE, "Name"))]
+        details = self._details(walked)
+        detail_calls = next(details)
+        try:
+            replies = bus.calls(calls + detail_calls, deadline=time.monotonic() + budget_s, silence_s=SILENCE_S)
+        except BusGone:
+            return None
+        if None in replies or ERROR in replies[:len(calls)]:
+            return None
+        for i, node in enumerate(walked):
+            node.states, node.name = constants.state_names(replies[2 * i][0]), _variant(replies[2 * i + 1])
+        with contextlib.suppress(StopIteration):
+            details.send(replies[len(calls):])
+        if not all(_visible_state(node, gtk4) for node in walked):
+            return None
+        fresh = {node.ref: _node(node) for node in walked}
+        return AppTree(name=tree.name, pid=tree.pid, toolkit=tree.toolkit, read_ms=tree.read_ms,
+                       nodes=tuple(fresh.get(node.ref, node) for node in tree.nodes))
 
     def wait_registered(self, pid: int, *, timeout_s: float) -> bool:
         """Wait until the application with process `pid` shows something in its tree (it maps its
@@ -368,9 +423,12 @@ def _parents_first(nodes: list[_Walked]) -> list[_Walked]:
 
 def _tree(app: _App, nodes: list[_Walked]) -> AppTree:
     return AppTree(name=app.name, pid=app.pid, toolkit=f"{app.toolkit} {app.version}".strip(),
-                   nodes=tuple(Node(ref=n.ref, role=n.role, name=n.name, description=n.description,
-                                    states=n.states, box=n.box, text=n.text, parent=n.parent,
-                                    labelled_by=n.labelled_by) for n in nodes))
+                   nodes=tuple(_node(n) for n in nodes))
+
+
+def _node(n: _Walked) -> Node:
+    return Node(ref=n.ref, role=n.role, name=n.name, description=n.description, states=n.states, box=n.box,
+                text=n.text, parent=n.parent, labelled_by=n.labelled_by)
 
 
 def _timed(tree: AppTree, read_ms: float) -> AppTree:

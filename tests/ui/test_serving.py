@@ -123,3 +123,21 @@ def test_closing_the_window_while_an_agent_waits_ends_serving(qtbot, window, run
     window.close()  # returns once serving has ended (the autouse fixture checks no thread is left)
     assert not window.isVisible() and runs.operations == []
     assert result(qtbot, asked).structured_content["status"] == "stopped"
+
+
+def test_an_agent_that_goes_away_while_asked_at_the_panel_has_its_question_withdrawn(qtbot, window, runs,
+                                                                                    agent):
+    agent.call("act", {"step": 'click "Delete"'})
+    qtbot.waitUntil(lambda: window.approval.asking, timeout=TIMEOUT_MS)
+    agent.close()  # the client ends its MCP session while the person is asked
+    qtbot.waitUntil(lambda: not window.approval.asking, timeout=TIMEOUT_MS)
+    shown(qtbot, window, ["stopped"])
+    assert "disconnected" in window.timeline.details(0).error and runs.operations == []
+    assert window.control.serving  # the others go on being served
+    other = Agent(agent.endpoint)
+    try:
+        clicked = result(qtbot, other.call("act", {"step": 'click "OK"'}))
+        assert clicked.structured_content["status"] == "succeeded" and clicked.structured_content["number"] == 2
+    finally:
+        other.close()
+    assert runs.operations == [MouseClick(point=OK.box.center)]

@@ -88,18 +88,27 @@ class BearerToken:
 
 class _Calls:
     """ASGI middleware: counts the requests being answered (a GET is a client's standing stream, not
-    counted), so that serving ends only once each call's reply is out; and tells each call when its
-    client has gone (`dropped`): the connection that carried it closed before its reply was all sent,
-    or the client ended its MCP session (DELETE)."""
+    counted), so that serving ends only once each call's reply is out, and ends the standing streams
+    when it does; and tells each call when its client has gone (`dropped`): the connection that carried
+    it closed before its reply was all sent, or the client ended its MCP session (DELETE)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
         self.open = 0
         self._sessions: dict[str, weakref.WeakSet[_Hangup]] = {}  # requests by MCP session, while watched
+        self._streams: set[_Stream] = set()  # the clients' standing GET streams
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] == "GET":
+        if scope["type"] != "http":
             await self._app(scope, receive, send)
+            return
+        if scope["method"] == "GET":
+            stream = _Stream(receive)
+            self._streams.add(stream)
+            try:
+                await self._app(scope, stream.receive, send)
+            finally:
+                self._streams.discard(stream)
             return
         session = next((value.decode("latin-1") for name, value in scope["headers"]
                         if name == MCP_SESSION_ID_HEADER.lower().encode("ascii")), None)
@@ -122,6 +131,29 @@ class _Calls:
             if not self.open:
                 return
             await asyncio.sleep(0.01)
+
+    def hang_up_streams(self) -> None:
+        """End every client's standing stream, as if its client had closed it."""
+        for stream in self._streams:
+            stream.closing.set()
+
+
+class _Stream:
+    """A GET stream's receive, which also says the client went away once `closing` is set."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.closing = asyncio.Event()
+
+    async def receive(self) -> Message:
+        heard, closing = asyncio.ensure_future(self._receive()), asyncio.ensure_future(self.closing.wait())
+        try:
+            await asyncio.wait((heard, closing), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+            if not heard.done():
+                heard.cancel()
+        return heard.result() if heard.done() and not heard.cancelled() else {"type": "http.disconnect"}
 
 
 class _Hangup:
@@ -246,11 +278,10 @@ class HttpServer:
                     await asyncio.wait_for(self._stop.wait(), _BRAKE_POLL_S)
         finally:
             # The run ends while the port is still open, so a call in flight gets its reply; then the
-            # clients' sessions end (their open streams close) and the server stops.
+            # clients' open streams close and the server stops (its lifespan ends the MCP sessions).
             await close_session(session, engine, stack, questions, why=self._why)
             await calls.answered(_SHUTDOWN_S)
-            for transport in list(getattr(mcp.session_manager, "_server_instances", {}).values()):
-                await transport.terminate()
+            calls.hang_up_streams()
             server.should_exit = True
             await serving
 

@@ -141,3 +141,21 @@ def test_an_agent_that_goes_away_while_asked_at_the_panel_has_its_question_withd
     finally:
         other.close()
     assert runs.operations == [MouseClick(point=OK.box.center)]
+
+
+def test_while_serving_pause_and_the_mode_are_off_with_the_reason_shown(qtbot, window, agent):
+    assert not window._pause.isEnabled() and "while serving there is nothing to hold" in window._pause.toolTip()
+    assert not window._mode_box.isEnabled() and "Serving agents runs their steps as Autonomous" in \
+        window._mode_box.toolTip()
+    window._serve.trigger()
+    qtbot.waitUntil(lambda: not window.control.running, timeout=TIMEOUT_MS)
+    assert window._pause.toolTip().startswith("Hold the run") and window._mode_box.isEnabled()
+    assert window._mode_box.toolTip() == "How the next run treats its steps"
+
+
+@pytest.mark.parametrize("mode", [Mode.APPROVE, Mode.DRY_RUN])
+def test_serving_in_another_mode_is_refused_with_the_reason(qtbot, window, mode):
+    window.mode = mode
+    window._serve.trigger()
+    assert not window.control.running and not window._serve.isChecked()
+    assert f"choose Autonomous to serve ({mode.label} is for task runs)" in window.statusBar().currentMessage()

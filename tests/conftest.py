@@ -129,6 +129,17 @@ class App:
         time.sleep(quiet_s)
         assert self.output == "", f"{self.name} printed {self.output!r}"
 
+    def settled(self, quiet_s: float = QUIET_S, timeout_s: float = OUTPUT_TIMEOUT_S) -> str:
+        """Everything printed, once nothing more was printed for `quiet_s`; fails after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        seen = self.output
+        while time.monotonic() < deadline:
+            time.sleep(quiet_s)
+            if (now := self.output) == seen:
+                return now
+            seen = now
+        pytest.fail(f"{self.name} kept printing for {timeout_s:g} s")
+
     def wait_exit(self, timeout_s: float = OUTPUT_TIMEOUT_S) -> int:
         """The exit code, once the process ended and all of its output was read."""
         try:

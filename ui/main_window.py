@@ -59,6 +59,12 @@ from ui.timeline import Timeline
 if TYPE_CHECKING:
     from desktop_agent.serve.http import Endpoint
 
+MODE_TIP = "How the next run treats its steps"
+SERVES_AUTONOMOUS = ("Serving agents runs their steps as Autonomous does (a confirm asks the agent's client or "
+                     "the approval panel)")
+PAUSE_WHILE_SERVING = ("Pause holds a task run between its steps; an agent sends its steps one at a time, so "
+                       "while serving there is nothing to hold: Stop ends serving")
+
 
 class MainWindow(QMainWindow):
     def __init__(self, *, factory: RunnerFactory, brakes: BrakesFactory, store: QSettings,
@@ -141,6 +147,10 @@ class MainWindow(QMainWindow):
         if self.control.running or self.recorder.busy:
             self._serve.setChecked(False)
             return self._refuse("Serving agents needs the agent to be idle")
+        if self.mode is not Mode.AUTONOMOUS:  # an agent's steps act, and each is asked only where a confirm is
+            self._serve.setChecked(False)
+            return self._refuse(SERVES_AUTONOMOUS + f": choose Autonomous to serve ({self.mode.label} is for task "
+                                "runs)")
         try:
             self.control.serve(policy=self.policy_view.policy(), trace_root=self.settings.trace_root,
                                base_dir=self.files.folder, hotkey=self.settings.hotkey)
@@ -204,6 +214,8 @@ class MainWindow(QMainWindow):
             with QSignalBlocker(self._serve):
                 self._serve.setChecked(False)
         self._mode_box.setEnabled(not running)
+        self._pause.setToolTip(PAUSE_WHILE_SERVING if serving else self._pause_tip)
+        self._mode_box.setToolTip(SERVES_AUTONOMOUS if serving else MODE_TIP)
         self.memory_panel.set_running(running)
         for action in (self._open, self._save, self._save_as, self._settings_action, self._record):
             action.setEnabled(not running)
@@ -303,6 +315,7 @@ class MainWindow(QMainWindow):
                                  "Run the task in the chosen mode")
         self._pause = self._action("Pause", self.control.pause, ("F6",), pix.SP_MediaPause,
                                    "Hold the run after the current step", checkable=True)
+        self._pause_tip = self._pause.toolTip()
         self._stop = self._action("Stop", self.control.stop, ("Shift+F5",), pix.SP_MediaStop,
                                   "Stop the run now")
         self._record = self._action("Record…", self._record_task,
@@ -327,7 +340,7 @@ class MainWindow(QMainWindow):
         for mode in Mode:
             self._mode_box.addItem(mode.label, mode)
             self._mode_box.setItemData(self._mode_box.count() - 1, mode.hint, Qt.ItemDataRole.ToolTipRole)
-        self._mode_box.setToolTip("How the next run treats its steps")
+        self._mode_box.setToolTip(MODE_TIP)
         menus = self.menuBar()
         for title, actions in (("&File", (self._open, self._save, self._save_as, None,
                                           self._settings_action, None, quit_app)),

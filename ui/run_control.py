@@ -113,6 +113,7 @@ class RunControl(QObject):
     def _attach(self, worker: EngineWorker, steps: list[str], starting: str) -> None:
         worker.event.connect(self._on_event)
         worker.approvalNeeded.connect(self._on_approval)
+        worker.approvalWithdrawn.connect(self._on_approval_withdrawn)
         worker.brakesProblem.connect(self.brakesProblem)
         worker.crashed.connect(self._on_crash)
         worker.thread.finished.connect(self._on_thread_finished)
@@ -186,6 +187,12 @@ class RunControl(QObject):
         self._live.set_target(proposal.request.target)
         self.stateChanged.emit("asking", "Waiting for your approval")
         self.approvalRequested.emit(proposal)
+
+    @Slot()
+    def _on_approval_withdrawn(self) -> None:
+        self._approval.clear()
+        self._live.set_pick_mode(False)
+        self.stateChanged.emit("running", "The agent went away: its question was withdrawn")
 
     @Slot(object)
     def _on_ready(self, endpoint: Endpoint) -> None:

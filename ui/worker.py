@@ -34,11 +34,12 @@ _HOLD_POLL_S = 0.1  # a paused run also notices a stop pulled by the hotkey or t
 
 class GuiApprover(QObject):
     """The runner's Approver, answered from the GUI. Called in the worker thread: emits `asked` and
-    blocks until `answer` (from any thread) or `cancel`, which makes this and every later question QUIT.
-    An answer given while nothing is being asked is ignored (a late double-click can't approve the next
-    step)."""
+    blocks until `answer` (from any thread) or `cancel`, which makes this and every later question QUIT,
+    or `withdraw`, which answers only this one SKIP (and emits `withdrawn`). An answer given while nothing
+    is being asked is ignored (a late double-click can't approve the next step)."""
 
     asked = Signal(object)  # a guard.Proposal
+    withdrawn = Signal()    # the question being asked was taken back unanswered
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,6 +76,14 @@ class GuiApprover(QObject):
             self._cancelled = True
             self._lock.notify_all()
 
+    def withdraw(self) -> None:
+        with self._lock:
+            if not self._asking or self._answer is not None:
+                return
+            self._answer = Approval.SKIP
+            self._lock.notify_all()
+        self.withdrawn.emit()
+
 
 class EngineWorker(QObject):
     """The engine in a QThread of its own (`start`), its events and questions as signals; the one place
@@ -83,6 +92,7 @@ class EngineWorker(QObject):
 
     event = Signal(object)           # every runner event, in order: RunStarted ... RunFinished
     approvalNeeded = Signal(object)  # a Proposal; answer it with `answer`
+    approvalWithdrawn = Signal()     # the question asked last was taken back (its agent went away)
     brakesProblem = Signal(str)      # the global stop hotkey could not be installed (the run goes on)
     crashed = Signal(str)            # the run ended with an error instead of RunFinished
     done = Signal()                  # the last signal of a run, whatever happened
@@ -94,6 +104,7 @@ class EngineWorker(QObject):
         # Direct: relayed in whichever engine thread asks (a serving session's is not this QThread, whose
         # event loop is busy serving), then delivered queued to the GUI.
         approver.asked.connect(self.approvalNeeded, Qt.ConnectionType.DirectConnection)
+        approver.withdrawn.connect(self.approvalWithdrawn, Qt.ConnectionType.DirectConnection)
         self.thread = QThread()
         self.thread.setObjectName(name)
         self.moveToThread(self.thread)

@@ -1,9 +1,12 @@
 """The brake: a thread-safe stop token and a global hotkey that pulls it.
 
-Guaranteed: once requested, a token stays requested and keeps its first reason. Not guaranteed: that the
-hotkey works everywhere — it needs an X display with the RECORD extension (pynput); `StopHotkey.start`
-returns False and sets `problem` when it can't listen, and the run goes on with the other brakes
-(fail-safe corner, Stop button, Ctrl+C).
+Guaranteed: once requested, a token stays requested and keeps its first reason. A `StopScope` stops only
+what runs inside it (one MCP call's step, whose client went away): while it is entered and requested,
+the token reads as requested with the scope's reason — every check and wait of the run sees it — and
+once it is left the token reads as before; `pulled` is the run's own brake alone. Not guaranteed: that
+the hotkey works everywhere — it needs an X display with the RECORD extension (pynput);
+`StopHotkey.start` returns False and sets `problem` when it can't listen, and the run goes on with the
+other brakes (fail-safe corner, Stop button, Ctrl+C).
 """
 from __future__ import annotations
 
@@ -23,33 +26,78 @@ STOP_HOTKEY = "<ctrl>+<alt>+q"  # the default global stop hotkey (CLI, app and d
 
 class StopToken:
     def __init__(self) -> None:
-        self._event = threading.Event()
-        self._lock = threading.Lock()
-        self._reason = ""
+        self._changed = threading.Condition()
+        self._reason: str | None = None  # the run's brake
+        self._scope: StopScope | None = None
 
     def request(self, reason: str) -> None:
-        with self._lock:
-            if not self._event.is_set():
+        """Pull the run's brake."""
+        with self._changed:
+            if self._reason is None:
                 self._reason = reason
-                self._event.set()
+                self._changed.notify_all()
+
+    def scope(self) -> StopScope:
+        """A stop for what runs inside one `with` of it (on the run's thread), requested from anywhere —
+        also before it is entered, then it stops at its first check."""
+        return StopScope(self)
+
+    @property
+    def pulled(self) -> bool:
+        """Whether the run's own brake was pulled (a scope's stop is not)."""
+        with self._changed:
+            return self._reason is not None
 
     @property
     def requested(self) -> bool:
-        return self._event.is_set()
+        with self._changed:
+            return self._stopping() is not None
 
     @property
     def reason(self) -> str:
-        with self._lock:
-            return self._reason
+        with self._changed:
+            return self._stopping() or ""
 
     def wait(self, timeout_s: float) -> bool:
         """Sleep up to `timeout_s`, waking early on a stop; returns whether a stop was requested."""
-        return self._event.wait(timeout_s)
+        with self._changed:
+            return self._changed.wait_for(lambda: self._stopping() is not None, timeout_s)
 
     def raise_if_requested(self) -> None:
-        if self._event.is_set():
-            reason = self.reason
+        with self._changed:
+            reason = self._stopping()
+        if reason is not None:
             raise StopRequested(f"stopped: {reason}", details={"reason": reason})
+
+    def _stopping(self) -> str | None:  # with the lock held
+        if self._reason is not None:
+            return self._reason
+        return self._scope.reason if self._scope is not None else None
+
+
+class StopScope:
+    """See `StopToken.scope`. One scope is entered at a time; once requested it stays requested."""
+
+    def __init__(self, token: StopToken) -> None:
+        self._token = token
+        self.reason: str | None = None
+
+    def request(self, reason: str) -> None:
+        with self._token._changed:
+            if self.reason is None:
+                self.reason = reason
+                self._token._changed.notify_all()
+
+    def __enter__(self) -> StopScope:
+        with self._token._changed:
+            if self._token._scope is not None:
+                raise RuntimeError("a stop scope is already entered on this token")
+            self._token._scope = self
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._token._changed:
+            self._token._scope = None
 
 
 def near_corner(pointer: Point, bounds: Rect) -> bool:

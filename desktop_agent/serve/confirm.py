@@ -6,7 +6,8 @@ panel); else refused with the reason — never silently allowed.
 of one tool call the server gives it a way to ask (`asking`); the person's answer comes back as
 approve, or as skip ("not now": the step ends `skipped`, nothing reached the application, and the
 session goes on). Why it was not approved is kept for the step's result (`take_refusal`). The app's
-panel may also answer with a correction (the runner re-targets the step) or quit (the step stops).
+panel may also answer with a correction (the runner re-targets the step) or quit (the step stops). A
+question the app is asking is taken back with `withdraw` (its call's client went away).
 
 Guaranteed: only an explicit "approve: true" accepted by the person, or Approve in the app, approves;
 a decline, a cancel, a malformed answer, a failed question, a Skip, or no way to ask all refuse. Not
@@ -17,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from desktop_agent.core.errors import AgentError
-from desktop_agent.safety.approvals import Approval, Approver, Correction, Proposal
+from desktop_agent.safety.approvals import Approval, Correction, Proposal
 
 Ask = Callable[[str, Mapping[str, Any]], tuple[str, Mapping[str, Any] | None]]
 """(message, requested schema) -> (the client's action: accept | decline | cancel, its content).
@@ -32,6 +33,15 @@ SCHEMA: Mapping[str, Any] = {
                                "description": "true: do it; false: don't (nothing is done)"}},
     "required": ["approve"],
 }
+
+
+class AppApprover(Protocol):
+    """Who asks the person when the client can't: the desktop app's approval panel."""
+
+    def __call__(self, proposal: Proposal) -> Approval | Correction: ...
+
+    def withdraw(self) -> None:
+        """Take back the question being asked now, if any: it returns SKIP, unanswered."""
 
 
 def question(proposal: Proposal) -> str:
@@ -53,7 +63,7 @@ def question(proposal: Proposal) -> str:
 
 
 class Confirmations:
-    def __init__(self, *, fallback: Approver | None = None) -> None:
+    def __init__(self, *, fallback: AppApprover | None = None) -> None:
         self._fallback = fallback
         self._ask: Ask | None = None
         self._refusal: str | None = None
@@ -66,6 +76,12 @@ class Confirmations:
             yield
         finally:
             self._ask = None
+
+    def withdraw(self) -> None:
+        """Take back a question the desktop app is asking (any thread); the client's own question is
+        withdrawn by whoever carries it (questions.py)."""
+        if self._fallback is not None:
+            self._fallback.withdraw()
 
     def take_refusal(self) -> str | None:
         """Why the last confirm was refused (None when none was), and forget it."""

@@ -2,9 +2,11 @@
 behind a bearer token.
 
 One serving session is one run, from `serve` until `stop`: every client that connects meanwhile (each
-an MCP session of the transport) drives the same run, its calls taken one at a time. A client going
-away mid-call withdraws its question (the step ends `skipped`) or leaves its step to finish and be
-recorded; the server goes on serving. Serving ends on `stop` (from any thread: the app's toggle, a
+an MCP session of the transport) drives the same run, its calls taken one at a time. A client that
+goes away mid-call — the connection carrying the call closes before its reply, or it ends its MCP
+session (DELETE) — has that call's step stopped at its next check (its question withdrawn, in the
+client or at the app's panel; the step ends `stopped`, in the run like any step); the run and the
+other clients go on. Serving ends on `stop` (from any thread: the app's toggle, a
 signal) or when the run's brake is pulled (stop hotkey, fail-safe corner); then the run ends as a
 stdio session's does when its client goes (`close_session`), and the port is closed.
 
@@ -21,20 +23,24 @@ import hmac
 import secrets
 import socket
 import threading
+import weakref
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import field
 from typing import Any
 
 import uvicorn
+from mcp.server.context import ServerRequestContext
+from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from desktop_agent.core.errors import AgentError
 from desktop_agent.core.values import frozen
 from desktop_agent.serve.questions import Questions
 from desktop_agent.serve.server import (
     CLOSE_TIMEOUT_S,
+    Departure,
     EngineThread,
     build_server,
     close_session,
@@ -46,6 +52,7 @@ HOST = "127.0.0.1"
 PATH = "/mcp"
 _BRAKE_POLL_S = 0.25  # how soon serving notices the brake pulled between calls
 _SHUTDOWN_S = 2       # open streams (a client's GET stream) are cut after this
+_HANGUP = "desktop_agent.hangup"  # the ASGI scope's key for a request's _Hangup
 
 
 @frozen
@@ -81,25 +88,126 @@ class BearerToken:
 
 class _Calls:
     """ASGI middleware: counts the requests being answered (a GET is a client's standing stream, not
-    counted), so that serving ends only once each call's reply is out."""
+    counted), so that serving ends only once each call's reply is out, and ends the standing streams
+    when it does; and tells each call when its client has gone (`dropped`): the connection that carried
+    it closed before its reply was all sent, or the client ended its MCP session (DELETE)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
         self.open = 0
+        self._sessions: dict[str, weakref.WeakSet[_Hangup]] = {}  # requests by MCP session, while watched
+        self._streams: set[_Stream] = set()  # the clients' standing GET streams
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        counted = scope["type"] == "http" and scope["method"] != "GET"
-        self.open += counted
-        try:
+        if scope["type"] != "http":
             await self._app(scope, receive, send)
+            return
+        if scope["method"] == "GET":
+            stream = _Stream(receive)
+            self._streams.add(stream)
+            try:
+                await self._app(scope, stream.receive, send)
+            finally:
+                self._streams.discard(stream)
+            return
+        session = next((value.decode("latin-1") for name, value in scope["headers"]
+                        if name == MCP_SESSION_ID_HEADER.lower().encode("ascii")), None)
+        hangup = _Hangup(receive, send)
+        scope[_HANGUP] = hangup
+        if session is not None:
+            self._sessions.setdefault(session, weakref.WeakSet()).add(hangup)
+        self.open += 1
+        try:
+            await self._app(scope, hangup.receive, hangup.send)
         finally:
-            self.open -= counted
+            self.open -= 1
+            hangup.close()
+        if scope["method"] == "DELETE" and session is not None and hangup.status == 200:
+            for each in self._sessions.pop(session, ()):
+                each.gone.set()
 
     async def answered(self, timeout_s: float) -> None:
         for _ in range(int(timeout_s / 0.01)):
             if not self.open:
                 return
             await asyncio.sleep(0.01)
+
+    def hang_up_streams(self) -> None:
+        """End every client's standing stream, as if its client had closed it."""
+        for stream in self._streams:
+            stream.closing.set()
+
+
+class _Stream:
+    """A GET stream's receive, which also says the client went away once `closing` is set."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.closing = asyncio.Event()
+
+    async def receive(self) -> Message:
+        heard, closing = asyncio.ensure_future(self._receive()), asyncio.ensure_future(self.closing.wait())
+        try:
+            await asyncio.wait((heard, closing), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+            if not heard.done():
+                heard.cancel()
+        return heard.result() if heard.done() and not heard.cancelled() else {"type": "http.disconnect"}
+
+
+class _Hangup:
+    """One request's receive and send, watched: `gone` is set when the client closes the connection
+    before the last byte of the reply went out (or ends its session: `_Calls`). Once the body is read,
+    it listens for that itself (in JSON-response mode nobody else would) and hands the app the same
+    message when it asks."""
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        self._receive, self._send = receive, send
+        self.gone = asyncio.Event()
+        self.status: int | None = None
+        self._replied = False
+        self._listening: asyncio.Task[Message] | None = None
+
+    async def wait(self) -> None:
+        """Return once the client has gone (server.Departure)."""
+        await self.gone.wait()
+
+    async def receive(self) -> Message:
+        if self._listening is not None:
+            return await asyncio.shield(self._listening)
+        message = await self._receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            self._listening = asyncio.create_task(self._listen())
+        self._heard(message)
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            self._replied = True
+        await self._send(message)
+
+    def close(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+
+    async def _listen(self) -> Message:
+        message = await self._receive()
+        self._heard(message)
+        return message
+
+    def _heard(self, message: Message) -> None:
+        if message["type"] == "http.disconnect" and not self._replied:
+            self.gone.set()
+
+
+def dropped(ctx: ServerRequestContext[Any]) -> Departure | None:
+    """server.Dropped over HTTP: the request that carried the call, watched."""
+    scope = getattr(ctx.request, "scope", None)  # the Starlette request the SDK hands each call
+    hangup = scope.get(_HANGUP) if isinstance(scope, dict) else None
+    return hangup if isinstance(hangup, _Hangup) else None
 
 
 class _Uvicorn(uvicorn.Server):
@@ -148,7 +256,7 @@ class HttpServer:
     async def _serve(self, listener: socket.socket, session: Session, engine: EngineThread, stack: ExitStack,
                      ready: Callable[[Endpoint], None]) -> None:
         questions = Questions(asyncio.get_running_loop())
-        mcp = build_server(session, engine, questions)
+        mcp = build_server(session, engine, questions, dropped=dropped)
         calls = _Calls(mcp.streamable_http_app(streamable_http_path=PATH, host=HOST))
         app = BearerToken(calls, self._token)
         server = _Uvicorn(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
@@ -165,16 +273,15 @@ class HttpServer:
                 port = listener.getsockname()[1]
                 ready(Endpoint(url=f"http://{HOST}:{port}{PATH}", token=self._token))
             brake = session.run.runner.stop
-            while not (serving.done() or self._stop.is_set() or brake.requested):
+            while not (serving.done() or self._stop.is_set() or brake.pulled):
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), _BRAKE_POLL_S)
         finally:
             # The run ends while the port is still open, so a call in flight gets its reply; then the
-            # clients' sessions end (their open streams close) and the server stops.
+            # clients' open streams close and the server stops (its lifespan ends the MCP sessions).
             await close_session(session, engine, stack, questions, why=self._why)
             await calls.answered(_SHUTDOWN_S)
-            for transport in list(getattr(mcp.session_manager, "_server_instances", {}).values()):
-                await transport.terminate()
+            calls.hang_up_streams()
             server.should_exit = True
             await serving
 

@@ -14,9 +14,8 @@ from typing import Any
 from desktop_agent.compose import AgentConfig, open_run
 from desktop_agent.core.values import frozen
 from desktop_agent.run.runner import Runner, RunOptions
-from desktop_agent.safety.approvals import Approver
 from desktop_agent.safety.policy import Policy
-from desktop_agent.serve.confirm import Confirmations
+from desktop_agent.serve.confirm import AppApprover, Confirmations
 from desktop_agent.serve.session import Session, Watch
 
 UNDO_DEPTH = 10  # verified steps `rollback` can take back on screen (each keeps the screen it acted on)
@@ -35,7 +34,7 @@ class Serving:
 
 
 def opener(serving: Serving, *, brakes: Callable[[Runner], AbstractContextManager[Any]],
-           fallback: Approver | None = None, watch: Watch | None = None,
+           fallback: AppApprover | None = None, watch: Watch | None = None,
            build: Callable[[AgentConfig], Runner] | None = None) -> Callable[[ExitStack], Session]:
     """What opens the session on the engine thread: its run (from `build`, default
     `compose.build_runner`), finished at the latest when `brakes` (held for the session) come off."""

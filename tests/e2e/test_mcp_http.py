@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
 import os
 import re
 import signal
@@ -23,9 +24,13 @@ from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
+from desktop_agent.durability.ledger import ActionRecord, Ledger, default_path
+from desktop_agent.serve.server import CLIENT_GONE
 from tests.e2e.test_mcp import CALL_TIMEOUT_S, POLICY, Person, field_id, runs, submitted
 
 pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).parents[2]
 
 INITIALIZE = (b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25", '
               b'"capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}')
@@ -131,13 +136,13 @@ def test_without_the_token_or_with_a_wrong_one_the_answer_is_401_and_only_loopba
             assert probe.connect_ex(("127.0.0.2", port)) == errno.ECONNREFUSED
 
 
-def test_the_server_survives_a_client_that_goes_away_mid_step(desktop):
+def test_a_client_that_leaves_mid_step_has_its_step_stopped_and_the_server_serves_the_next(desktop):
     app = desktop.sample_app()
     with http_server(desktop) as (url, token, server):
         async def leave_mid_step() -> None:
             async with client(url, token) as session:
                 await session.call_tool("observe", {})  # the models are loaded: the wait starts at once
-                waiting = asyncio.create_task(session.call_tool("act", {"step": 'wait for "Never shown" up to 4 s'}))
+                waiting = asyncio.create_task(session.call_tool("act", {"step": 'wait for "Never shown" up to 60 s'}))
                 await asyncio.sleep(1.0)
                 waiting.cancel()  # ... and the client's connection closes with the session
 
@@ -147,13 +152,93 @@ def test_the_server_survives_a_client_that_goes_away_mid_step(desktop):
                 assert typed.structured_content["status"] == "succeeded", typed.content[0].text
                 assert typed.structured_content["number"] == 2
 
+        started = time.monotonic()
         asyncio.run(leave_mid_step())
         assert server.poll() is None
         asyncio.run(next_client())
+        assert time.monotonic() - started < 60  # the 60 s wait did not run out: it was stopped
         desktop.click(app.point(95, 382))  # Submit by hand: the name typed by the second client is there
         app.wait_for_output(lambda out: '"submit"' in out)
         assert submitted(app)[-1]["customer"] == "Ada"
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
     (run,) = runs(desktop)
-    assert run["status"] == "failed" and run["unknown"] == []  # its first step's wait timed out
+    assert run["status"] == "stopped" and run["unknown"] == []  # its first step was stopped
+    (first, second) = [e["result"] for e in trace_events(run) if e["kind"] == "step_finished"]
+    assert first["status"] == "stopped" and CLIENT_GONE in first["error"]
+    assert second["status"] == "succeeded"
+
+
+# A client the test kills: it connects, sends one step and waits for its reply.
+KILLED_CLIENT = """
+import asyncio, sys
+from tests.e2e.test_mcp_http import client
+
+async def main():
+    async with client(sys.argv[1], sys.argv[2]) as session:
+        await session.call_tool("act", {"step": sys.argv[3]})
+
+asyncio.run(main())
+"""
+LONG_NAME = "Ada Lovelace " * 150  # ~2000 keys: many seconds of typing
+
+
+def test_a_client_killed_while_its_step_types_has_the_typing_stopped_and_others_go_on(desktop):
+    app = desktop.launch([sys.executable, "-m", "tests.apps.fault_form", "--geometry", "+300+200",
+                          "--save-path", str(desktop.tmp_path / "saved.json")], title="Fault Form", name="fault-form")
+    time.sleep(0.3)  # let Tk finish its first layout
+    ledger = default_path(desktop.trace_dir)
+    with http_server(desktop) as (url, token, server):
+        agent = subprocess.Popen([sys.executable, "-c", KILLED_CLIENT, url, token,
+                                  f'type "{LONG_NAME}" into the field right of "Customer name"'],
+                                 cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            app.wait_for_output(lambda out: '"widget": "name"' in out, timeout_s=CALL_TIMEOUT_S)
+        finally:
+            agent.kill()  # no cancel, no DELETE: its connections just close
+            agent.wait(timeout=30)
+        typing = wait_for_outcome(ledger, step_index=0, timeout_s=CALL_TIMEOUT_S)
+        assert typing.outcome.startswith(f"failed: stopped: {CLIENT_GONE}"), typing.outcome
+        app.settled()  # the keys already on their way have landed, and no more came
+        keys = name_keys(app)
+        assert 0 < len(keys) < len(LONG_NAME) and LONG_NAME.startswith(keys)  # cut off part-way
+
+        async def next_client() -> None:
+            async with client(url, token) as session:
+                typed = await session.call_tool("act", {"step": 'type "gift" into the field right of "Notes"'})
+                assert typed.structured_content["status"] == "succeeded", typed.content[0].text
+                assert typed.structured_content["number"] == 2
+
+        asyncio.run(next_client())
+        assert name_keys(app) == keys
+        assert "".join(e["char"] for e in app.events() if e["event"] == "key" and e["widget"] == "notes") == "gift"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    (run,) = runs(desktop)
+    assert run["status"] == "stopped" and run["unknown"] == [] and run["finished_at"] is not None
+    (stopped, typed) = [e["result"] for e in trace_events(run) if e["kind"] == "step_finished"]
+    assert stopped["status"] == "stopped" and CLIENT_GONE in stopped["error"]
+    assert typed["status"] == "succeeded"
+
+
+def trace_events(run: dict) -> list[dict]:
+    return [json.loads(line) for line in (Path(run["trace"]) / "events.jsonl").read_text().splitlines()]
+
+
+def name_keys(app) -> str:
+    return "".join(e["char"] for e in app.events() if e["event"] == "key" and e["widget"] == "name")
+
+
+def wait_for_outcome(ledger: Path, *, step_index: int, timeout_s: float) -> ActionRecord:
+    """The step's typing, once the ledger (read by another connection, as `runs` reads it) has its outcome."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with Ledger.open(ledger) as book:
+            (run,) = book.runs()
+            done = [a for a in book.actions(run.id) if a.step_index == step_index and a.outcome is not None
+                    and a.operation["type"] == "KeyText"]
+        if done:
+            return done[0]
+        time.sleep(0.05)
+    pytest.fail(f"step {step_index + 1}'s typing had no outcome within {timeout_s:g} s")

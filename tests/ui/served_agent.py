@@ -16,7 +16,7 @@ from desktop_agent.serve.http import Endpoint
 
 class Agent:
     def __init__(self, endpoint: Endpoint) -> None:
-        self._endpoint = endpoint
+        self.endpoint = endpoint
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="test agent")
         self._thread.start()
@@ -29,6 +29,9 @@ class Agent:
         return self._submit(self._session.result().call_tool(tool, arguments))
 
     def close(self) -> None:
+        """Leave (ending the MCP session); again: nothing."""
+        if self._loop.is_closed():
+            return
         try:
             self._loop.call_soon_threadsafe(self._leave.set)
             self._connected.result(timeout=30)
@@ -39,8 +42,8 @@ class Agent:
 
     async def _connected_until_closed(self) -> None:
         try:
-            async with (create_mcp_http_client(headers={"Authorization": self._endpoint.authorization}) as http,
-                        streamable_http_client(self._endpoint.url, http_client=http) as (read, write),
+            async with (create_mcp_http_client(headers={"Authorization": self.endpoint.authorization}) as http,
+                        streamable_http_client(self.endpoint.url, http_client=http) as (read, write),
                         ClientSession(read, write) as session):
                 await session.initialize()
                 self._session.set_result(session)

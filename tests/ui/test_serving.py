@@ -123,3 +123,39 @@ def test_closing_the_window_while_an_agent_waits_ends_serving(qtbot, window, run
     window.close()  # returns once serving has ended (the autouse fixture checks no thread is left)
     assert not window.isVisible() and runs.operations == []
     assert result(qtbot, asked).structured_content["status"] == "stopped"
+
+
+def test_an_agent_that_goes_away_while_asked_at_the_panel_has_its_question_withdrawn(qtbot, window, runs,
+                                                                                    agent):
+    agent.call("act", {"step": 'click "Delete"'})
+    qtbot.waitUntil(lambda: window.approval.asking, timeout=TIMEOUT_MS)
+    agent.close()  # the client ends its MCP session while the person is asked
+    qtbot.waitUntil(lambda: not window.approval.asking, timeout=TIMEOUT_MS)
+    shown(qtbot, window, ["stopped"])
+    assert "disconnected" in window.timeline.details(0).error and runs.operations == []
+    assert window.control.serving  # the others go on being served
+    other = Agent(agent.endpoint)
+    try:
+        clicked = result(qtbot, other.call("act", {"step": 'click "OK"'}))
+        assert clicked.structured_content["status"] == "succeeded" and clicked.structured_content["number"] == 2
+    finally:
+        other.close()
+    assert runs.operations == [MouseClick(point=OK.box.center)]
+
+
+def test_while_serving_pause_and_the_mode_are_off_with_the_reason_shown(qtbot, window, agent):
+    assert not window._pause.isEnabled() and "while serving there is nothing to hold" in window._pause.toolTip()
+    assert not window._mode_box.isEnabled() and "Serving agents runs their steps as Autonomous" in \
+        window._mode_box.toolTip()
+    window._serve.trigger()
+    qtbot.waitUntil(lambda: not window.control.running, timeout=TIMEOUT_MS)
+    assert window._pause.toolTip().startswith("Hold the run") and window._mode_box.isEnabled()
+    assert window._mode_box.toolTip() == "How the next run treats its steps"
+
+
+@pytest.mark.parametrize("mode", [Mode.APPROVE, Mode.DRY_RUN])
+def test_serving_in_another_mode_is_refused_with_the_reason(qtbot, window, mode):
+    window.mode = mode
+    window._serve.trigger()
+    assert not window.control.running and not window._serve.isChecked()
+    assert f"choose Autonomous to serve ({mode.label} is for task runs)" in window.statusBar().currentMessage()

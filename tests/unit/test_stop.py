@@ -55,3 +55,35 @@ def test_corner_watch_stops_when_the_pointer_reaches_a_corner():
         while not token.requested and time.monotonic() < deadline:
             time.sleep(0.01)
     assert token.requested and "fail-safe" in token.reason
+
+
+def test_a_scope_stops_what_runs_inside_it_and_leaves_the_run_going():
+    token = StopToken()
+    first = token.scope()
+    first.request("the client went away")  # before it is entered: it stops at its first check
+    first.request("again")
+    assert not token.requested
+    with first:
+        assert token.requested and token.reason == "the client went away" and not token.pulled
+        assert token.wait(0.0)
+        with pytest.raises(StopRequested, match="the client went away"):
+            token.raise_if_requested()
+        with pytest.raises(RuntimeError):
+            token.scope().__enter__()  # one at a time
+    assert not token.requested and token.reason == ""
+    token.raise_if_requested()
+    first.request("late")  # left: it stops nothing any more
+    assert not token.requested
+
+
+def test_a_scope_wakes_a_waiter_and_the_brake_still_wins():
+    token = StopToken()
+    scope = token.scope()
+    with scope:
+        thread = threading.Timer(0.05, scope.request, args=("client gone",))
+        thread.start()
+        assert token.wait(5.0) and token.reason == "client gone"
+        thread.join()
+        token.request("stop hotkey")
+        assert token.reason == "stop hotkey" and token.pulled
+    assert token.requested and token.reason == "stop hotkey"  # the brake outlives the scope

@@ -69,6 +69,13 @@ def typed(reader: ScriptedReader, text: str) -> None:
     reader.said = Changes(nodes=frozenset({FIELD.ref}))
 
 
+def seen_once() -> tuple[ScriptedReader, TreeMemory]:
+    reader = ScriptedReader()
+    memory = TreeMemory(reader)
+    memory.look(frame(), [WINDOW])
+    return reader, memory
+
+
 INSIDE_FIELD = Rect(left=30, top=25, width=40, height=14)
 OUTSIDE = Rect(left=200, top=30, width=40, height=20)
 
@@ -83,9 +90,7 @@ def test_an_application_that_said_nothing_and_shows_the_same_pixels_is_not_asked
 
 
 def test_typing_reads_the_field_again_and_keeps_the_rest():
-    reader = ScriptedReader()
-    memory = TreeMemory(reader)
-    memory.look(frame(), [WINDOW])
+    reader, memory = seen_once()
     typed(reader, "Ada L")
     look = memory.look(frame((INSIDE_FIELD, 20)), [WINDOW])
     assert (look.read, look.refreshed) == (0, 1) and reader.refreshed == [frozenset({FIELD.ref})]
@@ -93,9 +98,7 @@ def test_typing_reads_the_field_again_and_keeps_the_rest():
 
 
 def test_pixels_changed_where_nothing_was_announced_read_the_tree_whole():
-    reader = ScriptedReader()
-    memory = TreeMemory(reader)
-    memory.look(frame(), [WINDOW])
+    reader, memory = seen_once()
     typed(reader, "Ada L")
     look = memory.look(frame((INSIDE_FIELD, 20), (OUTSIDE, 20)), [WINDOW])
     assert look.read == 1 and len(reader.reads) == 2 and field_text(look) == "Ada L"
@@ -105,25 +108,19 @@ def test_pixels_changed_where_nothing_was_announced_read_the_tree_whole():
 
 
 def test_pixels_vision_reads_anyway_may_change_unannounced():
-    reader = ScriptedReader()
-    memory = TreeMemory(reader)
-    memory.look(frame(), [WINDOW])
+    reader, memory = seen_once()
     look = memory.look(frame((Rect(left=40, top=110, width=50, height=30), 20)), [WINDOW])  # in the canvas
     assert (look.read, look.kept) == (0, 1) and len(reader.reads) == 1
 
 
 def test_a_blinking_caret_changes_nothing():
-    reader = ScriptedReader()
-    memory = TreeMemory(reader)
-    memory.look(frame(), [WINDOW])
+    reader, memory = seen_once()
     look = memory.look(frame((Rect(left=200, top=30, width=1, height=18), 20)), [WINDOW])
     assert (look.read, look.kept) == (0, 1)
 
 
 def test_a_structural_change_a_moved_window_or_an_unanswered_refresh_read_it_whole():
-    reader = ScriptedReader()
-    memory = TreeMemory(reader)
-    memory.look(frame(), [WINDOW])
+    reader, memory = seen_once()
     reader.said = Changes(structure=True)
     assert memory.look(frame((INSIDE_FIELD, 20)), [WINDOW]).read == 1
 
@@ -137,9 +134,7 @@ def test_a_structural_change_a_moved_window_or_an_unanswered_refresh_read_it_who
 
 
 def test_a_window_that_came_or_went_reads_its_application_again():
-    reader = ScriptedReader()
-    memory = TreeMemory(reader)
-    memory.look(frame(), [WINDOW])
+    reader, memory = seen_once()
     popup = Window(id=2, title="", wm_class="form", box=Rect(left=150, top=150, width=100, height=40),
                    pid=PID, popup=True)
     assert memory.look(frame(), [WINDOW, popup]).read == 1

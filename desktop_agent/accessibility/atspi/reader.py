@@ -22,7 +22,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from desktop_agent.accessibility.atspi import constants, events
@@ -163,10 +163,10 @@ class AtspiReader:
         """`tree` with the nodes `refs` read again: their states, names, boxes and texts; None when its
         application doesn't answer in time, or one of them no longer shows (read it all again)."""
         bus = self._connect()
-        by_ref = {node.ref: node for node in tree.nodes}
-        wanted = [by_ref[ref] for ref in refs if ref in by_ref]
         if bus is None:
             return None
+        by_ref = {node.ref: node for node in tree.nodes}
+        wanted = [by_ref[ref] for ref in refs if ref in by_ref]
         if not wanted:
             return tree
         for name in {split_ref(node.ref)[0] for node in wanted}:
@@ -196,8 +196,7 @@ class AtspiReader:
         if not all(_visible_state(node, gtk4) for node in walked):
             return None
         fresh = {node.ref: _node(node) for node in walked}
-        return AppTree(name=tree.name, pid=tree.pid, toolkit=tree.toolkit, read_ms=tree.read_ms,
-                       nodes=tuple(fresh.get(node.ref, node) for node in tree.nodes))
+        return replace(tree, nodes=tuple(fresh.get(node.ref, node) for node in tree.nodes))
 
     def wait_registered(self, pid: int, *, timeout_s: float) -> bool:
         """Wait until the application with process `pid` shows something in its tree (it maps its

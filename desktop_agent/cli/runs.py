@@ -70,7 +70,7 @@ def _runs(args: argparse.Namespace) -> int:
               + (f"  (resumes {row['resumes']})" if row["resumes"] else ""))
         for action in row["unknown"]:
             print(f"    outcome unknown: step {action['step_index']} \"{action['step_text']}\" — "
-                  f"{json.dumps(action['operation'], ensure_ascii=False)}")
+                  f"{json.dumps(action['operation'], ensure_ascii=False)} ({action['why']})")
     return EXIT_OK
 
 
@@ -89,12 +89,14 @@ class _RunRow(TypedDict):
 
 
 def _run_row(ledger: Ledger, run: RunRecord) -> _RunRow:
-    unknown = ledger.unknown_outcomes(run.id) if run.interrupted else []
+    # Running: its last action may be in flight. Resumed: the run that resumed it dealt with them.
+    unknown = ledger.unknown_outcomes(run.id) if run.interrupted or run.finished_at is not None else []
     return {"id": run.id, "name": run.name, "trace": str(run.trace_folder), "started_at": run.started_at,
             "finished_at": run.finished_at, "status": run.status, "steps_acted": run.steps_acted,
             "pid": run.owner.pid if run.owner else None, "resumes": run.resumes, "resumed_by": run.resumed_by,
             "unknown": [{"seq": a.seq, "step_index": a.step_index, "step_text": a.step_text,
-                         "operation": a.operation} for a in unknown]}
+                         "operation": a.operation, "why": a.outcome or "the run's process ended"}
+                        for a in unknown]}
 
 
 def _run_folder(args: argparse.Namespace) -> Path:

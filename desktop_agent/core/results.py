@@ -25,6 +25,11 @@ class RunStatus(enum.Enum):
     DENIED = "denied"
 
 
+# An operation's outcome, as the guard gives it to the run ledger: done; failed (none of it was sent), or
+# of unknown effect (cut off once part of it was sent), each followed by why.
+OPERATION_DONE, OPERATION_FAILED, OPERATION_UNKNOWN = "done", "failed: ", "unknown: "
+
+
 @frozen
 class Timings:
     capture_ms: float = 0.0

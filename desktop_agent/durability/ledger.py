@@ -2,8 +2,9 @@
 which runs never finished and which action's effect is unknown.
 
 For every operation the guard executes, an *intent* row is committed before the side effect and its
-*outcome* ("done" or "failed: ...") after it. An intent without an outcome is an action that may or may
-not have happened. The file is in WAL mode with `synchronous=FULL`, so a committed row survives the
+*outcome* after it: "done", "failed: ..." (none of it was sent), or "unknown: ..." (cut off once part
+of it was sent: a stop mid-typing, a client gone mid-step). An intent without an outcome is an action
+that may or may not have happened (the process ended); both kinds are the actions of unknown effect. The file is in WAL mode with `synchronous=FULL`, so a committed row survives the
 process being killed (and, as far as the disk honours fsync, power loss). Mode 0600.
 
 Each run row names the process that owns it (see owner.py), so a run that never finished reads as
@@ -31,13 +32,13 @@ from typing import Any
 
 from desktop_agent.core.errors import ActionError, AgentError
 from desktop_agent.core.jsonable import to_jsonable
+from desktop_agent.core.results import OPERATION_UNKNOWN
 from desktop_agent.core.values import frozen
 from desktop_agent.durability.owner import Owner
 from desktop_agent.durability.private_db import PrivateDb, open_private_db
 
 SCHEMA_VERSION = 2
 FILE_NAME = "ledger.sqlite3"
-DONE = "done"
 # A run that never finished is one of these; a finished one has the RunStatus value it finished with.
 RUNNING, INTERRUPTED, RESUMED = "running", "interrupted", "resumed"
 
@@ -131,8 +132,7 @@ class ActionRecord:
     operation_json: str
     intent_at: str
     outcome_at: str | None
-    outcome: str | None  # "done" | "failed: ..."; None: the effect is unknown
-
+    outcome: str | None  # "done" | "failed: ..." | "unknown: ..."; None: never recorded (the process ended)
     @property
     def operation(self) -> Any:
         return json.loads(self.operation_json)
@@ -184,7 +184,7 @@ class Ledger(PrivateDb):
         return int(seq)
 
     def outcome(self, run_id: str, seq: int, outcome: str) -> None:
-        """Commit the outcome of action `seq`: "done" or "failed: <why>"."""
+        """Commit the outcome of action `seq`: "done", "failed: <why>" or "unknown: <why>"."""
         self._write("UPDATE actions SET outcome = ?, outcome_at = ? WHERE run_id = ? AND seq = ?",
                     (outcome, _now(), run_id, seq))
 
@@ -221,8 +221,9 @@ class Ledger(PrivateDb):
         return found[0] if found else None
 
     def unknown_outcomes(self, run_id: str) -> list[ActionRecord]:
-        """Actions of `run_id` with an intent and no outcome: their effect is unknown."""
-        return self._actions(run_id, "AND outcome IS NULL")
+        """Actions of `run_id` whose effect is unknown: an intent with no outcome (the process ended), or
+        an outcome that says so (cut off part-way)."""
+        return self._actions(run_id, f"AND (outcome IS NULL OR outcome LIKE '{OPERATION_UNKNOWN}%')")
 
     def actions(self, run_id: str) -> list[ActionRecord]:
         """Every action of `run_id`, in order."""

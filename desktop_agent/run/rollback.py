@@ -1,11 +1,12 @@
 """Checkpoints before a step and rollback after its check failed.
 
 Before every acting step the workspace paths a task declares are snapshotted (`durability/snapshots.py`); the
-screen the step was grounded on (pixels, elements, windows) is its screen checkpoint. When the step's
-check fails, `roll_back` undoes it (its inverse action, see inverse.py, authorized by the guard like any
-other action), restores the workspace files as they were before the step, and compares the affected
-window with its checkpoint — then says in one sentence what was and wasn't restored, for the step's
-result, the trace and the report.
+screen the step was grounded on (pixels, elements, windows, and the element holding the keyboard focus
+where an accessibility tree says which) is its screen checkpoint. When the step's check fails,
+`roll_back` undoes it (its inverse action, see inverse.py, authorized by the guard like any other
+action), restores the workspace files as they were before the step, compares the affected window with
+its checkpoint and asks the application whether the focus is back where it was — then says in one
+sentence what was and wasn't restored, for the step's result, the trace and the report.
 
 Guaranteed: the inverse goes through `Guard.authorize`/`perform` (policy, own-window refusal, stop,
 ledger); nothing is undone that the checkpoint didn't see; a rollback never raises for what the world
@@ -18,10 +19,11 @@ import functools
 
 from desktop_agent.core.actions import Action, Click, Expect, Plan, Press, Step, WaitFor, target_specs
 from desktop_agent.core.errors import ActionError, GroundingError
-from desktop_agent.core.values import Target
+from desktop_agent.core.values import Element, Target
 from desktop_agent.durability.restore import describe as describe_restore
 from desktop_agent.durability.restore import restore
 from desktop_agent.durability.snapshots import CheckpointError, WorkspaceStore
+from desktop_agent.grounding.explain import box_text
 from desktop_agent.grounding.fallbacks import target_at
 from desktop_agent.perception.senses import Look, Senses
 from desktop_agent.run import interactions
@@ -48,9 +50,8 @@ class Recovery:
     def checkpoint(self, plan: Plan, index: int, step: Step) -> None:
         """Before a step that may change something: the window with the keyboard focus, the pointer and
         — for a key press or a click, which may cut or copy — the clipboard (kept in memory; traced as
-        a digest),
-        and a copy of the workspace (see durability/snapshots.py). The screen itself is the look the step is
-        grounded on."""
+        a digest), and a copy of the workspace (see durability/snapshots.py). The screen itself is the
+        look the step is grounded on (`grounded_on`)."""
         if isinstance(step.action, (WaitFor, Expect)):
             return
         self._clipboard = read_clipboard() if isinstance(step.action, (Press, Click)) else None
@@ -62,6 +63,13 @@ class Recovery:
             taken = self._store.snapshot(plan.workspace, label=f"step{index + 1:03d}")
             self.trace.event("checkpoint", index=index, id=taken.id, files=len(taken.entries),
                              skipped=[s.path for s in taken.skipped])
+
+    def grounded_on(self, index: int, look: Look) -> None:
+        """The look step `index` is grounded on completes its checkpoint: the element that holds the
+        keyboard focus there, where the tree says, is traced."""
+        held = _focused(look)
+        if held is not None:
+            self.trace.event("focus_checkpoint", index=index, element=_name(held))
 
     def roll_back(self, attempt: Attempt, after: Look | None, *, secret: bool) -> str:
         """Undo the step of `attempt`, whose check failed (or which was cut off) after it acted on what
@@ -77,10 +85,23 @@ class Recovery:
                     screen = self._undo_on_screen(index, undo.action, undo.how, before, after)
                 except (ActionError, GroundingError) as exc:
                     screen = f"undoing failed: {exc}"
+        focus = self._focus_back(before) if before is not None else ""
         files = self._restore_files(index)
         clipboard = self._restore_clipboard()
-        self.trace.event("rollback", index=index, screen=screen, files=files, clipboard=clipboard)
-        return "; ".join(part for part in ("rolled back: " + screen, files, clipboard) if part)
+        self.trace.event("rollback", index=index, screen=screen, focus=focus, files=files, clipboard=clipboard)
+        return "; ".join(part for part in ("rolled back: " + screen, focus, files, clipboard) if part)
+
+    def _focus_back(self, before: Look) -> str:
+        """Whether the element that held the keyboard focus at the checkpoint holds it again, as its
+        application says ("" where no tree said which element held it)."""
+        held = _focused(before)
+        if held is None or held.accessible is None:
+            return ""
+        back = self.senses.holds_focus(held.accessible)
+        if back is None:
+            return f"whether the keyboard focus is back on {_name(held)} could not be read"
+        return (f"the keyboard focus is back on {_name(held)}" if back
+                else f"the keyboard focus is not back on {_name(held)}, where it was before the step")
 
     def _restore_clipboard(self) -> str:
         if self._clipboard is None or read_clipboard() == self._clipboard:
@@ -126,3 +147,12 @@ class Recovery:
             return f"workspace not restored: {exc}"
         return "workspace: " + describe_restore(report)
 
+
+def _focused(look: Look) -> Element | None:
+    return next((e for e in look.screen.elements if "focused" in e.states and e.accessible), None)
+
+
+def _name(element: Element) -> str:
+    """Its role and label, never its text (a field's content may be secret)."""
+    return (f'{element.role.value} "{element.label}"' if element.label
+            else f"{element.role.value} at {box_text(element.box)}")

@@ -239,6 +239,7 @@ class Runner:
         self.guard.start_step(index)
         if target_specs(action):
             attempt.look, attempt.grounded = self.finder.find(attempt)
+            self.recovery.grounded_on(index, attempt.look)
         attempt.screenshot = self._shoot(index, step, attempt.look, attempt.target, "proposed")
         yield StepGrounded(index=index, step=step, target=attempt.target, screenshot=attempt.screenshot,
                            screen=attempt.look.screen if attempt.look else None)

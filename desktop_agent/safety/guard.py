@@ -47,6 +47,7 @@ from desktop_agent.core.actions import (
 )
 from desktop_agent.core.errors import ActionError, AgentError, InputTaken, StopRequested
 from desktop_agent.core.jsonable import to_jsonable
+from desktop_agent.core.results import OPERATION_DONE, OPERATION_FAILED, OPERATION_UNKNOWN
 from desktop_agent.core.values import (
     Decision,
     OwnWindows,
@@ -81,7 +82,8 @@ class Actuator(Protocol):
 
 class Journal(Protocol):
     """Told of every operation the guard executes (ledger.RunJournal): `before` returns once the intent
-    is durable and its token goes to `after` with "done" or "failed: ...". Both get redacted data."""
+    is durable and its token goes to `after` with "done", "failed: ..." (nothing of it was sent) or
+    "unknown: ..." (cut off once part of it was sent). Both get redacted data."""
 
     def before(self, *, step_index: int | None, step_text: str, operation: object) -> int: ...
 
@@ -153,6 +155,7 @@ class Guard:
         self._step_index: int | None = None
         self._typing_into: Window | None = None  # the focused window when the current typing began
         self._clicking: Permit | None = None     # the permit of the click being carried out
+        self._inputs_sent = 0  # presses (or runs of keys) the current operation let through so far
         self._read_line = read_line
         self._give_focus = give_focus
         self._holds_focus = holds_focus
@@ -302,6 +305,7 @@ class Guard:
                                          operation=mask_data(to_jsonable(shown), self._secrets))
         self._clicking = permit if isinstance(operation, (MouseClick, MouseDrag)) else None
         into = self._typing_into or landing or permit.request.window
+        self._inputs_sent = 0
         try:
             self._actuator.execute(operation)
         except Exception as exc:
@@ -309,15 +313,19 @@ class Guard:
             if into is not None:  # part of it may have reached the line
                 self._pending_lines.lost_track(into.id)
             if isinstance(exc, AgentError):
-                self._record("operation-failed", permit=permit.serial, error=str(exc))
+                self._record("operation-failed", permit=permit.serial, error=str(exc),
+                             cut_off=self._inputs_sent > 0)
             if self._journal is not None and token is not None:
-                self._journal.after(token, mask(f"failed: {exc}", self._secrets))
+                # Cut off part-way, what reached the application is not known: the ledger says so.
+                outcome = (f"{OPERATION_UNKNOWN}cut off part-way: {exc}" if self._inputs_sent
+                           else f"{OPERATION_FAILED}{exc}")
+                self._journal.after(token, mask(outcome, self._secrets))
             raise
         self._typing_into = self._clicking = None
         if into is not None:
             self._pending_lines.performed(into.id, operation)
         if self._journal is not None and token is not None:
-            self._journal.after(token, "done")
+            self._journal.after(token, OPERATION_DONE)
 
     def before_input(self) -> None:
         """Called by the actuator right before each key or button press: stops the operation
@@ -327,10 +335,11 @@ class Guard:
         self._stop.raise_if_requested()
         if self._clicking is not None:
             self._refuse_input_holder(self._clicking)
-        started, focus = self._typing_into, self._keyboard_focus
-        if started is None or focus is None:
-            return
-        now = focus()
+        if self._typing_into is not None and self._keyboard_focus is not None:
+            self._refuse_moved_focus(self._typing_into, self._keyboard_focus())
+        self._inputs_sent += 1
+
+    def _refuse_moved_focus(self, started: Window, now: Window | None) -> None:
         if now is None or now.id != started.id:
             where = f'"{now.title}"' if now is not None else "no window"
             self._record("focus-moved", expected=started.title, now=now.title if now else None)

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -83,6 +84,11 @@ def test_a_dropped_character_fails_the_check_and_the_field_is_rolled_back(deskto
     assert run.json["status"] == "failed", run.stderr
     step = run.json["steps"][0]
     assert '"uiet"' in step["error"] and "its application says so" in step["error"], step
+    events = [json.loads(line) for line in (Path(run.json["trace"]) / "events.jsonl").read_text().splitlines()]
+    # Before the first click no window is active (no window manager): no element is focused yet.
+    assert [e["element"] for e in events if e["kind"] == "focus_checkpoint"] == ['field "Nickname"']
+    assert [e["focus"] for e in events if e["kind"] == "rollback"] == [  # asked of the app after each undo
+        "", 'the keyboard focus is back on field "Nickname"']
     done = desktop.agent("run", "--step", 'click "Apply"')
     assert done.code == 0, done.stderr
     app.wait_for_output(lambda out: "gift" in out)

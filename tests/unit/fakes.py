@@ -43,6 +43,7 @@ class FakeDesktop:
         self.advance_on_look = advance_on_look  # the screen changes by itself (a wait's subject)
         self.error = error
         self.reads: list[bool] = []  # per look: whether its elements were asked for
+        self.holding_focus: set[str] | None = None  # the tree handles that hold the keyboard focus; None: no tree
         self.actuator = RecordingActuator()
         self.actuator.execute = self._react
 
@@ -82,6 +83,9 @@ class FakeDesktop:
 
     def pointer(self):
         return self.actuator.pointer()
+
+    def holds_focus(self, accessible: str) -> bool | None:
+        return None if self.holding_focus is None else accessible in self.holding_focus
 
     def focused_window(self, *, follow_pointer=True):
         """Focus follows the topmost window (none on a desktop that shows nothing)."""

@@ -16,7 +16,7 @@ from fakes import FakeDesktop, RecordingActuator
 
 from desktop_agent.cli import main as cli
 from desktop_agent.core.actions import KeyText, MouseClick, TypeText
-from desktop_agent.core.errors import ActionError, AgentError
+from desktop_agent.core.errors import ActionError, AgentError, StopRequested
 from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, Target, TargetSpec, Window
 from desktop_agent.durability.ledger import SCHEMA_VERSION, Ledger, RunSource, default_path
 from desktop_agent.durability.owner import Owner
@@ -199,6 +199,31 @@ def test_guard_records_a_failed_operation(tmp_path):
     assert row.outcome == "failed: xdotool is not installed"
 
 
+def test_guard_records_an_operation_stopped_part_way_as_of_unknown_effect(tmp_path):
+    actuator, stop = RecordingActuator(), StopToken()
+    gone = "the MCP client disconnected mid-step"
+    with Ledger.open(tmp_path / "ledger.sqlite3") as ledger:
+        guard = _guard(tmp_path, ledger, actuator)
+        guard._stop = stop
+        request = ActionRequest(action=TypeText(text="Ada Lovelace"), target=None, window=WINDOW,
+                                step_text='type "Ada Lovelace"')
+        for runs_sent in (1, 0):  # stopped after the first run of keys went; before any went
+            with stop.scope() as call:
+                def type_in_runs(operation):  # what DesktopActuator does: a check before each run of keys
+                    for sent in range(2):
+                        if sent == runs_sent:
+                            call.request(gone)
+                        guard.before_input()
+                actuator.execute = type_in_runs
+                permit = guard.authorize(request).permit
+                with pytest.raises(StopRequested):
+                    guard.perform(permit, KeyText(text="Ada Lovelace"))
+        cut, refused = ledger.actions("run")
+        assert [a.seq for a in ledger.unknown_outcomes("run")] == [cut.seq]
+    assert cut.outcome == f"unknown: cut off part-way: stopped: {gone}"
+    assert refused.outcome == f"failed: stopped: {gone}"
+
+
 # ---------------------------------------------------------------- a real crash
 CRASH = textwrap.dedent("""
     import os, signal, sys
@@ -261,8 +286,23 @@ def test_runs_command_json(tmp_path, capsys):
     assert [(r["id"], r["status"]) for r in runs] == [("20261125T110000Z-login", "interrupted"),
                                                      ("20261125T100000Z-order", "succeeded")]
     assert runs[0]["unknown"] == [{"seq": 2, "step_index": 1, "step_text": 'press "enter"',
-                                   "operation": {"type": "KeyChord", "keys": ["enter"]}}]
+                                   "operation": {"type": "KeyChord", "keys": ["enter"]},
+                                   "why": "the run's process ended"}]
     assert runs[1]["unknown"] == []
+
+
+def test_an_action_cut_off_part_way_is_of_unknown_effect_in_a_finished_run(tmp_path, capsys):
+    with Ledger.open(default_path(tmp_path)) as ledger:
+        ledger.start_run("r", "Typing", tmp_path / "r")
+        typing = ledger.intent("r", 0, 'type "Ada"', {"type": "KeyText", "text": "Ada"})
+        ledger.outcome("r", typing, "unknown: cut off part-way: stopped: the MCP client disconnected mid-step")
+        ledger.outcome("r", ledger.intent("r", 1, "click B", CLICK), "failed: stopped: by the person")
+        ledger.finish_run("r", "stopped")
+        assert [a.seq for a in ledger.unknown_outcomes("r")] == [typing]
+    assert cli.main(["runs", "--trace-dir", str(tmp_path), "--json"]) == cli.EXIT_OK
+    (run,) = json.loads(capsys.readouterr().out)
+    assert [(a["step_text"], a["why"]) for a in run["unknown"]] == [
+        ('type "Ada"', "unknown: cut off part-way: stopped: the MCP client disconnected mid-step")]
 
 
 def test_runs_command_without_a_ledger_creates_nothing(tmp_path, capsys):

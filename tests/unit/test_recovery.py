@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
 from fakes import FakeDesktop
 from test_runner import NAME_FIELD, NAME_LABEL, OK, run, screen
 
@@ -81,6 +82,28 @@ def test_a_failed_typing_puts_the_fields_earlier_text_back(tmp_path):
     assert desktop.actuator.operations[2:4] == put_back and desktop.actuator.operations[-2:] == put_back
     assert 'rolled back: type its earlier text "Grace" back; the window matches its checkpoint' \
         in finished.results[0].error
+
+
+@pytest.mark.parametrize("holding, said", [
+    ({":1.4/name"}, 'the keyboard focus is back on field "Name"'),
+    (set(), 'the keyboard focus is not back on field "Name", where it was before the step'),
+    (None, 'whether the keyboard focus is back on field "Name" could not be read')])
+def test_the_element_holding_the_focus_is_checkpointed_and_asked_again_after_the_undo(tmp_path, holding, said):
+    focused = replace(FILLED, source="a11y", accessible=":1.4/name", states=frozenset({"focused", "editable"}))
+    desktop = FakeDesktop([screen(NAME_LABEL, focused)], advance=False)  # the typing never shows up
+    desktop.holding_focus = holding
+    finished = run(desktop, ['type "Ada" into the "Name" field'], tmp_path=tmp_path)
+    assert finished.status is RunStatus.FAILED and said in finished.results[0].error
+    events = [json.loads(line) for line in (finished.trace / "events.jsonl").read_text().splitlines()]
+    assert [e["element"] for e in events if e["kind"] == "focus_checkpoint"] == ['field "Name"'] * 2  # 2 tries
+    assert [e["focus"] for e in events if e["kind"] == "rollback"] == [said] * 2  # by its label, not its text
+
+
+def test_no_focus_is_reported_where_no_tree_said_which_element_held_it(tmp_path):
+    desktop = FakeDesktop([screen(NAME_LABEL, FILLED)], advance=False)
+    desktop.holding_focus = set()
+    finished = run(desktop, ['type "Ada" into the "Name" field'], tmp_path=tmp_path)
+    assert "keyboard focus" not in finished.results[0].error
 
 
 def test_an_undo_the_policy_denies_is_reported_not_done(tmp_path):

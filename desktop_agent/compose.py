@@ -88,7 +88,8 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
         journal = ledger.journal(trace.folder.name)
     guard = Guard(policy=config.policy, actuator=actuator, audit=AuditLog(trace.folder / "audit.jsonl"),
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
-                  own_pids=config.own_pids, keyboard_focus=senses.focused_window, holds_focus=senses.holds_focus,
+                  own_pids=config.own_pids, keyboard_focus=senses.focused_window,
+                  keyboard_focus_id=senses.windows.focused_window_id, holds_focus=senses.holds_focus,
                   input_holder=functools.partial(senses.focused_window, follow_pointer=False),
                   read_line=lambda window: screen_line(senses.look().screen, window),
                   give_focus=lambda window: senses.windows.give_focus(window.id), journal=journal)

@@ -49,9 +49,13 @@ def _demo_approver(proposal: Proposal) -> Approval:
 
 def launch_sample_app(*, geometry: str = "+420+200") -> tuple[subprocess.Popen, list[str]]:
     """Start the sample app; its stdout lines are collected in the returned list."""
-    app = subprocess.Popen([sys.executable, "-m", "desktop_agent.demo.sample_app",
-                            "--geometry", geometry, "--save-path", "traces/demo-order.json"],
-                           stdout=subprocess.PIPE, text=True)
+    return launch_collecting([sys.executable, "-m", "desktop_agent.demo.sample_app",
+                              "--geometry", geometry, "--save-path", "traces/demo-order.json"])
+
+
+def launch_collecting(argv: list[str]) -> tuple[subprocess.Popen, list[str]]:
+    """Start `argv`; its stdout lines are collected in the returned list."""
+    app = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     lines: list[str] = []
     output = app.stdout
     assert output is not None  # stdout=PIPE

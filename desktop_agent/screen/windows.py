@@ -59,6 +59,11 @@ class WindowLister:
         except XError:  # the window vanished while we looked at it
             return None
 
+    def focused_window_id(self) -> int | None:
+        """The id of `focused_window()` (following the pointer), without describing it: a few requests
+        fewer, for a check before every key."""
+        return focused_client_id(self._display())
+
     def _atoms(self) -> _Atoms:
         atoms = getattr(self._local, "atoms", None)
         if atoms is None:
@@ -118,11 +123,11 @@ def _focus_top_level(display, *, follow_pointer: bool):
 
 
 class _Atoms:
-    def __init__(self, display) -> None:
-        self.net_wm_name = display.intern_atom("_NET_WM_NAME")
-        self.utf8 = display.intern_atom("UTF8_STRING")
-        self.net_wm_pid = display.intern_atom("_NET_WM_PID")
-        self.wm_state = display.intern_atom("WM_STATE")
+    def __init__(self, display) -> None:  # get_atom: cached per connection after its first request
+        self.net_wm_name = display.get_atom("_NET_WM_NAME")
+        self.utf8 = display.get_atom("UTF8_STRING")
+        self.net_wm_pid = display.get_atom("_NET_WM_PID")
+        self.wm_state = display.get_atom("WM_STATE")
 
 
 def _describe(frame, root, atoms: _Atoms) -> Window | None:

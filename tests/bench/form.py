@@ -1,5 +1,7 @@
 """The sample order form as the replay and memory benches use it: fresh instances at given places, the
-agent run on them, and what each instance itself printed on Submit.
+agent run on them, and what each instance itself printed on Submit. Two applications of it: the Tk
+sample (no accessibility tree: the agent sees it by vision) and its Qt twin, tests/apps/qt_order_form.py
+(the agent reads its tree).
 
 The only evidence of success these benches trust is the form's own stdout (a JSON line with
 "event": "submit" and the customer's name); the agent's own verdict is reported next to it.
@@ -9,28 +11,29 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_agent.accessibility.atspi.reader import AtspiReader
 from desktop_agent.compose import AgentConfig, build_runner
 from desktop_agent.core.actions import Plan
 from desktop_agent.core.events import RunFinished
 from desktop_agent.core.results import RunStatus, StepResult
 from desktop_agent.core.values import Point, Window
-from desktop_agent.demo.__main__ import launch_sample_app
+from desktop_agent.demo.__main__ import launch_collecting, launch_sample_app
 from desktop_agent.demo.display import end_process
 from desktop_agent.perception.senses import Senses
 from desktop_agent.run.runner import RunOptions
 from desktop_agent.run.verify import visibly_changed
 from desktop_agent.safety.policy import Policy, parse_policy
 from desktop_agent.safety.stop import StopToken
+from tests.apps import qt_order_form
 
-TITLE = "Sample Order Form"
 HOME = Point(x=420, y=200)                                  # where the form opens by default
-CUSTOMER, SUBMIT = Point(x=300, y=106), Point(x=95, y=382)  # window-relative, at the default size
 WINDOW_TIMEOUT_S = 15.0
 FIRST_LAYOUT_S = 0.5   # Tk maps the window before it has drawn its widgets: waited for, then watched
 FORM_ONLY_POLICY = """\
@@ -39,8 +42,8 @@ default: deny
 rules:
   - decision: allow
     actions: [type, click]
-    window_title: '^Sample Order Form$'
-    reason: "the bench's own order form"
+    window_title: '^(Sample Order Form|Qt Order Form)$'
+    reason: "the bench's own order forms"
 """
 PHASES = ("capture", "perceive", "ground", "act", "settle", "verify")
 
@@ -65,15 +68,45 @@ def form_policy() -> Policy:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Form:
-    """One running sample form; `lines` is its stdout, filled by a reader thread."""
+class FormApp:
+    """An application of the order form: how it is started at a place and where its two controls are."""
 
+    name: str
+    title: str
+    customer: Point  # the "Customer name" field, window-relative
+    submit: Point    # the "Submit order" button
+    launch: Callable[[str], tuple[subprocess.Popen, list[str]]]  # "+X+Y" -> the process, its stdout lines
+    tree: bool       # it has an accessibility tree (waited for before the form counts as open)
+
+
+TK = FormApp(name="Tk, vision", title="Sample Order Form", customer=Point(x=300, y=106),
+             submit=Point(x=95, y=382), launch=lambda geometry: launch_sample_app(geometry=geometry), tree=False)
+QT = FormApp(name="Qt, tree", title=qt_order_form.TITLE,
+             customer=Point(x=qt_order_form.FIELD[0] + 40, y=qt_order_form.FIELD[1] + 14),
+             submit=Point(x=qt_order_form.SUBMIT[0] + 70, y=qt_order_form.SUBMIT[1] + 16),
+             launch=lambda geometry: launch_collecting([sys.executable, "-m", "tests.apps.qt_order_form",
+                                                        "--geometry", geometry]), tree=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Form:
+    """One running form; `lines` is its stdout, filled by a reader thread."""
+
+    app: FormApp
     process: subprocess.Popen
     lines: list[str]
     window: Window
 
     def point(self, relative: Point) -> Point:
         return Point(x=self.window.box.left + relative.x, y=self.window.box.top + relative.y)
+
+    @property
+    def customer(self) -> Point:
+        return self.point(self.app.customer)
+
+    @property
+    def submit(self) -> Point:
+        return self.point(self.app.submit)
 
     def submitted(self, customer: str, *, wait_s: float) -> bool:
         """Whether the form printed a submit of `customer`, waiting up to `wait_s` for it."""
@@ -91,18 +124,31 @@ def _events(lines: list[str]) -> list[dict]:
 
 
 @contextmanager
-def open_forms(senses: Senses, *places: Point) -> Iterator[tuple[Form, ...]]:
-    """Fresh forms at `places`, launched in this order (so the last one is on top); ended on exit."""
+def open_forms(senses: Senses, *places: Point, app: FormApp = TK) -> Iterator[tuple[Form, ...]]:
+    """Fresh forms of `app` at `places`, launched in this order (so the last one is on top), drawn and,
+    for an app with a tree, answering on the accessibility bus; ended on exit."""
     with ExitStack() as cleanup:
         forms = []
         for place in places:
             known = {window.id for window in senses.list_windows()}
-            process, lines = launch_sample_app(geometry=f"+{place.x}+{place.y}")
+            process, lines = app.launch(f"+{place.x}+{place.y}")
             cleanup.callback(end_process, process)
-            forms.append(Form(process=process, lines=lines, window=_new_form_window(senses, known, place)))
+            window = _new_form_window(senses, app.title, known, place)
+            forms.append(Form(app=app, process=process, lines=lines, window=window))
         for form in forms:
             _wait_until_drawn(senses, form.window)
+            if app.tree:
+                _wait_registered(form)
         yield tuple(forms)
+
+
+def _wait_registered(form: Form) -> None:
+    reader = AtspiReader()
+    try:
+        if not reader.wait_registered(form.process.pid, timeout_s=WINDOW_TIMEOUT_S):
+            raise BenchError(f'"{form.app.title}" did not answer on the accessibility bus in {WINDOW_TIMEOUT_S:g} s')
+    finally:
+        reader.close()
 
 
 def _wait_until_drawn(senses: Senses, window: Window) -> None:
@@ -120,16 +166,16 @@ def _wait_until_drawn(senses: Senses, window: Window) -> None:
     raise BenchError(f'"{window.title}" kept changing for {WINDOW_TIMEOUT_S:g} s after it opened')
 
 
-def _new_form_window(senses: Senses, known: set[int], place: Point) -> Window:
+def _new_form_window(senses: Senses, title: str, known: set[int], place: Point) -> Window:
     """The new form's window once it is at `place` (Tk may map it elsewhere first, then move it)."""
     deadline = time.monotonic() + WINDOW_TIMEOUT_S
     while time.monotonic() < deadline:
         for window in senses.list_windows():
-            if (window.title == TITLE and window.id not in known
+            if (window.title == title and window.id not in known
                     and (window.box.left, window.box.top) == (place.x, place.y)):
                 return window
         time.sleep(0.05)
-    raise BenchError(f'no new "{TITLE}" window at +{place.x}+{place.y} within {WINDOW_TIMEOUT_S:g} s')
+    raise BenchError(f'no new "{title}" window at +{place.x}+{place.y} within {WINDOW_TIMEOUT_S:g} s')
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

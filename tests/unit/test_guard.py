@@ -220,9 +220,14 @@ def test_keys_are_refused_when_the_focus_moved_to_our_own_window(make, actuator)
     assert actuator.operations == [KeyText(text="hello")]
 
 
-def test_typing_stops_when_the_focus_moves_to_another_window_part_way(make, actuator):
-    focus = [GEDIT]
-    guard = make(keyboard_focus=lambda: focus[0])
+@pytest.mark.parametrize("by_id", [False, True])  # with `keyboard_focus_id`, only a moved focus is described
+def test_typing_stops_when_the_focus_moves_to_another_window_part_way(make, actuator, by_id):
+    focus, described = [GEDIT], []
+
+    def keyboard_focus():
+        described.append(focus[0])
+        return focus[0]
+    guard = make(keyboard_focus=keyboard_focus, keyboard_focus_id=(lambda: focus[0].id) if by_id else None)
     typed: list[str] = []
 
     def type_in_runs(operation):  # what DesktopActuator does: a check between runs of the text
@@ -237,6 +242,7 @@ def test_typing_stops_when_the_focus_moves_to_another_window_part_way(make, actu
     with pytest.raises(ActionError, match='focus moved from "notes.txt - gedit" to "user@host: ~"'):
         guard.perform(guard.authorize(request).permit, KeyText(text="hello world"))
     assert typed == ["hello "]
+    assert described[1:] == ([XTERM] if by_id else [GEDIT, XTERM])  # [0]: where the typing began
     guard.before_input()  # no typing going on: nothing to compare
 
 

@@ -81,10 +81,20 @@ def visibly_changed(before: Frame, after: Frame) -> bool:
 _LOOK_ALIKE = str.maketrans("COSVWXZI1|0", "cosvwxzlllo")
 
 
-def normalize(text: str) -> str:
-    """Space- and caret-insensitive form for comparing typed and read text; look-alikes folded."""
-    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+def normalize(text: str, *, marks: bool = False) -> str:
+    """Space- and caret-insensitive form for comparing typed and read text; look-alikes folded, and
+    accents too (the text model often drops them) unless `marks`."""
+    bare = unicodedata.normalize("NFKD", text)
+    bare = (unicodedata.normalize("NFC", bare) if marks  # composed: "e" is no part of "ë"
+            else "".join(c for c in bare if not unicodedata.combining(c)))
     return "".join(bare.split()).strip("|").translate(_LOOK_ALIKE)
+
+
+def _marks_agree(expected: str, seen: str) -> bool:
+    """Whether what was read has the typed text's accents, all of them and no others: a reading that
+    matches only once accents are folded can't tell "Zoë" typed from "Zoe" (an accent the keys lost)."""
+    want, got = normalize(expected, marks=True), normalize(seen, marks=True)
+    return got == want or (got.startswith(want) and len(got) == len(want) + 1 and got[-1] in _CARETS)
 
 
 _CARETS = "li!][/"  # a text caret as OCR reads it, normalised (|, I and 1 become l)
@@ -110,10 +120,11 @@ def read_back(expected: str, seen: str) -> Reading:
     want, got = normalize(expected), normalize(seen)
     if not want:
         return Reading.OTHER
+    whole = Reading.WHOLE if _marks_agree(expected, seen) else Reading.AMBIGUOUS
     if len(got) == len(want) + 1 and got.startswith(want) and got[-1] in _CARETS:
-        return Reading.WHOLE
+        return whole
     if got == want:
-        return Reading.AMBIGUOUS if want[-1] in _CARETS else Reading.WHOLE
+        return Reading.AMBIGUOUS if want[-1] in _CARETS else whole
     common = len(os.path.commonprefix([want, got]))
     rest = got[common:].rstrip(_CARETS)
     if common and _unreadable(want[common:]) and (not rest or _unreadable(rest)):
@@ -139,9 +150,15 @@ def check_typed(screen: Screen, text: str, field_box: Rect | None, *, secret: bo
         return check_masked(screen, field_box, len(text))
     if field_box is None:
         want, candidates = normalize(text), list(screen.elements)
+        unaccented = None  # a reading that matches only with accents left out
         for seen, box in [(e.text, e.box) for e in candidates] + text_rows(candidates):
             if normalize(seen) == want or (not whole and want and want in normalize(seen)):
-                return Outcome(ok=True, detail=f'"{seen}" is visible at {_xy(box)}')
+                if normalize(text, marks=True) in normalize(seen, marks=True):
+                    return Outcome(ok=True, detail=f'"{seen}" is visible at {_xy(box)}')
+                unaccented = unaccented or (seen, box)
+        if unaccented is not None and not whole:
+            return Outcome(ok=True, exact=False, detail=f'"{unaccented[0]}" at {_xy(unaccented[1])} reads as '
+                           "the typed text only with its accents left out")
     else:
         candidates = elements_in(screen, field_box.inflate(4))
         by_reading = {read_back(text, e.text): e for e in reversed(candidates)}

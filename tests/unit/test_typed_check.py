@@ -60,6 +60,18 @@ def test_characters_ocr_cannot_read_make_the_check_unverified_not_passed(seen):
     assert outcome.ok and not outcome.exact, outcome.detail
 
 
+@pytest.mark.parametrize("typed, seen, exact", [
+    ("Zoë", "Zoë", True), ("Zoë", "Zoë|", True), ("Zoe", "Zoe", True),
+    ("Zoë", "Zoe", False),    # the accent read away, or lost by the keys: can't tell, so never passed
+    ("Zoe", "Zoë", False),    # an accent the text doesn't have
+    ("café", "cafe|", False)])
+def test_a_reading_that_matches_only_without_accents_is_unverified(typed, seen, exact):
+    outcome = check_typed(reads(seen), typed, FIELD, secret=False)
+    assert outcome.ok and outcome.exact is exact, outcome.detail
+    at_the_focus = check_typed(reads(seen), typed, None, secret=False)  # typed at the focus: any text on screen
+    assert at_the_focus.ok and at_the_focus.exact is exact, at_the_focus.detail
+
+
 def test_latin_text_cut_short_before_cjk_still_fails():
     outcome = check_typed(reads("Zoë Ångström"), "Zoë Ångström café ñ 東京", FIELD, secret=False)
     assert not outcome.ok

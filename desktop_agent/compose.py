@@ -37,6 +37,7 @@ from desktop_agent.run.trace import Trace
 from desktop_agent.safety.approvals import Approver
 from desktop_agent.safety.audit import AuditLog
 from desktop_agent.safety.command_line import screen_line
+from desktop_agent.safety.focus import FocusSense
 from desktop_agent.safety.guard import Guard
 from desktop_agent.safety.policy import Policy
 from desktop_agent.safety.stop import CornerWatch, StopHotkey, StopToken
@@ -86,13 +87,13 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
         ledger.start_run(trace.folder.name, config.run_name, trace.folder, source=config.source,
                          resumes=config.resumes)
         journal = ledger.journal(trace.folder.name)
+    focus = FocusSense(keyboard_focus=senses.focused_window, keyboard_focus_id=senses.windows.focused_window_id,
+                       input_holder=functools.partial(senses.focused_window, follow_pointer=False),
+                       holds_focus=senses.holds_focus, give_focus=lambda window: senses.windows.give_focus(window.id))
     guard = Guard(policy=config.policy, actuator=actuator, audit=AuditLog(trace.folder / "audit.jsonl"),
                   stop=stop, approver=config.approver, approve_every_step=config.approve_every_step,
-                  own_pids=config.own_pids, keyboard_focus=senses.focused_window,
-                  keyboard_focus_id=senses.windows.focused_window_id, holds_focus=senses.holds_focus,
-                  input_holder=functools.partial(senses.focused_window, follow_pointer=False),
-                  read_line=lambda window: screen_line(senses.look().screen, window),
-                  give_focus=lambda window: senses.windows.give_focus(window.id), journal=journal)
+                  own_pids=config.own_pids, focus=focus,
+                  read_line=lambda window: screen_line(senses.look().screen, window), journal=journal)
     memory = _memory(config, trace)
     # A replay starts from what its recording saw: only what differs from it is read again.
     if seen and config.assets is not None:

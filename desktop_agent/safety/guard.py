@@ -8,9 +8,9 @@ checking the stop token, the fail-safe corners and that no point lands on the ag
 Guaranteed: nothing reaches the actuator without a live permit; CONFIRM with nobody to approve stops the
 run (never silent approval); every authorization, question, operation and stop is in the audit log, and
 text typed into a secret field (policy `secret_fields`) is written as "•••" wherever it would appear.
-Keys wait (briefly) for the keyboard focus to reach the authorized window and are refused anywhere else;
-the focus is checked again right before each key and button press (`before_input`), and each key typed
-through XTEST is sent only into `keys_into` (checked under a server grab, `xkeys.py`). An action that
+Keys wait (briefly) for the keyboard focus to reach the authorized window and are refused anywhere else
+(focus.py); the focus is checked again right before each key and button press (`before_input`), and each
+key typed through XTEST is sent only into `keys_into` (checked under a server grab, `xkeys.py`). An action that
 submits a command window's line (Enter in a terminal, a typed newline, a paste) is judged with that line:
 what the agent typed there since the window's last submission (kept from every operation performed),
 checked against the line read on screen (`command_line.py`, `command_policy.py`). Not guaranteed: a
@@ -45,29 +45,19 @@ from desktop_agent.core.actions import (
     StartProcess,
     TypeText,
 )
-from desktop_agent.core.errors import ActionError, AgentError, InputTaken, StopRequested
+from desktop_agent.core.errors import AgentError, InputTaken, StopRequested
 from desktop_agent.core.jsonable import to_jsonable
 from desktop_agent.core.results import OPERATION_DONE, OPERATION_FAILED, OPERATION_UNKNOWN
-from desktop_agent.core.values import (
-    Decision,
-    OwnWindows,
-    Point,
-    Rect,
-    Role,
-    Verdict,
-    Window,
-    frozen,
-    topmost_at,
-)
+from desktop_agent.core.values import Decision, OwnWindows, Point, Rect, Verdict, Window, frozen, topmost_at
 from desktop_agent.safety.approvals import Approval, Approver, Correction, Proposal
 from desktop_agent.safety.audit import AuditLog
 from desktop_agent.safety.command_line import PendingLines, submits
+from desktop_agent.safety.focus import FocusChecks, FocusSense
 from desktop_agent.safety.policy import ActionRequest, Policy, evaluate, is_secret_entry
 from desktop_agent.safety.stop import StopToken, near_corner
 from desktop_agent.safety.vault import MASK, mask, mask_data
 
 _RATE_WINDOW_S = 60.0
-_FOCUS_WAIT_S = 0.2  # how long keys wait for the keyboard focus to reach the window they are meant for
 
 
 class Actuator(Protocol):
@@ -118,24 +108,13 @@ class Guard:
     def __init__(self, *, policy: Policy, actuator: Actuator, audit: AuditLog, stop: StopToken,
                  approver: Approver | None = None, approve_every_step: bool = False,
                  own_pids: frozenset[int] | None = None,
-                 keyboard_focus: Callable[[], Window | None] | None = None,
-                 keyboard_focus_id: Callable[[], int | None] | None = None,
-                 input_holder: Callable[[], Window | None] | None = None,
-                 read_line: Callable[[Window], str | None] | None = None,
-                 give_focus: Callable[[Window], None] | None = None,
-                 holds_focus: Callable[[str], bool | None] | None = None,
+                 focus: FocusSense = FocusSense(), read_line: Callable[[Window], str | None] | None = None,
                  clock: Callable[[], float] = time.monotonic, journal: Journal | None = None) -> None:
         """`own_pids` defaults to this process. `approve_every_step` needs an approver. `journal` (the
         run ledger) records an intent before and an outcome after every executed operation.
-        `keyboard_focus`: the window keys would reach now (`keyboard_focus_id`: its id alone, cheaper:
-        asked before every key); `input_holder`: the window that took the
-        input focus for itself, if one did (a modal dialog grabs it) — None when focus follows the
-        pointer; `read_line`: a window's current line as seen on screen now (command_line.screen_line),
-        for telling whether the agent typed all of a command line it submits; `give_focus`: moves the
-        keyboard focus to a window — used only to take it off the agent's own window, for the window a
-        typing step was allowed into, when nothing else moves it (no window manager moves it on a click);
-        `holds_focus`: whether an element (by its accessibility handle) holds the keyboard focus, as its
-        application says (None: it can't tell) — keys for a field are refused while it says no."""
+        `focus`: where input would land, as the platform says (focus.py); `read_line`: a window's current
+        line as seen on screen now (command_line.screen_line), for telling whether the agent typed all
+        of a command line it submits."""
         if approve_every_step and approver is None:
             raise ValueError("approve_every_step needs an approver")
         self._policy = policy
@@ -146,9 +125,7 @@ class Guard:
         self._approve_every_step = approve_every_step
         self._own = OwnWindows.of_this_process() if own_pids is None else OwnWindows(pids=own_pids)
         self._clock = clock
-        self._keyboard_focus = keyboard_focus  # the window keys would reach now, if the platform tells
-        self._keyboard_focus_id = keyboard_focus_id
-        self._input_holder = input_holder
+        self._focus = FocusChecks(focus, is_own=self._is_own, record=self._record)
         self._steps = 0
         self._permit_times: deque[float] = deque()
         self._serial = 0
@@ -160,8 +137,6 @@ class Guard:
         self._clicking: Permit | None = None     # the permit of the click being carried out
         self._inputs_sent = 0  # presses (or runs of keys) the current operation let through so far
         self._read_line = read_line
-        self._give_focus = give_focus
-        self._holds_focus = holds_focus
         self._pending_lines = PendingLines()       # what was typed into each window since it last ran a line
 
     # ------------------------------------------------------------ authorize
@@ -292,13 +267,13 @@ class Guard:
             self._refuse_own(permit, landing, f"at {point.x},{point.y}")
             self._refuse_elsewhere(permit, landing, f"on top at {point.x},{point.y}")
             self._refuse_input_holder(permit)
-        if isinstance(operation, (KeyText, KeyChord)) and self._keyboard_focus is not None:
+        if isinstance(operation, (KeyText, KeyChord)) and self._focus.knows_keyboard_focus:
             # Keys go wherever the focus is *now*: an approval click may have moved it to our window,
             # a dialog may have taken it.
-            self._typing_into = self._focus_for_keys(permit, self._keyboard_focus)
+            self._typing_into = self._focus.window_for_keys(permit.request.window)
             self._refuse_own(permit, self._typing_into, "(it has the keyboard focus)")
             self._refuse_elsewhere(permit, self._typing_into, "has the keyboard focus")
-            self._refuse_unfocused_field(permit)
+            self._focus.refuse_unfocused_field(permit.request.target, permit=permit.serial)
         shown = self._redacted_operation(permit, operation)
         self._record("operation", permit=permit.serial, operation=shown)
         token = None
@@ -338,19 +313,9 @@ class Guard:
         self._stop.raise_if_requested()
         if self._clicking is not None:
             self._refuse_input_holder(self._clicking)
-        if self._typing_into is not None and self._keyboard_focus is not None:
-            self._refuse_moved_focus(self._typing_into, self._keyboard_focus)
+        if self._typing_into is not None:
+            self._focus.refuse_moved(self._typing_into)
         self._inputs_sent += 1
-
-    def _refuse_moved_focus(self, started: Window, keyboard_focus: Callable[[], Window | None]) -> None:
-        if self._keyboard_focus_id is not None and self._keyboard_focus_id() == started.id:
-            return
-        now = keyboard_focus()
-        if now is None or now.id != started.id:
-            where = f'"{now.title}"' if now is not None else "no window"
-            self._record("focus-moved", expected=started.title, now=now.title if now else None)
-            message = f'stopped typing: the keyboard focus moved from "{started.title}" to {where}'
-            raise ActionError(message) if now is None else InputTaken(message)
 
     def keys_into(self) -> int | None:
         """The id of the window the typing going on was allowed into (None when not typing)."""
@@ -363,41 +328,6 @@ class Guard:
         if self._journal is not None:
             self._journal.finish(status)
 
-    def _focus_for_keys(self, permit: Permit, keyboard_focus: Callable[[], Window | None]) -> Window | None:
-        """The window keys would reach: the authorized one, once the focus has arrived there (a click
-        just before may still be moving it: up to `_FOCUS_WAIT_S`), or wherever it is then."""
-        authorized = permit.request.window
-        deadline = time.monotonic() + _FOCUS_WAIT_S
-        given = False
-        while True:
-            focus = keyboard_focus()
-            if authorized is None or (focus is not None and authorized.id in (focus.id, focus.owner)):
-                return focus
-            if time.monotonic() >= deadline:
-                if given or self._give_focus is None or focus is None or not self._is_own(focus):
-                    return focus
-                # The focus stayed on our own window: hand it over, never away from another application.
-                self._record("focus-given", from_window=focus.title, to_window=authorized.title)
-                self._give_focus(authorized)
-                given, deadline = True, time.monotonic() + _FOCUS_WAIT_S
-            time.sleep(0.005)
-
-    def _refuse_unfocused_field(self, permit: Permit) -> None:
-        """Keys meant for a field its application says doesn't have the focus (after waiting up to
-        `_FOCUS_WAIT_S` for a click to put it there) would go to another of its controls: refused."""
-        target = permit.request.target
-        field = target.element if target is not None else None
-        if self._holds_focus is None or field is None or field.role is not Role.FIELD or field.accessible is None:
-            return
-        deadline = time.monotonic() + _FOCUS_WAIT_S
-        while (holds := self._holds_focus(field.accessible)) is False and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if holds is False:
-            name = field.label or field.text or "the field"
-            message = f'refusing keys: "{name}" does not have the keyboard focus (its application says so)'
-            self._record("refused", permit=permit.serial, reason=message)
-            raise InputTaken(message, details={"field": name})
-
     def _refuse_own(self, permit: Permit, window: Window | None, where: str) -> None:
         if window is not None and self._is_own(window):
             message = f'refusing to act on the agent\'s own window "{window.title}" {where}'
@@ -405,7 +335,7 @@ class Guard:
             raise InputTaken(message, details={"window": window.title})
 
     def _refuse_input_holder(self, permit: Permit) -> None:
-        holder = self._input_holder() if self._input_holder is not None else None
+        holder = self._focus.input_holder()
         if holder is not None and not self._is_own(holder):  # ours holds it while a person approves
             self._refuse_elsewhere(permit, holder, "holds the input focus")
 

@@ -23,6 +23,7 @@ from desktop_agent.core.errors import ActionError, StopRequested
 from desktop_agent.core.values import Decision, Element, Point, Rect, Role, Target, TargetSpec, Window
 from desktop_agent.safety.approvals import Approval, Proposal
 from desktop_agent.safety.audit import AuditLog, verify_audit
+from desktop_agent.safety.focus import FocusSense
 from desktop_agent.safety.guard import Guard, Permit, PermitError
 from desktop_agent.safety.policy import ActionRequest, load_policy, parse_policy
 from desktop_agent.safety.stop import StopToken
@@ -209,7 +210,7 @@ def test_operation_landing_on_own_window_is_refused(make, actuator):
 
 def test_keys_are_refused_when_the_focus_moved_to_our_own_window(make, actuator):
     focus = [GEDIT]
-    guard = make(keyboard_focus=lambda: focus[0])
+    guard = make(focus=FocusSense(keyboard_focus=lambda: focus[0]))
     request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT,
                             step_text='type "hello"')
     permit = guard.authorize(request).permit
@@ -227,7 +228,8 @@ def test_typing_stops_when_the_focus_moves_to_another_window_part_way(make, actu
     def keyboard_focus():
         described.append(focus[0])
         return focus[0]
-    guard = make(keyboard_focus=keyboard_focus, keyboard_focus_id=(lambda: focus[0].id) if by_id else None)
+    guard = make(focus=FocusSense(keyboard_focus=keyboard_focus,
+                                  keyboard_focus_id=(lambda: focus[0].id) if by_id else None))
     typed: list[str] = []
 
     def type_in_runs(operation):  # what DesktopActuator does: a check between runs of the text
@@ -249,7 +251,7 @@ def test_typing_stops_when_the_focus_moves_to_another_window_part_way(make, actu
 def test_keys_are_refused_when_another_window_took_the_focus(make, actuator):
     focus = [XTERM]  # a window came up and took the focus after the step was authorized for gedit
     guard = make("version: 1\ndefault: allow\nwindows:\n  allow: [{title: 'gedit'}]\n",
-                 keyboard_focus=lambda: focus[0])
+                 focus=FocusSense(keyboard_focus=lambda: focus[0]))
     request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT, step_text='type "hello"')
     with pytest.raises(ActionError, match='window "user@host: ~" has the keyboard focus, not "notes.txt - gedit"'):
         guard.perform(guard.authorize(request).permit, KeyText(text="hello"))
@@ -262,7 +264,7 @@ def test_the_focus_held_by_our_own_window_is_handed_to_the_window_the_keys_are_f
     def give_focus(window):
         given.append(window)
         focus[0] = window
-    guard = make(keyboard_focus=lambda: focus[0], give_focus=give_focus)
+    guard = make(focus=FocusSense(keyboard_focus=lambda: focus[0], give_focus=give_focus))
     request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT, step_text='type "hello"')
     guard.perform(guard.authorize(request).permit, KeyText(text="hello"))
     assert given == [GEDIT] and actuator.operations == [KeyText(text="hello")]
@@ -272,7 +274,7 @@ def test_the_focus_held_by_our_own_window_is_handed_to_the_window_the_keys_are_f
 def test_the_focus_is_never_taken_from_another_application(make, actuator):
     given = []
     guard = make("version: 1\ndefault: allow\nwindows:\n  allow: [{title: 'gedit'}]\n",
-                 keyboard_focus=lambda: XTERM, give_focus=given.append)
+                 focus=FocusSense(keyboard_focus=lambda: XTERM, give_focus=given.append))
     request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT, step_text='type "hello"')
     with pytest.raises(ActionError, match="has the keyboard focus"):
         guard.perform(guard.authorize(request).permit, KeyText(text="hello"))
@@ -282,7 +284,7 @@ def test_the_focus_is_never_taken_from_another_application(make, actuator):
 def test_keys_wait_for_the_focus_a_click_is_still_moving_to_the_window(make, actuator):
     answers = iter([XTERM, XTERM, GEDIT])  # the window manager hands gedit the focus a moment late
     guard = make("version: 1\ndefault: allow\nwindows:\n  allow: [{title: 'gedit'}]\n",
-                 keyboard_focus=lambda: next(answers, GEDIT))
+                 focus=FocusSense(keyboard_focus=lambda: next(answers, GEDIT)))
     request = ActionRequest(action=TypeText(text="hello"), target=None, window=GEDIT, step_text='type "hello"')
     guard.perform(guard.authorize(request).permit, KeyText(text="hello"))
     assert actuator.operations == [KeyText(text="hello")]

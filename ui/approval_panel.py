@@ -31,6 +31,7 @@ from desktop_agent.language.steps import parse_step
 from desktop_agent.run import interactions
 from desktop_agent.safety.approvals import Approval, Correction, Proposal
 from desktop_agent.safety.command_line import CommandLine
+from ui.style import label
 
 VERDICT_COLOURS = {Decision.ALLOW: "#1a7f37", Decision.CONFIRM: "#9a6700", Decision.DENY: "#cf222e"}
 _KEYS = "Enter approves · Esc stops the run"
@@ -68,7 +69,7 @@ class ApprovalPanel(QWidget):
         self.setStyleSheet(_STYLE)
         self._proposal: Proposal | None = None
         self._pages = QStackedWidget()
-        self._idle = _label("Waiting for the next step…", "idle", wrap=False)
+        self._idle = label("Waiting for the next step…", "idle")
         self._idle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._pages.addWidget(self._idle)
         scroll = QScrollArea()  # long reasons scroll instead of squeezing the buttons
@@ -101,7 +102,7 @@ class ApprovalPanel(QWidget):
         layout.addWidget(self._pages, 1)
         layout.addWidget(self._rewrite)
         layout.addLayout(buttons)
-        self._keys = _label(_KEYS, "hint", wrap=False)
+        self._keys = label(_KEYS, "hint")
         layout.addWidget(self._keys)
         self._shortcuts = [self._shortcut(key, lambda: self._decide(Approval.APPROVE))
                            for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)]
@@ -223,18 +224,18 @@ class ApprovalPanel(QWidget):
     # ------------------------------------------------------------ building
     def _build_details(self) -> QWidget:
         page = QWidget()
-        self._badge = _label("", "badge", wrap=False)
-        self._step = _label("", "step")
+        self._badge = label("", "badge")
+        self._step = label("", "step", wrap=True)
         self._step.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._confirm = _label("⚠  The policy asks you to confirm this step", "confirm")
-        self._picking = _label("Click the right element on the screenshot…", "picking")
-        self._action, self._target, self._why = _label(""), _label(""), _label("", "key")
-        self._window, self._verdict, self._asking_why = _label(""), _label(""), _label("")
-        self._command = _label("", "command")
+        self._confirm = label("⚠  The policy asks you to confirm this step", "confirm", wrap=True)
+        self._picking = label("Click the right element on the screenshot…", "picking", wrap=True)
+        self._action, self._target, self._why = label("", wrap=True), label("", wrap=True), label("", "key", wrap=True)
+        self._window, self._verdict, self._asking_why = label("", wrap=True), label("", wrap=True), label("", wrap=True)
+        self._command = label("", "command", wrap=True)
         self._command.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._command_key = _label("Runs", "key", wrap=False)
+        self._command_key = label("Runs", "key")
         header = QHBoxLayout()
-        header.addWidget(_label("PROPOSED STEP", "kicker", wrap=False))
+        header.addWidget(label("PROPOSED STEP", "kicker"))
         header.addStretch(1)
         header.addWidget(self._badge)
         facts = QGridLayout()
@@ -245,7 +246,7 @@ class ApprovalPanel(QWidget):
                 ("Window", self._window), (self._command_key, self._command), ("Policy", self._verdict),
                 ("Asking", self._asking_why))
         for row, (name, value) in enumerate(rows):
-            key = name if isinstance(name, QLabel) else _label(name, "key", wrap=False)
+            key = name if isinstance(name, QLabel) else label(name, "key")
             facts.addWidget(key, row, 0, Qt.AlignmentFlag.AlignTop)
             facts.addWidget(value, row, 1)
         line = QFrame()
@@ -277,7 +278,7 @@ class ApprovalPanel(QWidget):
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self._editor)
         escape.setContext(Qt.ShortcutContext.WidgetShortcut)
         escape.activated.connect(self._end_rewrite)
-        self._problem = _label("", "problem")
+        self._problem = label("", "problem", wrap=True)
         self._problem.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         row = QHBoxLayout()
         row.setSpacing(6)
@@ -287,7 +288,7 @@ class ApprovalPanel(QWidget):
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addWidget(_label("REWRITE THE STEP", "kicker", wrap=False))
+        layout.addWidget(label("REWRITE THE STEP", "kicker"))
         layout.addWidget(self._editor)
         layout.addLayout(row)
         box.hide()
@@ -307,14 +308,6 @@ class ApprovalPanel(QWidget):
         for button in (self._approve, self._skip, self._edit, self._stop):
             button.setEnabled(on)
         self._set_shortcuts(on and not self._rewrite.isVisibleTo(self))
-
-
-def _label(text: str, name: str = "", *, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # step text like "<b>" must show as typed
-    label.setWordWrap(wrap)
-    return label
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:

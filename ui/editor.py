@@ -37,6 +37,7 @@ from desktop_agent.language.phrases import is_blank
 from desktop_agent.language.steps import parse_step
 from ui.code_edit import ERROR, CodeEdit, mark_token
 from ui.step_check import Check, check_lines, describe
+from ui.style import label
 
 DEBOUNCE_MS = 250
 OK, MUTED, MISSING = QColor("#1e7f4f"), QColor("#8b929c"), QColor("#fdecea")
@@ -169,7 +170,7 @@ class TaskEditor(QWidget):
         self._triggers = self._table.editTriggers()
 
         name_row = QHBoxLayout()
-        name_row.addWidget(_caption("Task"))
+        name_row.addWidget(label("Task", "caption"))
         name_row.addWidget(self._name, 1)
         editor_frame = _framed(self._steps)
         problems = _section("Problems", self._problems, self._status)
@@ -343,12 +344,6 @@ def _bold(font: QFont) -> QFont:
     return font
 
 
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("caption")
-    return label
-
-
 def _framed(widget: QWidget) -> QFrame:
     frame = QFrame()
     frame.setObjectName("codeFrame")
@@ -361,7 +356,7 @@ def _framed(widget: QWidget) -> QFrame:
 def _section(title: str, body: QWidget, aside: QWidget | None = None) -> QWidget:
     box = QWidget()
     header = QHBoxLayout()
-    header.addWidget(_caption(title))
+    header.addWidget(label(title, "caption"))
     header.addStretch(1)
     if aside is not None:
         header.addWidget(aside)

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_agent.memory.places import Lesson, Places
-from ui.memory_detail import fill_row, label, read_memory, table, when
+from ui.memory_detail import fill_row, read_memory, table, when
+from ui.style import label
 
 _KINDS = {"place": "remembered place", "rejection": "rejected proposal"}
 _Read = TypeVar("_Read")

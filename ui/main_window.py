@@ -6,8 +6,9 @@ Runners come from an injected factory (`compose.build_runner` in the app, a scri
 `RunControl` runs them in a worker thread and feeds the widgets; the Memory tab lists the tasks runs have
 recorded (loading or re-running one asks first about unsaved edits); Record (`RecordControl`) records a
 task by doing it once and opens it in the editor. A run asks for the secrets its task names that the
-keyring lacks (`secret_prompt`). "Serve agents" lets MCP clients drive the desktop instead (RunControl.serve;
-the URL and token are shown once in `serve_dialog`), their steps in the same views and approval panel. Guaranteed: closing the window during a run or a recording stops it and
+keyring lacks (`secret_prompt`). "Serve agents" lets MCP clients drive the desktop instead
+(RunControl.serve; the URL and token are shown once in `serve_dialog`), their steps in the same views and
+approval panel (`screen_pane`). Guaranteed: closing the window during a run or a recording stops it and
 waits for its thread. The window never raises itself to ask: it would cover the application the agent is
 about to act on (a tray message and the taskbar alert point at it instead).
 """
@@ -21,20 +22,15 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QSizePolicy,
     QSplitter,
     QStyle,
     QSystemTrayIcon,
     QTabWidget,
     QToolBar,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
 )
 
 from desktop_agent.compose import RunGiven, build_perceiver
@@ -49,10 +45,11 @@ from ui.policy_view import PolicyView
 from ui.record_control import PerceiverFactory, RecordControl, RecorderFactory, input_recorder
 from ui.rollback import WorkspaceRollback
 from ui.run_control import BrakesFactory, RunControl, RunnerFactory
+from ui.screen_pane import ScreenPane
 from ui.secret_prompt import fill_for_run
 from ui.serve_dialog import EndpointDialog
 from ui.settings import Mode, SettingsDialog, hotkey_label, load_settings, save_settings
-from ui.style import STATE_COLOURS, STYLE, app_icon, record_icon
+from ui.style import STATE_COLOURS, STYLE, app_icon, label, record_icon
 from ui.task_files import TaskFiles
 from ui.timeline import Timeline
 
@@ -357,7 +354,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self._open)
         toolbar.addAction(self._save)
         toolbar.addSeparator()
-        toolbar.addWidget(_muted("Mode "))
+        toolbar.addWidget(label("Mode ", "muted"))
         toolbar.addWidget(self._mode_box)
         toolbar.addSeparator()
         for action, name in ((self._run, "run"), (self._pause, "pause"), (self._stop, "stop"),
@@ -372,39 +369,8 @@ class MainWindow(QMainWindow):
         self._tabs.addTab(self.editor, "Task")
         self._tabs.addTab(self.policy_view, "Policy")
         self._tabs.addTab(self.memory_panel, "Memory")
-        header = QHBoxLayout()
-        header.setContentsMargins(12, 8, 8, 6)
-        header.setSpacing(10)
-        title = QLabel("Screen")
-        title.setObjectName("paneTitle")
-        title.setToolTip("What the agent saw for the current step; its target is outlined in magenta")
-        self._caption = _muted("nothing yet")
-        self._caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        header.addWidget(title)
-        header.addWidget(self._caption, 1)
-        for action in (self._overlay, self._zoom_out, self._zoom_in, self._fit):
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setAutoRaise(True)
-            header.addWidget(button)
-        screen = QWidget()
-        column = QVBoxLayout(screen)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addLayout(header)
-        column.addWidget(self.live_view, 1)
-        self._approval_frame = QWidget()
-        self._approval_frame.setObjectName("approvalFrame")
-        self._approval_frame.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        frame = QVBoxLayout(self._approval_frame)
-        frame.setContentsMargins(0, 0, 0, 0)
-        frame.addWidget(self.approval)
-        centre = QSplitter(Qt.Orientation.Vertical)
-        centre.addWidget(screen)
-        centre.addWidget(self._approval_frame)
-        centre.setStretchFactor(0, 1)
-        centre.setChildrenCollapsible(False)
-        centre.setSizes([520, 340])
+        centre = ScreenPane(self.live_view, self.approval, (self._overlay, self._zoom_out, self._zoom_in, self._fit))
+        self._caption, self._approval_frame = centre.caption, centre.approval_frame
         main = QSplitter(Qt.Orientation.Horizontal)
         for pane in (self._tabs, centre, self.timeline):
             main.addWidget(pane)
@@ -417,8 +383,8 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self._acting = QLabel("● The agent is acting")
         self._acting.setStyleSheet("color: #cf222e; font-weight: 600;")
-        self._hotkey_label = _muted("")
-        self._tray_note = _muted("No system tray")
+        self._hotkey_label = label("", "muted")
+        self._tray_note = label("No system tray", "muted")
         self._tray_note.setToolTip("There is no system tray: only this window shows when the agent acts")
         self._state = QLabel()
         for widget in (self._acting, self._hotkey_label, self._tray_note, self._state):
@@ -465,9 +431,3 @@ class MainWindow(QMainWindow):
         if shot is not None and not self.control.running:
             self.live_view.show_image(shot)
             self._caption.setText(f"step {index + 1}, {'after' if view.after else 'as proposed'}")
-
-
-def _muted(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("muted")
-    return label

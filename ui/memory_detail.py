@@ -19,7 +19,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QTableWidget,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_agent.core.errors import AgentError
 from desktop_agent.memory.skills import Skill
 from desktop_agent.memory.store import MemoryStore, TaskDetail
+from ui.style import label
 from ui.timeline import STATUS_COLOURS, status_icon
 
 RECENT_RUNS = 20
@@ -132,13 +132,6 @@ def when(iso: str | None) -> str:
 def duration(ms: float) -> str:
     seconds = ms / 1000
     return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
-
-
-def label(text: str, name: str) -> QLabel:
-    widget = QLabel(text)
-    widget.setObjectName(name)
-    widget.setTextFormat(Qt.TextFormat.PlainText)
-    return widget
 
 
 def table(name: str, headers: tuple[str, ...]) -> QTableWidget:

@@ -42,7 +42,8 @@ from desktop_agent.memory.store import MASK, MemoryStore, TaskDetail, TaskRecord
 from ui.consolidation import IDLE_MS, IdleConsolidation
 from ui.editor import DEBOUNCE_MS
 from ui.learned_dialog import LearnedDialog
-from ui.memory_detail import TaskDetailView, label, read_memory, table, when
+from ui.memory_detail import TaskDetailView, read_memory, table, when
+from ui.style import label
 
 SEARCH_LIMIT = 100
 _Read = TypeVar("_Read")

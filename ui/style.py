@@ -1,8 +1,10 @@
-"""How the main window looks: its style sheet, the colour of each run state and the app's icon."""
+"""How the main window looks: its style sheet, the colour of each run state, the app's icon, and labels
+named for the style sheet."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QLabel
 
 # The status bar's state pill: RunControl's state kinds, RunStatus values included.
 STATE_COLOURS = {"idle": "#6e7781", "running": "#0969da", "asking": "#9a6700", "paused": "#9a6700",
@@ -50,3 +52,13 @@ def app_icon(acting: bool = False) -> QIcon:
         painter.drawEllipse(inset, inset, 64 - 2 * inset, 64 - 2 * inset)
     painter.end()
     return QIcon(pixmap)
+
+
+def label(text: str, name: str = "", *, wrap: bool = False) -> QLabel:
+    """A label shown as plain text (step text like "<b>" must show as typed), named for the style sheet
+    ("muted", "caption", ...)."""
+    widget = QLabel(text)
+    widget.setObjectName(name)
+    widget.setTextFormat(Qt.TextFormat.PlainText)
+    widget.setWordWrap(wrap)
+    return widget

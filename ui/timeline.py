@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.images import fitted, load_pixmap
+from ui.style import label
 
 STATUSES = ("pending", "running", "succeeded", "unverified", "failed", "skipped", "denied", "stopped")
 STATUS_COLOURS = {"pending": "#8c959f", "running": "#0969da", "succeeded": "#1a7f37", "unverified": "#9a6700",
@@ -80,14 +81,14 @@ class Timeline(QWidget):
         self.setStyleSheet(_STYLE)
         self._views: list[StepView] = []
         self._report: Path | None = None
-        self._summary = _label("", "muted")
+        self._summary = label("", "muted")
         self._open = QPushButton("Open report")
         self._open.setObjectName("openReport")
         self._open.setToolTip("Open the run's HTML report in the browser")
         self._open.clicked.connect(self._open_report)
         header = QHBoxLayout()
         header.setSpacing(10)
-        header.addWidget(_label("Steps", "title"))
+        header.addWidget(label("Steps", "title"))
         header.addWidget(self._summary)
         header.addStretch(1)
         header.addWidget(self._open)
@@ -195,17 +196,17 @@ class _Row(QWidget):
         super().__init__()
         self._icon = QLabel()
         self._icon.setFixedSize(18, 18)
-        self._number = _label(f"{view.index + 1}", "number")
+        self._number = label(f"{view.index + 1}", "number")
         self._number.setFixedWidth(22)
         self._number.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._text = _ElidedLabel()
         self._status = QLabel()
         self._problem = _ElidedLabel()
         self._problem.setObjectName("muted")
-        self._ms = _label("", "ms")
+        self._ms = label("", "ms")
         self._ms.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._ms.setMinimumWidth(60)
-        self._thumb = _label("", "thumb")
+        self._thumb = label("", "thumb")
         self._thumb.setFixedSize(_THUMB)
         self._thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lines = QVBoxLayout()
@@ -247,28 +248,28 @@ class _Details(QFrame):
 
     def __init__(self) -> None:
         super().__init__()
-        self._title = _label("", "title")
+        self._title = label("", "title")
         self._title.setTextFormat(Qt.TextFormat.RichText)  # the status in its colour; text escaped
         self._title.setWordWrap(True)
         self._before, self._after = _Shot(), _Shot()
-        self._why = _label("", "")
+        self._why = label("", "")
         self._why.setWordWrap(True)
         self._why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._retried = _label("", "retried")
+        self._retried = label("", "retried")
         self._retried.setWordWrap(True)
         self._retried.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._error = _label("", "error")
+        self._error = label("", "error")
         self._error.setWordWrap(True)
         self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         shots = QGridLayout()
         shots.setHorizontalSpacing(10)
         shots.setVerticalSpacing(4)
         for column, (name, shot) in enumerate((("BEFORE", self._before), ("AFTER", self._after))):
-            shots.addWidget(_label(name, "caption"), 0, column)
+            shots.addWidget(label(name, "caption"), 0, column)
             shots.addWidget(shot, 1, column)
             shots.setColumnStretch(column, 1)
         shots.setRowStretch(1, 1)
-        self._why_caption = _label("WHY THIS TARGET", "caption")
+        self._why_caption = label("WHY THIS TARGET", "caption")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 10, 0, 0)
         layout.setSpacing(6)
@@ -396,10 +397,3 @@ _MARKS = {
     "skipped": lambda: _path(((10, 11), (15, 16), (10, 21)), ((17, 11), (22, 16), (17, 21))),
     "stopped": lambda: _path(((12, 12), (20, 12), (20, 20), (12, 20), (12, 12))),
 }
-
-
-def _label(text: str, name: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label

@@ -30,7 +30,7 @@ from desktop_agent.grounding.containers import PARTS, parts
 from desktop_agent.grounding.explain import box_text, describe, no_match, point_text
 from desktop_agent.grounding.labels import labelled_widget, labels_a_hit
 from desktop_agent.grounding.relations import reading_order, related
-from desktop_agent.grounding.rows import as_cell, as_row, row_of, under
+from desktop_agent.grounding.rows import as_cell, as_row, cell_box, row_of, under
 from desktop_agent.grounding.textmatch import Tier, score_text
 from desktop_agent.screen.coords import image_to_screen, screen_to_image
 
@@ -197,7 +197,8 @@ def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_templa
     notes.append(f"{then.relation.value} {then.target.describe()} at {box_text(around.box)}")
     if then.relation in (Relation.BELOW, Relation.ABOVE) and around.element is not None:  # its column's
         column = under(around.element, [m.element for m in hits], screen.elements)
-        positioned = [replace(hits[i], element=cell) for i, cell in column]
+        positioned = [replace(hits[i], point=words.box.center, element=replace(
+            words, box=cell_box(words, around.element, screen.elements, row.box))) for i, words in column]
     else:
         positioned = related(then.relation, around.box, hits)
     if not positioned:

@@ -196,6 +196,15 @@ def test_a_line_running_into_a_field_is_split_at_its_border() -> None:
     assert [t.text for t in out if t.role is Role.TEXT] == ["City:"]
 
 
+def test_a_value_whose_box_starts_less_than_a_character_before_the_field_is_its_value() -> None:
+    # Tk draws an entry's value right against its edge; OCR's box starts 6 px before it. Split there,
+    # the "L" of "Light" named the combo instead of the "Theme" label left of it.
+    combo = _field(100, 40, 180, 22, role=Role.COMBO)
+    out = attach_text([combo], [_text("Theme", 10, 43, 60), _text("Light", 94, 37, 40, 28)])  # OCR: taller
+    assert [(e.text, e.label) for e in out if e.role is Role.COMBO] == [("Light", "Theme")]
+    assert [t.text for t in out if t.role is Role.TEXT] == ["Theme"]
+
+
 def test_several_texts_in_a_button_join_in_reading_order() -> None:
     button = _field(10, 10, 120, 30, role=Role.BUTTON)
     out = attach_text([button], [_text("now", 70, 17, 30), _text("Save", 20, 17, 40)])

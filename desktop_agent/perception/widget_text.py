@@ -113,16 +113,16 @@ def _with_text(widget: Element, inside: Sequence[Element], free: Sequence[Elemen
             return replace(widget, text=value)
         case Role.FIELD | Role.COMBO:
             return replace(widget, text=value, label=label_by_position(widget, free))
-        case Role.CHECKBOX:
+        case Role.CHECKBOX | Role.SLIDER:
             return replace(widget, label=label_by_position(widget, free))
     return widget
 
 
 def label_by_position(widget: Element, texts: Sequence[Element]) -> str:
     """The text that labels `widget` by where it stands: for a field or combo the nearest text left of
-    it on its row, else just above; for a checkbox the nearest text to its right; else none."""
+    it on its row, else just above (a slider too); for a checkbox the nearest text to its right; else none."""
     match widget.role:
-        case Role.FIELD | Role.COMBO:
+        case Role.FIELD | Role.COMBO | Role.SLIDER:
             label = _left_label(widget.box, texts) or _above_label(widget.box, texts)
         case Role.CHECKBOX:
             label = _right_label(widget.box, texts)

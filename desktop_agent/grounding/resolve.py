@@ -28,7 +28,7 @@ from desktop_agent.core.values import (
 )
 from desktop_agent.grounding.containers import PARTS, parts
 from desktop_agent.grounding.explain import box_text, describe, no_match, point_text
-from desktop_agent.grounding.labels import labelled_widget, labels_a_hit
+from desktop_agent.grounding.labels import labelled_widget, labels_a_hit, with_caption
 from desktop_agent.grounding.relations import reading_order, related
 from desktop_agent.grounding.rows import as_cell, as_row, cell_box, row_of, under
 from desktop_agent.grounding.textmatch import Tier, score_text
@@ -233,7 +233,7 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     if spec.text is None:
         return [_Match(element=e, tier=Tier.ROLE, score=1.0, via="role", matched="")
                 for e in screen.elements if e.role is spec.role], ""
-    hits = [m for e in screen.elements if (m := _match_element(spec.text, e)) is not None]
+    hits = [_captioned(m, screen) for e in screen.elements if (m := _match_element(spec.text, e)) is not None]
     if spec.role is None:
         widgets = [e for e in screen.elements if e.role in _INTERACTIVE]
         return [m for m in hits if not labels_a_hit(m.element, widgets, [h.element for h in hits])], ""
@@ -241,7 +241,7 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
         return rows, ""
     widgets = [e for e in screen.elements if e.role is spec.role]
     own = [m for m in hits if m.element.role is spec.role]
-    labelled = [replace(m, element=w, via="label") for m in hits
+    labelled = [_captioned(replace(m, element=w, via="label"), screen) for m in hits
                 if m.element.role is Role.TEXT and spec.role not in _NOT_LABELLED
                 and (w := labelled_widget(m.element, widgets)) is not None]
     if own or labelled:
@@ -250,6 +250,15 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     others = [m for m in hits if m.via == "text" and not (spec.role in _LABELLED and m.element.role is Role.TEXT)]
     seen_as = " or ".join(sorted({m.element.role.value for m in others}))
     return others, f"no {spec.role.value} matched the words; perception saw them as {seen_as} (its roles are guesses)"
+
+
+def _captioned(match: _Match, screen: Screen) -> _Match:
+    """A check box found by its caption is the box with its caption, acted on at its mark."""
+    mark = match.element
+    if mark.role is not Role.CHECKBOX or match.via != "label":
+        return match
+    return replace(match, element=replace(mark, box=with_caption(mark, match.matched, screen.elements)),
+                   point=mark.box.center)
 
 
 def _in_window(element: Element, window: Window) -> bool:

@@ -208,7 +208,7 @@ def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_templa
 
 def _in_part(spec: TargetSpec, part_spec: TargetSpec, screen: Screen) -> tuple[list[_Match], list[str], bool]:
     """`"Delete" in the toolbar`, `the 2nd tab in the tab strip`, `"Music" in the sidebar`: the part's box
-    holds the target; a part named by words is the one holding them."""
+    holds the target (a sidebar entry is its row); a part named by words is the one holding them."""
     found = parts(part_spec.role, screen) if part_spec.role is not None else []
     if part_spec.text is not None:
         found = [p for p in found if any(p.contains(m.box.center) for m in _matches(replace(
@@ -221,6 +221,8 @@ def _in_part(spec: TargetSpec, part_spec: TargetSpec, screen: Screen) -> tuple[l
                              candidates=[f"{kind} at {box_text(p)}" for p in found])
     box = found[0]
     hits = [m for m in _matches(spec, screen)[0] if box.contains(m.box.center)]
+    if part_spec.role is Role.SIDEBAR:  # a sidebar's entries are its rows
+        hits = [row for m in hits for row in (_as_rows([m], screen) or [m])]
     where = f"inside {kind} at {box_text(box)}"
     if not hits:
         raise GroundingError(f"no {replace(spec, anchor=None, ordinal=None).describe()} {where}",

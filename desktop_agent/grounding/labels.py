@@ -1,12 +1,15 @@
-"""Labels and the widgets they name: a text beside or above a field, combo or check box names it (screen
-points; pure)."""
+"""Labels and the widgets they name: a text beside or above a field, combo or check box names it; a check
+box's caption is part of it (screen points; pure)."""
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from desktop_agent.core.values import Element, Rect, Role
 from desktop_agent.grounding.relations import EDGE_TOLERANCE, distance, in_band, overlap
 from desktop_agent.grounding.textmatch import key
 
 _LABEL_REACH = 200  # points between a text label and the unlabelled widget it names
+_CAPTION_GAP = 2     # caption heights between a check box and its caption at most
 
 
 def labels_a_hit(match: Element, widgets: list[Element], hits: list[Element]) -> bool:
@@ -35,3 +38,14 @@ def _beside_or_below(label: Rect, box: Rect) -> bool:
     gap = box.top - label.bottom
     return (-EDGE_TOLERANCE <= gap <= 2 * label.height
             and overlap(box.left, box.right, label.left, label.right))
+
+
+def with_caption(mark: Element, caption: str, elements: Sequence[Element]) -> Rect:
+    """A check box's whole box: its mark and the text `caption` just right of it, as the toolkits draw
+    the widget (a click on either toggles it). The mark alone when no such caption is seen."""
+    name = key(caption)
+    captions = [e for e in elements if e.role is Role.TEXT and name and key(e.text) == name
+                and in_band(e.box.center.y, mark.box.top, mark.box.bottom)
+                and 0 <= e.box.left - mark.box.right + EDGE_TOLERANCE <= _CAPTION_GAP * e.box.height]
+    nearest = min(captions, key=lambda e: e.box.left, default=None)
+    return mark.box if nearest is None else mark.box.union(nearest.box)

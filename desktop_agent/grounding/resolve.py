@@ -28,9 +28,9 @@ from desktop_agent.core.values import (
 )
 from desktop_agent.grounding.containers import PARTS, parts
 from desktop_agent.grounding.explain import box_text, describe, no_match, point_text
-from desktop_agent.grounding.labels import labelled_widget, labels_a_hit
+from desktop_agent.grounding.labels import labelled_widget, labels_a_hit, with_caption
 from desktop_agent.grounding.relations import reading_order, related
-from desktop_agent.grounding.rows import as_cell, as_row, row_of, under
+from desktop_agent.grounding.rows import as_cell, as_row, cell_box, row_of, under
 from desktop_agent.grounding.textmatch import Tier, score_text
 from desktop_agent.screen.coords import image_to_screen, screen_to_image
 
@@ -197,7 +197,8 @@ def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_templa
     notes.append(f"{then.relation.value} {then.target.describe()} at {box_text(around.box)}")
     if then.relation in (Relation.BELOW, Relation.ABOVE) and around.element is not None:  # its column's
         column = under(around.element, [m.element for m in hits], screen.elements)
-        positioned = [replace(hits[i], element=cell) for i, cell in column]
+        positioned = [replace(hits[i], point=words.box.center, element=replace(
+            words, box=cell_box(words, around.element, screen.elements, row.box))) for i, words in column]
     else:
         positioned = related(then.relation, around.box, hits)
     if not positioned:
@@ -207,7 +208,7 @@ def _in_row(spec: TargetSpec, row_spec: TargetSpec, screen: Screen, match_templa
 
 def _in_part(spec: TargetSpec, part_spec: TargetSpec, screen: Screen) -> tuple[list[_Match], list[str], bool]:
     """`"Delete" in the toolbar`, `the 2nd tab in the tab strip`, `"Music" in the sidebar`: the part's box
-    holds the target; a part named by words is the one holding them."""
+    holds the target (a sidebar entry is its row); a part named by words is the one holding them."""
     found = parts(part_spec.role, screen) if part_spec.role is not None else []
     if part_spec.text is not None:
         found = [p for p in found if any(p.contains(m.box.center) for m in _matches(replace(
@@ -220,6 +221,8 @@ def _in_part(spec: TargetSpec, part_spec: TargetSpec, screen: Screen) -> tuple[l
                              candidates=[f"{kind} at {box_text(p)}" for p in found])
     box = found[0]
     hits = [m for m in _matches(spec, screen)[0] if box.contains(m.box.center)]
+    if part_spec.role is Role.SIDEBAR:  # a sidebar's entries are its rows
+        hits = [row for m in hits for row in (_as_rows([m], screen) or [m])]
     where = f"inside {kind} at {box_text(box)}"
     if not hits:
         raise GroundingError(f"no {replace(spec, anchor=None, ordinal=None).describe()} {where}",
@@ -232,7 +235,7 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     if spec.text is None:
         return [_Match(element=e, tier=Tier.ROLE, score=1.0, via="role", matched="")
                 for e in screen.elements if e.role is spec.role], ""
-    hits = [m for e in screen.elements if (m := _match_element(spec.text, e)) is not None]
+    hits = [_captioned(m, screen) for e in screen.elements if (m := _match_element(spec.text, e)) is not None]
     if spec.role is None:
         widgets = [e for e in screen.elements if e.role in _INTERACTIVE]
         return [m for m in hits if not labels_a_hit(m.element, widgets, [h.element for h in hits])], ""
@@ -240,7 +243,7 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
         return rows, ""
     widgets = [e for e in screen.elements if e.role is spec.role]
     own = [m for m in hits if m.element.role is spec.role]
-    labelled = [replace(m, element=w, via="label") for m in hits
+    labelled = [_captioned(replace(m, element=w, via="label"), screen) for m in hits
                 if m.element.role is Role.TEXT and spec.role not in _NOT_LABELLED
                 and (w := labelled_widget(m.element, widgets)) is not None]
     if own or labelled:
@@ -249,6 +252,15 @@ def _matches(spec: TargetSpec, screen: Screen) -> tuple[list[_Match], str]:
     others = [m for m in hits if m.via == "text" and not (spec.role in _LABELLED and m.element.role is Role.TEXT)]
     seen_as = " or ".join(sorted({m.element.role.value for m in others}))
     return others, f"no {spec.role.value} matched the words; perception saw them as {seen_as} (its roles are guesses)"
+
+
+def _captioned(match: _Match, screen: Screen) -> _Match:
+    """A check box found by its caption is the box with its caption, acted on at its mark."""
+    mark = match.element
+    if mark.role is not Role.CHECKBOX or match.via != "label":
+        return match
+    return replace(match, element=replace(mark, box=with_caption(mark, match.matched, screen.elements)),
+                   point=mark.box.center)
 
 
 def _in_window(element: Element, window: Window) -> bool:

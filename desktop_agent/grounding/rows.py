@@ -12,6 +12,7 @@ guaranteed: that a list of a single entry is seen as a list (there is no pitch t
 (there is nothing to see)."""
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import replace
@@ -67,17 +68,9 @@ def row_of(element: Element, screen: Screen) -> Rect | None:
 
 
 def under(header: Element, cells: Sequence[Element], elements: Sequence[Element]) -> list[tuple[int, Element]]:
-    """The cells of one row in `header`'s column, by their index in `cells`. A column reaches halfway to
-    the headers beside it in their row; a cell belongs to the column it overlaps most, and a line OCR
-    read across columns is cut to the header's."""
-    headers = sorted([e for e in elements if e.window_id == header.window_id and e.text
-                      and abs(e.box.center.y - header.box.center.y) <= header.box.height // 2
-                      and e.box != header.box] + [header], key=lambda e: e.box.left)
-    at = next(i for i, h in enumerate(headers) if h is header)
-    columns = [Rect.from_corners((headers[i - 1].box.right + h.box.left) // 2 if i else h.box.left - _OPEN,
-                                 h.box.top,
-                                 (h.box.right + headers[i + 1].box.left) // 2 if i + 1 < len(headers)
-                                 else h.box.right + _OPEN, h.box.bottom) for i, h in enumerate(headers)]
+    """The cells of one row in `header`'s column, by their index in `cells`. A cell belongs to the column it
+    overlaps most, and a line OCR read across columns is cut to the words whose middle is in the header's."""
+    columns, at = _columns(header, elements)
     found = []
     for index, cell in enumerate(cells):
         if cell.box == header.box:
@@ -86,27 +79,61 @@ def under(header: Element, cells: Sequence[Element], elements: Sequence[Element]
         glyphs = _ACROSS * cell.box.width / max(1, len(cell.text))
         across = sum(span >= glyphs for span in spans) > 1
         if cell.text and cell.source.startswith("ocr") and across and spans[at] >= glyphs:
-            found.append((index, _cut(cell, columns[at])))
+            if (words := _cut(cell, columns[at])) is not None:
+                found.append((index, words))
         elif max(range(len(spans)), key=lambda i: spans[i]) == at and spans[at] > 0:
             found.append((index, cell))
     return found
+
+
+def cell_box(words: Element, header: Element, elements: Sequence[Element], row: Rect) -> Rect:
+    """The box of the cell whose words are `words`: the span of `header`'s column across `row`. A cell
+    that perception proposed as a widget keeps its own box."""
+    if not words.source.startswith("ocr"):
+        return words.box
+    columns, at = _columns(header, elements)
+    left, right = max(columns[at].left, row.left), min(columns[at].right, row.right)
+    if right <= left:
+        return words.box
+    return Rect.from_corners(left, row.top, right, row.bottom).union(words.box)
+
+
+def _columns(header: Element, elements: Sequence[Element]) -> tuple[list[Rect], int]:
+    """The columns of `header`'s row of headers, left to right, and which one is `header`'s: each reaches
+    halfway to the headers beside it; the first and last as far as their table, or, when framed, as far
+    as their own edges."""
+    headers = sorted([e for e in elements if e.window_id == header.window_id and e.text
+                      and abs(e.box.center.y - header.box.center.y) <= header.box.height // 2
+                      and e.box != header.box] + [header], key=lambda e: e.box.left)
+    at = next(i for i, h in enumerate(headers) if h is header)
+    columns = []
+    for i, h in enumerate(headers):
+        open_end = 0 if h.role is not Role.TEXT else _OPEN
+        left = (headers[i - 1].box.right + h.box.left) // 2 if i else h.box.left - open_end
+        right = (h.box.right + headers[i + 1].box.left) // 2 if i + 1 < len(headers) else h.box.right + open_end
+        columns.append(Rect.from_corners(left, h.box.top, right, h.box.bottom))
+    return columns, at
 
 
 def _span(a: Rect, b: Rect) -> int:
     return max(0, min(a.right, b.right) - max(a.left, b.left))
 
 
-def _cut(cell: Element, column: Rect) -> Element:
-    """The part of a text line under `column`, by proportional character offsets, whole words only."""
+def _cut(cell: Element, column: Rect) -> Element | None:
+    """The words of a text line whose middles lie under `column`, by proportional character offsets;
+    None when none does."""
     n, box = len(cell.text), cell.box
-    start = max(0, round((column.left - box.left) / max(1, box.width) * n))
-    end = min(n, round((column.right - box.left) / max(1, box.width) * n))
-    while 0 < start < n and not cell.text[start - 1].isspace():
-        start -= 1
-    while 0 < end < n and not cell.text[end].isspace():
-        end += 1
-    left, right = box.left + round(box.width * start / n), box.left + round(box.width * end / n)
-    return replace(cell, text=cell.text[start:end].strip(), box=Rect.from_corners(left, box.top, right, box.bottom))
+
+    def x(i: float) -> float:
+        return box.left + box.width * i / n
+
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", cell.text)
+             if column.left <= x((m.start() + m.end()) / 2) < column.right]
+    if not words:
+        return None
+    start, end = words[0][0], words[-1][1]
+    left, right = round(x(start)), round(x(end))
+    return replace(cell, text=cell.text[start:end], box=Rect.from_corners(left, box.top, right, box.bottom))
 
 
 def as_row(element: Element, row: Rect) -> Element:

@@ -70,10 +70,10 @@ class TextReader:
         if out.txts is None or out.boxes is None:
             return []
         glyphs = _align_words(out.txts, out.word_results)
+        boxes = [_quad_to_rect(quad) for quad in out.boxes]
         elements: list[Element] = []
-        for text, score, quad, glyph in zip(out.txts, out.scores, out.boxes, glyphs):
-            box = _quad_to_rect(quad)
-            menu = at_window_top and _menu_row(text, box)
+        for text, score, box, glyph in zip(out.txts, out.scores, boxes, glyphs):
+            menu = at_window_top and _menu_row(text, box) and _first_line(box, boxes)
             for item_text, item_box in _split_items(_ascii_forms(text), box, glyph, every_word=menu):
                 elements.append(Element(role=Role.TEXT, box=item_box, text=item_text,
                                         confidence=float(score), source="ocr"))
@@ -144,6 +144,11 @@ def _menu_row(text: str, box: Rect) -> bool:
     words = text.split()
     return (len(words) >= 2 and all(w[0].isupper() for w in words)
             and box.top <= _MENU_ROW_HEIGHTS * box.height and box.left <= _MENU_LEFT_HEIGHTS * box.height)
+
+
+def _first_line(box: Rect, boxes: Sequence[Rect]) -> bool:
+    """No other line lies above this one (a toolbar's words under a menu bar are not a menu bar)."""
+    return not any(other.bottom <= box.center.y for other in boxes)
 
 
 def _split_items(text: str, box: Rect, glyph: _Glyphs | None, *,

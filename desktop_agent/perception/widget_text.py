@@ -43,7 +43,7 @@ def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, lis
         inter = widget.box.intersection(text.box)
         if inter is None:
             continue
-        if inter.area >= TEXT_INSIDE * text.box.area or _within(text.box, widget.box):
+        if inter.area >= TEXT_INSIDE * text.box.area or _within(text, widget.box):
             if widget.role is not Role.CHECKBOX:  # in a checkbox it is OCR reading the mark: dropped
                 values[id(widget)].append(text)
             return []
@@ -69,9 +69,12 @@ def _place_text(text: Element, widgets: Sequence[Element], values: dict[int, lis
     return [text]
 
 
-def _within(text: Rect, widget: Rect) -> bool:
-    """A line as wide as the widget's inside at most, its middle inside: OCR's box is often taller."""
-    return widget.contains(text.center) and widget.left - 2 <= text.left and text.right <= widget.right + 2
+def _within(text: Element, widget: Rect) -> bool:
+    """A line as wide as the widget's inside at most, its middle inside: OCR's box is often taller, and
+    it may start up to a character before a field's edge (a value drawn right against it: Tk's entries)."""
+    box = text.box
+    glyph = max(2, box.width // max(1, len(text.text)))
+    return widget.contains(box.center) and widget.left - glyph <= box.left and box.right <= widget.right + 2
 
 
 def _present(text: Element | None) -> list[Element]:
@@ -110,16 +113,16 @@ def _with_text(widget: Element, inside: Sequence[Element], free: Sequence[Elemen
             return replace(widget, text=value)
         case Role.FIELD | Role.COMBO:
             return replace(widget, text=value, label=label_by_position(widget, free))
-        case Role.CHECKBOX:
+        case Role.CHECKBOX | Role.SLIDER:
             return replace(widget, label=label_by_position(widget, free))
     return widget
 
 
 def label_by_position(widget: Element, texts: Sequence[Element]) -> str:
     """The text that labels `widget` by where it stands: for a field or combo the nearest text left of
-    it on its row, else just above; for a checkbox the nearest text to its right; else none."""
+    it on its row, else just above (a slider too); for a checkbox the nearest text to its right; else none."""
     match widget.role:
-        case Role.FIELD | Role.COMBO:
+        case Role.FIELD | Role.COMBO | Role.SLIDER:
             label = _left_label(widget.box, texts) or _above_label(widget.box, texts)
         case Role.CHECKBOX:
             label = _right_label(widget.box, texts)

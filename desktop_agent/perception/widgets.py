@@ -1,14 +1,16 @@
-"""Widget proposals from pixels: text fields, buttons, checkboxes and combo boxes.
+"""Widget proposals from pixels: text fields, buttons, checkboxes, combo boxes and sliders.
 
 Works on one window (or region) image in that image's pixel coordinates: every box is a `Rect` in pixels
 of the image given, never screen points (the perceiver maps them). OpenCV and numpy only; no model.
 
 Guaranteed: a widget is an axis-aligned rectangle outlined by a border (a checkbox: a 9-20 px square with
 at least two solid sides) that is not the image frame, not a panel holding other widgets and not a part
-of a bigger widget; roles are FIELD, BUTTON, CHECKBOX, COMBO or CELL (a box sharing its border lines
-with neighbours beside and above or below it: a grid), `source="widget"`, `text=""`, confidence
-in [0, 1], and `checked` is set on checkboxes only.
-Not guaranteed: radio buttons, sliders, tabs, links and flat (borderless) buttons are not proposed; a box
+of a bigger widget; roles are FIELD, BUTTON, CHECKBOX, COMBO, SLIDER (a wide trough with a handle across
+it and nothing else inside) or CELL (a box sharing its border lines with neighbours beside and above or
+below it: a grid), `source="widget"`, `text=""`, confidence in [0, 1], and `checked` is set on checkboxes
+only.
+Not guaranteed: radio buttons, tabs, links, flat (borderless) buttons and sliders drawn as a line with a
+knob (GTK, Qt) or spanning the whole window are not proposed; a box
 glyph drawn in text (U+2610) is indistinguishable from an unchecked checkbox. The thresholds below were
 measured on GTK 3 Adwaita (light and dark) and Tk (classic, clam) at scale 1 — the fixtures in
 tests/fixtures/widgets/ — and other themes may need them retuned.
@@ -46,6 +48,7 @@ DUPLICATE_SLACK = 2  # px per side
 SNAP_GAIN = 1.2  # a side moves only to a clearly stronger line
 LINK_MARGIN = 1  # px inside a button's outline: the lines between linked buttons run up to it, text never does
 LINK_LINE = 0.95  # share of that height a line between two linked buttons covers
+HANDLE_WIDTHS = 2.5  # a slider's handle is at most this many trough heights wide (a scroll bar's thumb: longer)
 ROW_WIDTHS = 8  # a box this many times as wide as a checkbox inside it is a list row, not the box's frame
 ROW_INSET = 6  # px at least between such a checkbox and its row's ends
 SHARED_LINE = 1  # px between the edges of two cells of a grid (they share one border line)
@@ -62,6 +65,7 @@ class _Look:
     ink: Rect | None  # bounding box of text/marks inside, image pixels
     mark: float  # share of the interior unlike the surroundings (checkbox state)
     arrow: bool  # a small down-pointing triangle at the right end
+    handle: bool  # a box across it from top to bottom, nothing else inside (a slider's)
     line_sides: int  # sides of the outline drawn as a solid line against the window around
 
 
@@ -151,6 +155,7 @@ def _look(pixels: np.ndarray, edges: np.ndarray, box: Rect) -> _Look | None:
         ink=_mask_box(ink_mask, inner),
         mark=float(_unlike(interior, around).mean()),
         arrow=_has_arrow(ink_mask, inner),
+        handle=_has_handle(edges, box),
         line_sides=_line_sides(pixels, box, around),
     )
 
@@ -254,6 +259,23 @@ def _has_arrow(ink_mask: np.ndarray, inner: Rect) -> bool:
             and 0.4 <= area / (w * h) <= 0.8)
 
 
+def _has_handle(edges: np.ndarray, box: Rect) -> bool:
+    """Two or more lines crossing the box from top to bottom, at most `HANDLE_WIDTHS` heights apart and
+    a handle's width at least, and no edge anywhere else inside: a slider's handle on its trough (Tk's
+    ttk.Scale). Text, a caret or a spin box's arrows are not."""
+    inner = edges[box.top + 2:box.bottom - 2, box.left + 2:box.right - 2]
+    if inner.size == 0:
+        return False
+    crossing = np.flatnonzero(inner.mean(axis=0) >= LINK_LINE)
+    if len(crossing) < 2:
+        return False
+    first, last = int(crossing[0]), int(crossing[-1])
+    if not box.height / 2 <= last - first <= HANDLE_WIDTHS * box.height:
+        return False
+    rest = np.concatenate([inner[:, :max(0, first - 2)], inner[:, last + 3:]], axis=1)
+    return not rest.any()
+
+
 # ---------------------------------------------------------------- roles
 def _classify(look: _Look) -> Element | None:
     box = look.box
@@ -268,6 +290,8 @@ def _classify(look: _Look) -> Element | None:
     certainty = min(1.0, look.border / (2 * BORDER_CONTRAST))  # the weakest real border scored 16.6
     if look.arrow:
         return _widget(Role.COMBO, box, 0.9 * certainty)
+    if look.handle and not look.base_fill and box.width >= WIDE_ASPECT * box.height:
+        return _widget(Role.SLIDER, box, 0.8 * certainty)
     if look.ink is None and not look.base_fill:
         return None  # an empty frame: no caption, no field fill
     field_votes = sum((look.base_fill, not _centered(look), box.width >= WIDE_ASPECT * box.height))
@@ -339,7 +363,7 @@ def _row_mark(element: Element, box: Element) -> bool:
     """A checkbox on a selected list row (the row's highlight is outlined like a field), not a part of it:
     well inside the row's ends (spin arrows sit at a field's end)."""
     inner, outer = element.box, box.box
-    return (element.role is Role.CHECKBOX and outer.width >= ROW_WIDTHS * inner.width
+    return (element.role is Role.CHECKBOX and box.role is not Role.SLIDER and outer.width >= ROW_WIDTHS * inner.width
             and min(inner.left - outer.left, outer.right - inner.right) >= ROW_INSET)
 
 

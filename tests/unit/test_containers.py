@@ -41,7 +41,13 @@ def test_the_sidebar_is_the_list_down_the_left_with_more_beside_it():
     [sidebar] = parts(Role.SIDEBAR, file_manager())
     assert sidebar.left <= 10 and sidebar.right < 250
     found = ground(parse_target('"Music" in the sidebar'), file_manager())
-    assert found.box.left == 10
+    assert found.box.left <= 10 and found.point.x == 10 + 9 * len("Music") // 2
+
+
+def test_an_entry_in_the_sidebar_is_its_row():
+    found = ground(parse_target('"Music" in the sidebar'), file_manager())
+    assert found.element is not None and found.element.role is Role.ITEM
+    assert found.box.width > 9 * len("Music") and found.box.right <= 250  # the sidebar's row, not the table's
 
 
 def test_words_outside_the_part_are_not_it():

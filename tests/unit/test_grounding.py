@@ -219,9 +219,22 @@ def test_checkbox_found_through_its_caption_text():
     other = el(Role.CHECKBOX, 20, 260, width=16, height=16, checked=True)
     sc = screen(box_only, text("Gift wrap", 42, 198), other, text("Express", 42, 258))
     target = ground(spec("Gift wrap", role=Role.CHECKBOX), sc)
-    assert target.element == box_only
+    assert target.element is not None and target.element.role is Role.CHECKBOX
+    assert target.element.checked is False
     assert target.point == box_only.box.center
     assert target.strategy == "label-exact"
+
+
+def test_a_checkbox_named_by_its_caption_is_boxed_with_it_and_acted_on_at_its_mark():
+    mark = el(Role.CHECKBOX, 20, 202, width=16, height=16, checked=False, label="Remember me")
+    caption = text("Remember me", 42, 200)
+    far = screen(mark, caption, text("Remember me", 400, 500))  # the same words elsewhere are no caption
+    for target in (ground(spec("Remember me", role=Role.CHECKBOX), far),
+                   ground(spec("Remember me"), screen(mark, caption))):
+        assert target.box == mark.box.union(caption.box)
+        assert target.point == mark.box.center
+    lone = el(Role.CHECKBOX, 20, 300, width=16, height=16, checked=True, label="Keep")
+    assert ground(spec("Keep", role=Role.CHECKBOX), screen(lone)).box == lone.box  # no caption seen
 
 
 def test_field_found_by_its_label():

@@ -22,7 +22,8 @@ PLACES = ["Home", "Desktop", "Documents", "Music", "Trash", "Other"]  # x=20, 14
 
 
 def text(s: str, left: int, top: int, height: int = 20) -> Element:
-    return Element(role=Role.TEXT, box=Rect(left=left, top=top, width=9 * len(s), height=height), text=s)
+    return Element(role=Role.TEXT, box=Rect(left=left, top=top, width=9 * len(s), height=height), text=s,
+                   source="ocr")
 
 
 def file_manager(*, merged: bool = False, checkboxes: bool = False) -> Screen:
@@ -34,7 +35,12 @@ def file_manager(*, merged: bool = False, checkboxes: bool = False) -> Screen:
     for i, (name, size, kind) in enumerate(FILES):
         top = 115 + 30 * i
         elements.append(text(name, 240, top))
-        elements += [text(f"{size} {kind}", 420, top)] if merged else [text(size, 420, top), text(kind, 520, top)]
+        if merged:  # one OCR line from the Size column's words to the end of the Type column's
+            line = f"{size} {kind}"
+            elements.append(Element(role=Role.TEXT, box=Rect(left=420, top=top, width=100 + 9 * len(kind),
+                                                             height=20), text=line, source="ocr"))
+        else:
+            elements += [text(size, 420, top), text(kind, 520, top)]
         if checkboxes:
             elements.append(Element(role=Role.CHECKBOX, box=Rect(left=214, top=top + 2, width=16, height=16),
                                     checked=i % 2 == 0, source="widget"))
@@ -68,10 +74,32 @@ def test_the_cell_in_a_row_under_a_header():
     assert 'inside "budget.xlsx" item' in found.why and 'below "Size"' in found.why
 
 
-def test_a_line_ocr_read_across_columns_is_cut_to_the_headers_column():
+def test_a_cell_is_its_columns_span_across_the_row_acted_on_at_its_words():
+    found = grounded('the cell in row "budget.xlsx" under "Size"', file_manager())
+    row = grounded('the row "budget.xlsx"', file_manager()).box
+    name_right, size_right, type_left = 240 + 9 * 4, 420 + 9 * 4, 520  # the headers' words
+    assert (found.box.left, found.box.right) == ((name_right + 420) // 2, (size_right + type_left) // 2)
+    assert (found.box.top, found.box.bottom) == (row.top, row.bottom)
+    assert found.point == text("56 KB", 420, 175).box.center
+    last = grounded('the cell in row "budget.xlsx" under "Type"', file_manager())
+    assert last.box.right == row.right  # the last column reaches the table's edge
+
+
+def test_a_framed_last_header_ends_its_column_at_its_own_edge():
+    plain = file_manager()
+    section = Element(role=Role.BUTTON, box=Rect(left=515, top=82, width=80, height=24), text="Type",
+                      source="widget")  # a header section drawn as a button, the table wider than it
+    framed = Screen(frame=plain.frame, elements=tuple(e if e.text != "Type" else section for e in plain.elements))
+    found = grounded('the cell in row "budget.xlsx" under "Type"', framed)
+    assert (found.box.left, found.box.right) == ((420 + 9 * 4 + 515) // 2, 595)
+
+
+def test_a_line_ocr_read_across_columns_is_cut_to_the_words_in_the_headers_column():
     found = grounded('the cell in row "photo.jpg" under "Type"', file_manager(merged=True))
     assert found.element is not None and found.element.text == "Image"
-    assert found.box.left == 420 + 5 * 9  # where its word starts
+    assert found.point.x > (420 + 9 * 4 + 520) // 2 == found.box.left  # its words, in its column
+    found = grounded('the cell in row "photo.jpg" under "Size"', file_manager(merged=True))
+    assert found.element is not None and found.element.text == "3 MB"
 
 
 def test_the_checkbox_in_a_named_row():

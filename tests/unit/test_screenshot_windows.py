@@ -83,3 +83,13 @@ def test_only_a_window_top_line_is_taken_for_a_menu_bar():
     reader = TextReader()
     assert len(reader.read(bar)) == 7
     assert [e.text for e in reader.read(bar, at_window_top=False)] == ["File Edit View Insert Format Iools Help"]
+
+
+def test_a_row_of_capitalised_words_right_under_the_menu_bar_is_no_menu_bar():
+    # A toolbar of worded buttons under a Qt menu bar starts within one of its line heights from the
+    # window's top: it was split word by word, and "Get Mail" could not be found.
+    bar = image("qt_menu.png")[:22, :330]
+    under = np.vstack([bar, bar, np.full((10, 330, 3), bar[0, 0], np.uint8)])
+    texts = [e.text for e in TextReader().read(under)]
+    assert texts[:7] == ["File", "Edit", "View", "Insert", "Format", "Iools", "Help"]
+    assert texts[7:] == ["File Edit View Insert Format Iools Help"]

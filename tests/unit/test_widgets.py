@@ -112,7 +112,7 @@ def test_labels_panels_radios_and_sliders_are_not_widgets(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_proposals_are_bare_widgets(name: str) -> None:
     for element in proposed(name):
-        assert element.role in (Role.FIELD, Role.BUTTON, Role.CHECKBOX, Role.COMBO)
+        assert element.role in (Role.FIELD, Role.BUTTON, Role.CHECKBOX, Role.COMBO, Role.SLIDER)
         assert element.source == "widget" and element.text == "" and 0.0 <= element.confidence <= 1.0
         assert (element.checked is not None) == (element.role is Role.CHECKBOX)
 
@@ -196,6 +196,15 @@ def test_a_line_running_into_a_field_is_split_at_its_border() -> None:
     assert [t.text for t in out if t.role is Role.TEXT] == ["City:"]
 
 
+def test_a_value_whose_box_starts_less_than_a_character_before_the_field_is_its_value() -> None:
+    # Tk draws an entry's value right against its edge; OCR's box starts 6 px before it. Split there,
+    # the "L" of "Light" named the combo instead of the "Theme" label left of it.
+    combo = _field(100, 40, 180, 22, role=Role.COMBO)
+    out = attach_text([combo], [_text("Theme", 10, 43, 60), _text("Light", 94, 37, 40, 28)])  # OCR: taller
+    assert [(e.text, e.label) for e in out if e.role is Role.COMBO] == [("Light", "Theme")]
+    assert [t.text for t in out if t.role is Role.TEXT] == ["Theme"]
+
+
 def test_several_texts_in_a_button_join_in_reading_order() -> None:
     button = _field(10, 10, 120, 30, role=Role.BUTTON)
     out = attach_text([button], [_text("now", 70, 17, 30), _text("Save", 20, 17, 40)])
@@ -214,3 +223,37 @@ def test_a_one_pixel_thin_region_is_not_a_crash():
     image[100:200] = 20
     assert detect_widgets(image) == []
     assert detect_widgets(np.ascontiguousarray(image.transpose(1, 0, 2))) == []
+
+
+def _trough(*, handle_at: int | None, caret: bool = False) -> np.ndarray:
+    """A ttk.Scale as Tk's default theme draws it, 160x17 on a 217-grey window: a darker sunken trough
+    and a raised handle of two 15 px halves (or an empty entry with a caret, for contrast)."""
+    image = np.full((60, 220, 3), 217, np.uint8)
+    cv2.rectangle(image, (20, 20), (179, 36), (195, 195, 195), -1)
+    cv2.line(image, (20, 20), (179, 20), (130, 130, 130), 1)
+    cv2.line(image, (20, 20), (20, 36), (130, 130, 130), 1)
+    cv2.line(image, (20, 36), (179, 36), (255, 255, 255), 1)
+    cv2.line(image, (179, 20), (179, 36), (255, 255, 255), 1)
+    if handle_at is not None:
+        for left in (handle_at, handle_at + 15):
+            cv2.rectangle(image, (left, 21), (left + 14, 35), (217, 217, 217), -1)
+            cv2.line(image, (left, 21), (left + 14, 21), (255, 255, 255), 1)
+            cv2.line(image, (left, 21), (left, 35), (255, 255, 255), 1)
+            cv2.line(image, (left + 14, 21), (left + 14, 35), (130, 130, 130), 1)
+            cv2.line(image, (left, 35), (left + 14, 35), (130, 130, 130), 1)
+    if caret:
+        cv2.line(image, (30, 23), (30, 33), (0, 0, 0), 1)
+    return image
+
+
+@pytest.mark.parametrize("handle_at", [21, 90, 148])
+def test_a_trough_with_a_handle_across_it_is_a_slider(handle_at: int) -> None:
+    [slider] = detect_widgets(_trough(handle_at=handle_at))  # the handle's halves are no checkboxes
+    assert slider.role is Role.SLIDER and slider.box == Rect(left=20, top=20, width=160, height=17)
+    out = attach_text([slider], [_text("Vol", 0, 20, 18)])
+    assert [e.label for e in out if e.role is Role.SLIDER] == ["Vol"]  # a slider is named by the text left of it, like a field
+
+
+def test_a_trough_without_a_handle_or_with_a_caret_is_no_slider() -> None:
+    assert all(e.role is not Role.SLIDER for e in detect_widgets(_trough(handle_at=None)))
+    assert all(e.role is not Role.SLIDER for e in detect_widgets(_trough(handle_at=None, caret=True)))

@@ -26,9 +26,10 @@ PY = sys.executable
 
 def commands() -> dict[str, list[str]]:
     toolkit = {name: [PY, str(HERE / "qt_screens.py"), name] for name in
-               ("qt-mail", "qt-settings", "qt-files", "qt-packages", "qt-file-dialog", "qt-sheet", "qt-overlap")}
+               ("qt-mail", "qt-settings", "qt-files", "qt-packages", "qt-file-dialog", "qt-sheet", "qt-overlap",
+                "qt-orders")}
     toolkit |= {name: ["python3", str(HERE / "tk_screens.py"), name] for name in
-                ("tk-prefs", "tk-shipping", "tk-music", "tk-region")}
+                ("tk-prefs", "tk-shipping", "tk-music", "tk-region", "tk-mixer")}
     return toolkit | {
         "yad-checklist": ["yad", "--list", "--checklist", "--title", "Components", "--geometry",
                           "520x360+200+150", "--column", "Install", "--column", "Component", "--column", "Size",

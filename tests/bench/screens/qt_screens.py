@@ -399,8 +399,57 @@ def mail() -> tuple[QWidget, Callable[[], Boxes]]:
     return window, truth
 
 
+ORDERS = [("Marie Curie", "Microscope", "1", "1,240.00", "Shipped"),
+          ("Niels Bohr", "Chalkboard", "2", "310.50", "Packing"),
+          ("Linus Pauling", "Vitamin C", "12", "86.40", "Refunded"),
+          ("Rosalind Franklin", "X-ray film", "5", "455.00", "Awaiting payment"),
+          ("Enrico Fermi", "Pile kit", "1", "2,999.99", "Cancelled")]
+
+
+def orders() -> tuple[QWidget, Callable[[], Boxes]]:
+    """A main window whose toolbar of worded buttons sits right under its menu bar, over a table."""
+    window = QMainWindow()
+    window.setWindowTitle("Orders")
+    for title in ("File", "Edit", "Orders", "Reports", "Help"):
+        window.menuBar().addMenu(title)
+    toolbar = window.addToolBar("Orders")
+    toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+    actions = [QAction(t, window) for t in ("New Order", "Duplicate", "Ship Now", "Refund", "Print")]
+    for a in actions:
+        toolbar.addAction(a)
+    headers = ["Customer", "Item", "Qty", "Total", "Status"]
+    table = QTableWidget(len(ORDERS), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setShowGrid(False)
+    for r, values in enumerate(ORDERS):
+        for c, value in enumerate(values):
+            table.setItem(r, c, QTableWidgetItem(value))
+    for c, width in enumerate((170, 130, 60, 100, 150)):
+        table.setColumnWidth(c, width)
+    window.setCentralWidget(table)
+    window.resize(760, 360)
+    window.move(220, 160)
+
+    def truth() -> Boxes:
+        bar = window.menuBar()
+        out = {f"menu:{a.text()}": box_of(bar, bar.actionGeometry(a)) for a in bar.actions()}
+        out |= {f"tool:{a.text()}": box_of(toolbar.widgetForAction(a)) for a in actions}
+        model = table.model()
+        for r, values in enumerate(ORDERS):
+            out[f"row:{values[0]}"] = view_row(table, model.index(r, 0), len(headers))
+            for c in range(len(headers)):
+                out[f"cell:{values[0]}:{c}"] = box_of(table.viewport(), table.visualRect(model.index(r, c)))
+        header = table.horizontalHeader()
+        for c in range(len(headers)):
+            out[f"header:{c}"] = box_of(header, QRect(header.sectionViewportPosition(c), 0,
+                                                      header.sectionSize(c), header.height()))
+        return out
+    return window, truth
+
+
 SCREENS = {"qt-mail": mail, "qt-settings": settings, "qt-files": files, "qt-packages": packages, "qt-file-dialog": file_dialog,
-           "qt-sheet": sheet, "qt-overlap": overlap}
+           "qt-sheet": sheet, "qt-overlap": overlap, "qt-orders": orders}
 
 
 def main() -> int:

@@ -176,7 +176,61 @@ def prefs(root: tk.Tk) -> Callable[[], Boxes]:
     return truth
 
 
-SCREENS = {"tk-prefs": prefs, "tk-shipping": order_form, "tk-music": music, "tk-region": picker}
+STREAMS = [("Browser", "Stereo", "-12 dB"), ("Music player", "Surround", "-3 dB"),
+           ("Video call", "Mono", "0 dB"), ("Game", "Stereo", "-20 dB")]
+
+
+def mixer(root: tk.Tk) -> Callable[[], Boxes]:
+    """ttk comboboxes and scales named by labels left of them, check buttons, a table with headings."""
+    root.title("Audio Settings")
+    root.geometry("+300+130")
+    page = ttk.Frame(root, padding=12)
+    page.pack(fill="both", expand=True)
+    parts: dict[str, tk.Misc] = {}
+    for row, (label, values) in enumerate((("Output device", ["Speakers", "Headphones"]),
+                                           ("Sample rate", ["48000 Hz", "44100 Hz"]))):
+        ttk.Label(page, text=label).grid(row=row, column=0, sticky="w", pady=4)
+        combo = ttk.Combobox(page, values=values, width=22)
+        combo.set(values[0])
+        combo.grid(row=row, column=1, sticky="w", padx=8)
+        parts[f"combo:{label}"] = combo
+    for row, (label, value) in enumerate((("Volume", 70), ("Balance", 50)), start=2):
+        ttk.Label(page, text=label).grid(row=row, column=0, sticky="w", pady=6)
+        scale = ttk.Scale(page, from_=0, to=100, length=200, value=value)
+        scale.grid(row=row, column=1, sticky="w", padx=8)
+        parts[f"slider:{label}"] = scale
+    for row, option in enumerate(("Mute", "Exclusive mode"), start=4):
+        check = ttk.Checkbutton(page, text=option)
+        check.grid(row=row, column=0, columnspan=2, sticky="w", pady=2)
+        parts[f"check:{option}"] = check
+    tree = ttk.Treeview(page, columns=("app", "channel", "level"), show="headings", height=len(STREAMS))
+    for column, title, width in (("app", "Application", 160), ("channel", "Channel", 120), ("level", "Level", 90)):
+        tree.heading(column, text=title)
+        tree.column(column, width=width)
+    items = {app: tree.insert("", "end", values=(app, channel, level)) for app, channel, level in STREAMS}
+    tree.grid(row=6, column=0, columnspan=3, sticky="w", pady=8)
+    buttons = ttk.Frame(page)
+    buttons.grid(row=7, column=0, columnspan=3, sticky="e")
+    for text in ("Test", "Apply", "Close"):
+        button = ttk.Button(buttons, text=text)
+        button.pack(side="left", padx=4)
+        parts[f"button:{text}"] = button
+
+    def truth() -> Boxes:
+        out = {name: box_of(w) for name, w in parts.items()}
+        tx, ty = tree.winfo_rootx(), tree.winfo_rooty()
+        for app, item in items.items():
+            x, y, w, h = tree.bbox(item)
+            out[f"row:{app}"] = [tx + x, ty + y, w, h]
+            for column in ("app", "channel", "level"):
+                x, y, w, h = tree.bbox(item, column)
+                out[f"cell:{app}:{column}"] = [tx + x, ty + y, w, h]
+        return out
+    return truth
+
+
+SCREENS = {"tk-prefs": prefs, "tk-shipping": order_form, "tk-music": music, "tk-region": picker,
+           "tk-mixer": mixer}
 
 
 def main() -> int:

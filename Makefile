@@ -32,7 +32,7 @@ screenshots: $(STAMP)  # pictures of the app (idle, approving, after a run, memo
 package: $(STAMP)  # build/desktop-agent_<version>_amd64.deb; rebuilt only when its inputs changed
 	$(PY) installer/package/build.py
 
-# The icon reader, rebuilt from the icon themes (models/training; ~6 min on the 2-core machine):
+# The icon reader, rebuilt from the icon themes (models/training; ~10 min on the 2-core machine):
 # models/icon-reader.{onnx,yaml} and its held-out fixtures tests/fixtures/icons/.
 TRAIN_THEMES := breeze-icon-theme oxygen-icon-theme adwaita-icon-theme paper-icon-theme \
   yaru-theme-icon suru-icon-theme lxde-icon-theme tango-icon-theme librsvg2-bin

@@ -49,10 +49,10 @@ def test_generator_draws_an_installed_theme_and_training_steps_lower_the_loss():
 
 def test_a_copy_of_a_held_out_icon_is_found_and_another_drawing_is_not():
     meanings = load_meanings()
-    tango = [s for s in theme_sources("Tango", meanings)
-             if meanings.words[s.meaning] == "undo" and s.size in (None, 24)]
-    breeze = [s for s in theme_sources("breeze", meanings) if meanings.words[s.meaning] == "undo"]
-    assert tango and breeze
-    assert near_copies(tango, tango) == tango
-    assert near_copies(breeze, tango) == []
-
+    undo = [s for s in theme_sources("Adwaita", meanings) if meanings.words[s.meaning] == "undo"]
+    held_out = [s for s in undo if s.size == 24 and "legacy" in s.path.parts]  # the full-colour drawing
+    symbolic = [s for s in undo if s.symbolic and s.path.suffix == ".svg"]
+    assert held_out and symbolic
+    assert near_copies(held_out, held_out) == held_out
+    assert near_copies(symbolic, held_out) == []
+    assert not any("legacy" in s.path.parts for s in theme_sources("Adwaita", meanings, skip=frozenset({"legacy"})))

@@ -32,10 +32,10 @@ screenshots: $(STAMP)  # pictures of the app (idle, approving, after a run, memo
 package: $(STAMP)  # build/desktop-agent_<version>_amd64.deb; rebuilt only when its inputs changed
 	$(PY) installer/package/build.py
 
-# The icon reader, rebuilt from the icon themes (models/training; ~6 min on the 2-core machine):
+# The icon reader, rebuilt from the icon themes (models/training; ~10 min on the 2-core machine):
 # models/icon-reader.{onnx,yaml} and its held-out fixtures tests/fixtures/icons/.
-TRAIN_THEMES := breeze-icon-theme oxygen-icon-theme \
-  tango-icon-theme adwaita-icon-theme librsvg2-bin
+TRAIN_THEMES := breeze-icon-theme oxygen-icon-theme adwaita-icon-theme paper-icon-theme \
+  yaru-theme-icon suru-icon-theme lxde-icon-theme tango-icon-theme librsvg2-bin
 models: $(STAMP)
 	dpkg-query -W $(TRAIN_THEMES) >/dev/null 2>&1 || { apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TRAIN_THEMES); }

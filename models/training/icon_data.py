@@ -7,6 +7,7 @@ Symbolic icons are recoloured to the background's foreground colour, as toolkits
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -33,10 +34,14 @@ class Meanings:
     words: tuple[str, ...]      # class index -> words
     by_name: dict[str, int]     # icon name (after the rules) -> class index
     drop_suffixes: tuple[str, ...]
+    skip_parts: frozenset[str]
 
     def of(self, file_name: str) -> tuple[int, bool] | None:
-        """(class, symbolic) of an icon file name, or None when no meaning lists it."""
+        """(class, symbolic) of an icon file name, or None when no meaning lists it or a dash-separated
+        part of its name is one to skip."""
         stem = file_name.rsplit(".", 1)[0].removesuffix(".symbolic")
+        if self.skip_parts.intersection(stem.split("-")):
+            return None
         symbolic = stem.endswith("-symbolic")
         for suffix in self.drop_suffixes:
             stem = stem.removesuffix(suffix)
@@ -56,7 +61,8 @@ def load_meanings(path: Path = MEANINGS) -> Meanings:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     words = tuple(data["meanings"])
     by_name = {name: i for i, w in enumerate(words) for name in data["meanings"][w]}
-    return Meanings(words=words, by_name=by_name, drop_suffixes=tuple(data["rules"]["drop_suffixes"]))
+    return Meanings(words=words, by_name=by_name, drop_suffixes=tuple(data["rules"]["drop_suffixes"]),
+                    skip_parts=frozenset(data["rules"]["skip_parts"]))
 
 
 def _nominal(parts: tuple[str, ...]) -> int | None | bool:
@@ -72,14 +78,16 @@ def _nominal(parts: tuple[str, ...]) -> int | None | bool:
     return None
 
 
-def theme_sources(theme: str, meanings: Meanings, root: Path = ICON_ROOT) -> list[Source]:
-    """Every listed icon file of one theme, one per distinct file (aliases are symlinks)."""
+def theme_sources(theme: str, meanings: Meanings, root: Path = ICON_ROOT, *,
+                  skip: frozenset[str] = frozenset()) -> list[Source]:
+    """Every listed icon file of one theme, one per distinct file (aliases are symlinks), except those
+    in a folder named in `skip`."""
     seen: set[tuple[int, Path]] = set()
     sources = []
     for dirpath, _dirs, files in sorted(os.walk(root / theme)):
         rel = Path(dirpath).relative_to(root / theme).parts
         nominal = _nominal(rel)
-        if nominal is False:
+        if nominal is False or skip.intersection(rel):
             continue
         for name in sorted(files):
             if not name.endswith((".png", ".svg")):
@@ -98,8 +106,9 @@ def theme_sources(theme: str, meanings: Meanings, root: Path = ICON_ROOT) -> lis
     return sources
 
 
+@functools.lru_cache(maxsize=None)
 def rasterize(source: Source, size: int) -> np.ndarray:
-    """RGBA uint8 [size, size, 4] of one source."""
+    """RGBA uint8 [size, size, 4] of one source (kept: near-copy checks and samples draw it alike)."""
     if source.path.suffix == ".svg":
         png = subprocess.run(["rsvg-convert", "-w", str(size), "-h", str(size), str(source.path)],
                              check=True, capture_output=True).stdout
@@ -110,6 +119,27 @@ def rasterize(source: Source, size: int) -> np.ndarray:
     if image.size != (size, size):
         image = image.resize((size, size), Image.Resampling.LANCZOS)
     return np.asarray(image)
+
+
+def _signature(source: Source) -> np.ndarray:
+    """A unit vector of the icon's colour and shape at 24 px, for near-copy checks."""
+    rgba = np.asarray(Image.fromarray(rasterize(source, max(source.size or 48, 16))).resize(
+        (24, 24), Image.Resampling.LANCZOS)).astype(np.float32)
+    alpha = rgba[..., 3:] / 255.0
+    v = np.concatenate([(rgba[..., :3] * alpha).ravel(), alpha.ravel() * 255])
+    v -= v.mean()
+    return v / (np.linalg.norm(v) + 1e-6)
+
+
+def near_copies(sources: list[Source], held_out: list[Source], *, threshold: float = 0.98) -> list[Source]:
+    """The `sources` that are near-copies of a held-out icon of the same meaning (correlation of their
+    24 px drawings above `threshold`): a theme that borrowed the held-out one's drawings."""
+    held: dict[int, list[np.ndarray]] = {}
+    for h in held_out:
+        if h.size in (None, 24):
+            held.setdefault(h.meaning, []).append(_signature(h))
+    return [s for s in sources if s.meaning in held
+            and max(float(_signature(s) @ v) for v in held[s.meaning]) > threshold]
 
 
 def draw(rgba: np.ndarray, *, background: tuple[int, int, int], symbolic: bool,
@@ -156,3 +186,20 @@ def samples(sources: list[Source], per_source: int, rng: np.random.Generator) ->
             images.append(np.round(preprocess(crop) * 255).astype(np.uint8))
             labels.append(source.meaning)
     return np.stack(images), np.array(labels, np.int64)
+
+
+_PERMUTATIONS = np.array([(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)])
+
+
+def augment(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A training batch (uint8 [N, 3, S, S]) -> float32 0..1, each image with its colour channels in a
+    random order (one theme's palette says little about another's), shifted up to 2 px and with its
+    contrast and brightness jittered. Never mirrored: "back" and "forward" are mirror images."""
+    n = len(batch)
+    x = batch[np.arange(n)[:, None], _PERMUTATIONS[rng.integers(0, 6, n)]].astype(np.float32) / 255.0
+    for i, (dy, dx) in enumerate(rng.integers(-2, 3, (n, 2))):
+        if dy or dx:
+            x[i] = np.roll(x[i], (dy, dx), axis=(1, 2))
+    contrast = rng.uniform(0.8, 1.2, (n, 1, 1, 1)).astype(np.float32)
+    brightness = rng.uniform(-0.08, 0.08, (n, 1, 1, 1)).astype(np.float32)
+    return np.clip((x - 0.5) * contrast + 0.5 + brightness, 0, 1)

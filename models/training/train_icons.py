@@ -17,19 +17,35 @@ import yaml
 
 from models.training import cnn
 from models.training.evaluate import evaluate
-from models.training.icon_data import Meanings, draw, load_meanings, rasterize, samples, theme_sources
+from models.training.icon_data import (
+    Meanings,
+    augment,
+    draw,
+    load_meanings,
+    near_copies,
+    rasterize,
+    samples,
+    theme_sources,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAIN_THEMES = ("Adwaita", "breeze", "breeze-dark", "oxygen")  # no GPL-licensed theme: the weights ship under MIT
+# No GPL-licensed theme (Papirus, elementary-xfce): the weights ship under MIT. No gnome-icon-theme:
+# it is the Tango style's GNOME variant, and so is Adwaita's legacy/ folder (its full-colour icons).
+TRAIN_THEMES = ("Adwaita", "breeze", "breeze-dark", "oxygen", "Paper", "Yaru", "suru", "nuoveXT2")
+SKIP_FOLDERS = frozenset({"legacy"})
 HELD_OUT = "Tango"
 FIXTURES = ROOT / "tests" / "fixtures" / "icons"
 MODEL = ROOT / "models" / "icon-reader.onnx"
 MANIFEST = ROOT / "models" / "icon-reader.yaml"
 LICENCES = {
-    "Adwaita": "adwaita-icon-theme 43 (Debian): CC-BY-SA-3.0 or LGPL-3",
+    "Adwaita": "adwaita-icon-theme 43 (Debian): CC-BY-SA-3.0 or LGPL-3; not its legacy/ folder",
     "breeze": "breeze-icon-theme 5.103 (Debian): LGPL-3",
     "breeze-dark": "breeze-icon-theme 5.103 (Debian): LGPL-3",
     "oxygen": "oxygen-icon-theme 5.103 (Debian): LGPL-3",
+    "Paper": "paper-icon-theme 1.5.0 (Debian): CC-BY-SA-3.0 (one icon CC-BY-SA-4.0)",
+    "Yaru": "yaru-theme-icon 22.10.3 (Debian): icons CC-BY-SA-4.0",
+    "suru": "suru-icon-theme 20.05.1 (Debian): CC-BY-SA-3.0",
+    "nuoveXT2": "lxde-icon-theme 0.5.1 (Debian): LGPL-3+",
     "Tango": "tango-icon-theme 0.8.90 (Debian): public domain",
 }
 _CELL = 40
@@ -75,8 +91,7 @@ def train(images: np.ndarray, labels: np.ndarray, classes: int, *, epochs: int, 
         total = []
         for start in range(0, len(order) - batch + 1, batch):
             pick = order[start:start + batch]
-            x = images[pick].astype(np.float32) / 255.0
-            loss, grads = cnn.loss_and_grads(params, x, labels[pick])
+            loss, grads = cnn.loss_and_grads(params, augment(images[pick], rng), labels[pick])
             adam.step(params, grads, lr * 0.5 * (1 + np.cos(np.pi * adam.t / steps)))
             total.append(loss)
         losses.append(float(np.mean(total)))
@@ -86,14 +101,22 @@ def train(images: np.ndarray, labels: np.ndarray, classes: int, *, epochs: int, 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--per-source", type=int, default=6)
     args = parser.parse_args()
     started = time.monotonic()
     meanings = load_meanings()
     make_fixtures(meanings)
     rng = np.random.default_rng(1)
-    parts = [samples(theme_sources(t, meanings), args.per_source, rng) for t in TRAIN_THEMES]
+    held_out = theme_sources(HELD_OUT, meanings)
+    sources, copies = {}, 0
+    for theme in TRAIN_THEMES:
+        found = theme_sources(theme, meanings, skip=SKIP_FOLDERS)
+        dropped = set(near_copies(found, held_out))
+        sources[theme] = [s for s in found if s not in dropped]
+        copies += len(dropped)
+    print(f"{copies} near-copies of {HELD_OUT} icons left out", flush=True)
+    parts = [samples(sources[t], args.per_source, rng) for t in TRAIN_THEMES]
     images = np.concatenate([p[0] for p in parts])
     labels = np.concatenate([p[1] for p in parts])
     print(f"{len(images)} training samples of {len(set(labels.tolist()))} meanings", flush=True)
@@ -102,11 +125,13 @@ def main() -> None:
     MODEL.write_bytes(cnn.to_onnx(params, meanings.words, metadata).SerializeToString())
     seconds = time.monotonic() - started
     result = evaluate(FIXTURES, model=MODEL)
-    write_manifest(result, seconds=seconds, samples=len(images), losses=losses, epochs=args.epochs)
+    write_manifest(result, seconds=seconds, samples=len(images), losses=losses, epochs=args.epochs,
+                   copies=copies)
     print(json.dumps(result), f"{seconds:.0f} s")
 
 
-def write_manifest(result: dict, *, seconds: float, samples: int, losses: list[float], epochs: int) -> None:
+def write_manifest(result: dict, *, seconds: float, samples: int, losses: list[float], epochs: int,
+                   copies: int) -> None:
     data = MODEL.read_bytes()
     manifest = {
         "name": "icon-reader",
@@ -121,6 +146,7 @@ def write_manifest(result: dict, *, seconds: float, samples: int, losses: list[f
         "training": {
             "code": "models/training (make models): numpy CNN, no framework",
             "themes": {t: LICENCES[t] for t in TRAIN_THEMES},
+            "left_out": f"{copies} near-copies of held-out icons (icon_data.near_copies), folders {sorted(SKIP_FOLDERS)}",
             "samples": samples, "epochs": epochs, "final_loss": round(losses[-1], 3),
             "seconds": round(seconds),
         },

@@ -3,15 +3,16 @@ import numpy as np
 import onnxruntime as ort
 
 from models.training import cnn
-from models.training.icon_data import load_meanings, samples, theme_sources
+from models.training.icon_data import augment, load_meanings, near_copies, samples, theme_sources
 
 
 def test_icon_names_become_meanings_by_the_table_and_its_rules():
     meanings = load_meanings()
     undo = meanings.of("edit-undo-symbolic.svg")
     assert undo is not None and meanings.words[undo[0]] == "undo" and undo[1] is True
-    back = meanings.of("go-previous-rtl.png")
+    back = meanings.of("go-previous-ltr.png")
     assert back is not None and meanings.words[back[0]] == "back" and back[1] is False
+    assert meanings.of("go-previous-rtl.png") is None and meanings.of("go-next-rtl-symbolic.svg") is None
     assert meanings.words[meanings.of("system-search.png")[0]] == "search"
     assert meanings.words[meanings.of("edit-find.svg")[0]] == "search"
     assert meanings.words[meanings.of("document-save-symbolic.symbolic.png")[0]] == "save"
@@ -29,8 +30,10 @@ def test_generator_draws_an_installed_theme_and_training_steps_lower_the_loss():
     assert set(labels.tolist()) == wanted
     assert all(image.std() > 5 for image in images)  # an icon was drawn, not just a background
 
-    x = images.astype(np.float32) / 255.0
-    params = cnn.init(len(meanings.words), np.random.default_rng(0))
+    rng = np.random.default_rng(0)
+    x = augment(images, rng)
+    assert x.shape == images.shape and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    params = cnn.init(len(meanings.words), rng)
     adam = cnn.Adam(params)
     first, _ = cnn.loss_and_grads(params, x, labels)
     for _ in range(20):
@@ -42,3 +45,14 @@ def test_generator_draws_an_installed_theme_and_training_steps_lower_the_loss():
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     (exported,) = session.run(None, {"image": x})
     np.testing.assert_allclose(exported, cnn.forward(params, x), atol=1e-4)
+
+
+def test_a_copy_of_a_held_out_icon_is_found_and_another_drawing_is_not():
+    meanings = load_meanings()
+    undo = [s for s in theme_sources("Adwaita", meanings) if meanings.words[s.meaning] == "undo"]
+    held_out = [s for s in undo if s.size == 24 and "legacy" in s.path.parts]  # the full-colour drawing
+    symbolic = [s for s in undo if s.symbolic and s.path.suffix == ".svg"]
+    assert held_out and symbolic
+    assert near_copies(held_out, held_out) == held_out
+    assert near_copies(symbolic, held_out) == []
+    assert not any("legacy" in s.path.parts for s in theme_sources("Adwaita", meanings, skip=frozenset({"legacy"})))

@@ -9,7 +9,7 @@ from desktop_agent.perception.icons import SIDE, IconReader, preprocess
 from models.training.evaluate import evaluate, load_fixtures
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "icons"
-TOP1_MIN, TOP5_MIN = 0.23, 0.44  # measured 0.252 and 0.461 (models/icon-reader.yaml)
+TOP1_MIN, TOP5_MIN = 0.30, 0.50  # measured 0.325 and 0.531 (models/icon-reader.yaml)
 
 
 def test_reader_reads_the_unseen_theme():

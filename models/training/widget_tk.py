@@ -96,10 +96,10 @@ def _span(widget: tk.Misc, inside) -> Box | None:
     return xs[0], ys[0], xs[-1] - xs[0] + 1, ys[-1] - ys[0] + 1
 
 
-def _build_part(window: _Window, parent: tk.Misc, part: Part) -> tk.Misc:
+def _build_part(window: _Window, parent: tk.Misc, part: Part) -> tk.Widget:
     """The widgets of `part` in a frame of their own (under `parent`), each recorded for its truth."""
     classic, pad = part.classic, window.spec.padding
-    frame = (tk.Frame if classic else ttk.Frame)(parent)
+    frame: tk.Widget = (tk.Frame if classic else ttk.Frame)(parent)
     match part.kind:
         case "label":
             label = (tk.Label if classic else ttk.Label)(frame, text=part.texts[0])
@@ -118,26 +118,28 @@ def _build_part(window: _Window, parent: tk.Misc, part: Part) -> tk.Misc:
         case "checks" | "radios":
             chosen = tk.IntVar(frame, value=part.states.index(True) if part.kind == "radios" else -1)
             for i, (text, state) in enumerate(zip(part.texts, part.states)):
+                mark: tk.Widget
                 if part.kind == "checks":
-                    var = tk.BooleanVar(frame, value=state)
-                    check = (tk.Checkbutton if classic else ttk.Checkbutton)(frame, text=text, variable=var)
-                    window.read(check, Role.CHECKBOX, text, checked=var.get)
+                    ticked = tk.BooleanVar(frame, value=state)
+                    mark = (tk.Checkbutton if classic else ttk.Checkbutton)(frame, text=text, variable=ticked)
+                    window.read(mark, Role.CHECKBOX, text, checked=ticked.get)
                 else:
-                    check = (tk.Radiobutton if classic else ttk.Radiobutton)(frame, text=text, variable=chosen, value=i)
-                    window.read(check, Role.RADIO, text, checked=lambda i=i: chosen.get() == i)
-                check.pack(side="left", padx=pad)
+                    mark = (tk.Radiobutton if classic else ttk.Radiobutton)(frame, text=text, variable=chosen, value=i)
+                    window.read(mark, Role.RADIO, text, checked=lambda i=i: chosen.get() == i)
+                mark.pack(side="left", padx=pad)
         case "combo":
             if classic:
-                var = tk.StringVar(frame, value=part.texts[part.value])
-                combo: tk.Misc = tk.OptionMenu(frame, var, *part.texts)
+                option = tk.StringVar(frame, value=part.texts[part.value])
+                combo: tk.Widget = tk.OptionMenu(frame, option, *part.texts)
             else:
                 combo = ttk.Combobox(frame, values=part.texts, state="readonly", width=18)
                 combo.current(part.value)
             combo.pack(side="left")
             window.read(combo, Role.COMBO, part.texts[part.value])
         case "slider":
+            slider: tk.Scale | ttk.Scale
             if classic:
-                slider: tk.Misc = tk.Scale(frame, from_=0, to=100, orient="horizontal", showvalue=False, length=180)
+                slider = tk.Scale(frame, from_=0, to=100, orient="horizontal", showvalue=False, length=180)
                 slider.set(part.value)
             else:
                 slider = ttk.Scale(frame, from_=0, to=100, value=part.value, length=180)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -80,7 +81,7 @@ class _Window:
     def __init__(self, spec: WindowSpec) -> None:
         self.spec = spec
         self.widget = QWidget()
-        self.readers: list = []  # callables -> list[Truth], run once the window is drawn
+        self.readers: list[Callable[[], list[Truth]]] = []  # run once the window is drawn
 
     def read(self, widget: QWidget, role: Role, text: str = "") -> None:
         def truth() -> list[Truth]:

@@ -12,6 +12,7 @@ import json
 import sys
 import time
 import tkinter as tk
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from tkinter import font as tkfont
@@ -43,7 +44,7 @@ class _Window:
             tkfont.nametofont(name, self.root).configure(size=spec.font_size)
         if spec.palette == "dark":
             self._darken()
-        self.readers: list = []  # callables -> list[Truth], run once the window is drawn
+        self.readers: list[Callable[[], list[Truth]]] = []  # run once the window is drawn
 
     def _darken(self) -> None:
         bg, fg, field, select = (_DARK[k] for k in ("background", "foreground", "field", "select"))
@@ -60,7 +61,8 @@ class _Window:
         return (widget.winfo_rootx() - self.root.winfo_rootx() + x, widget.winfo_rooty() - self.root.winfo_rooty() + y,
                 widget.winfo_width() if w is None else w, widget.winfo_height() if h is None else h)
 
-    def read(self, widget: tk.Misc, role: Role, text: str = "", checked=None) -> None:
+    def read(self, widget: tk.Misc, role: Role, text: str = "",
+             checked: Callable[[], object] | None = None) -> None:
         """Record `widget` as one element, its box and state read when the window is drawn."""
         def truth() -> list[Truth]:
             if not widget.winfo_viewable():
@@ -84,7 +86,7 @@ def _class_of(widget: tk.Misc) -> str:
     return f"{'ttk' if type(widget).__module__.endswith('ttk') else 'tk'}.{type(widget).__name__}"
 
 
-def _span(widget: tk.Misc, inside) -> Box | None:
+def _span(widget: tk.Misc, inside: Callable[[int, int], bool]) -> Box | None:
     """The box (in `widget`) of the pixels where `inside(x, y)`: scanned along the middle row, then down
     the middle column of what it found there."""
     width, height = widget.winfo_width(), widget.winfo_height()
@@ -125,7 +127,9 @@ def _build_part(window: _Window, parent: tk.Misc, part: Part) -> tk.Widget:
                     window.read(mark, Role.CHECKBOX, text, checked=ticked.get)
                 else:
                     mark = (tk.Radiobutton if classic else ttk.Radiobutton)(frame, text=text, variable=chosen, value=i)
-                    window.read(mark, Role.RADIO, text, checked=lambda i=i: chosen.get() == i)
+                    def is_chosen(i: int = i) -> bool:
+                        return chosen.get() == i
+                    window.read(mark, Role.RADIO, text, checked=is_chosen)
                 mark.pack(side="left", padx=pad)
         case "combo":
             if classic:
@@ -209,7 +213,7 @@ def _build_tabs(window: _Window, frame: tk.Misc, part: Part) -> None:
     window.readers.append(tabs)
 
 
-def _tab_span(notebook: ttk.Notebook, on_tab, strip: int) -> Box | None:
+def _tab_span(notebook: ttk.Notebook, on_tab: Callable[[int, int], bool], strip: int) -> Box | None:
     """A tab's box: the columns it covers three quarters down the strip (every tab reaches there; the
     page's border starts above `strip`), then its rows."""
     xs = [x for x in range(notebook.winfo_width()) if on_tab(x, strip * 3 // 4)]

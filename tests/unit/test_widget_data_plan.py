@@ -1,4 +1,6 @@
 """The element detector's data plan and the per-role scoring of proposals (no display)."""
+import numpy as np
+
 from desktop_agent.core.values import Element, Rect, Role
 from models.training.widget_data import Sample, plan
 from models.training.widget_eval import score
@@ -28,7 +30,7 @@ def test_proposals_match_by_role_at_iou_half_and_a_checkbox_by_its_mark():
     proposals = [_element(Role.BUTTON, (12, 11, 78, 22)),          # IoU ~0.9: matched
                  _element(Role.BUTTON, (10, 50, 200, 24)),         # a field's box, wrong role
                  _element(Role.CHECKBOX, (12, 94, 12, 12), False)]  # on the mark; its state is wrong
-    sample = Sample(name="x", image=None, record={"elements": truths})  # type: ignore[arg-type]
+    sample = Sample(name="x", image=np.zeros((1, 1, 3), np.uint8), record={"elements": truths})
     scores, _ms = score([sample], lambda _image: proposals)
     by_role = {s.role: s for s in scores}
     assert (by_role["button"].matched, by_role["button"].precision, by_role["button"].recall) == (1, 0.5, 1.0)

@@ -88,7 +88,8 @@ class Recovery:
         focus = self._focus_back(before) if before is not None else ""
         files = self._restore_files(index)
         clipboard = self._restore_clipboard()
-        self.trace.event("rollback", index=index, screen=screen, focus=focus, files=files, clipboard=clipboard)
+        self.trace.event("rollback", index=index, screen=screen, focus=focus, files=files,
+                         clipboard=clipboard)
         return "; ".join(part for part in ("rolled back: " + screen, focus, files, clipboard) if part)
 
     def _focus_back(self, before: Look) -> str:

@@ -80,7 +80,8 @@ class FormApp:
 
 
 TK = FormApp(name="Tk, vision", title="Sample Order Form", customer=Point(x=300, y=106),
-             submit=Point(x=95, y=382), launch=lambda geometry: launch_sample_app(geometry=geometry), tree=False)
+             submit=Point(x=95, y=382), launch=lambda geometry: launch_sample_app(geometry=geometry),
+             tree=False)
 QT = FormApp(name="Qt, tree", title=qt_order_form.TITLE,
              customer=Point(x=qt_order_form.FIELD[0] + 40, y=qt_order_form.FIELD[1] + 14),
              submit=Point(x=qt_order_form.SUBMIT[0] + 70, y=qt_order_form.SUBMIT[1] + 16),
@@ -146,7 +147,8 @@ def _wait_registered(form: Form) -> None:
     reader = AtspiReader()
     try:
         if not reader.wait_registered(form.process.pid, timeout_s=WINDOW_TIMEOUT_S):
-            raise BenchError(f'"{form.app.title}" did not answer on the accessibility bus in {WINDOW_TIMEOUT_S:g} s')
+            raise BenchError(f'"{form.app.title}" did not answer on the accessibility bus '
+                             f"in {WINDOW_TIMEOUT_S:g} s")
     finally:
         reader.close()
 

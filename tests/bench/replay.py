@@ -108,8 +108,9 @@ def measure(senses: Senses, tmp: Path, *, reader: TextReader) -> list[AppReplays
     for number, app in enumerate((TK, QT)):
         folder = tmp / f"replay-{number}"
         recording = record(senses, app, folder / "recording")
-        measured.append(AppReplays(app=app, unchanged=_layout(senses, reader, recording, folder, "unchanged", HOME),
-                                   moved=_layout(senses, reader, recording, folder, "moved", MOVED)))
+        unchanged = _layout(senses, reader, recording, folder, "unchanged", HOME)
+        moved = _layout(senses, reader, recording, folder, "moved", MOVED)
+        measured.append(AppReplays(app=app, unchanged=unchanged, moved=moved))
     return measured
 
 
@@ -237,10 +238,12 @@ def report(replays: list[AppReplays]) -> list[str]:
                    f"{_verdict(ratio <= bar)} ({ratio:.2f}x); moved window: blind fails every time "
                    f"{_verdict(_passes(moved.blind) + _passes(moved.bare) == 0)}, ours passes every time "
                    f"{_verdict(_passes(moved.ours) == REPEATS)}"),
-                  f"ours ({replay.app.name}) on the moved form grounded by: {', '.join(moved.ours[-1].run.strategies)}"]
+                  f"ours ({replay.app.name}) on the moved form grounded by: "
+                  + ", ".join(moved.ours[-1].run.strategies)]
         lines += [f"ours ({replay.app.name}) {layout.name} per run, p50 ms: " + ", ".join(
-            f"{phase} {median([t.run.phase_ms(phase) for t in layout.ours]):.0f}" for phase in (*PHASES, "other"))
+            f"{phase} {median([t.run.phase_ms(phase) for t in layout.ours]):.0f}"
+            for phase in (*PHASES, "other"))
             for layout in (unchanged, moved)]
-        lines += [f"ours ({replay.app.name}) {layout.name} failed: {t.run.error}" for layout in (unchanged, moved)
-                  for t in layout.ours if not t.passed]
+        lines += [f"ours ({replay.app.name}) {layout.name} failed: {t.run.error}"
+                  for layout in (unchanged, moved) for t in layout.ours if not t.passed]
     return lines

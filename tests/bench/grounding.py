@@ -186,11 +186,27 @@ def report(result: Accuracy, *, misses: bool = False) -> list[str]:
                 lambda o: o.ours_hit, lambda o: o.baseline_hit, lambda o: o.boxed(o.ours_box),
                 lambda o: o.boxed(o.baseline_box))]
             lines.append(f"{kind:<16} {len(group):>4} " + " ".join(f"{share:>9.0%}" for share in shares))
+        lines.append(_bar(held, outcomes))
     if misses:
         for o in result.outcomes:
             if not o.ours_hit:
                 lines.append(f"  miss {o.case.held} {o.case.screen}: {o.case.target} -> {o.ours} ({o.note})")
     return lines
+
+
+def _bar(held: str, outcomes: list[Outcome]) -> str:
+    """Issue #18's bar: ahead of the baseline on every kind of target that has words (a kind both hit
+    every time can't be ahead: level at 100 % counts)."""
+    short = []
+    for kind in sorted({o.case.kind for o in outcomes}):
+        group = [o for o in outcomes if o.case.kind == kind]
+        if not all(_QUOTED.search(o.case.target) for o in group):
+            continue  # no words in (some of) its targets: the baseline has nothing to match
+        ours, base = (sum(map(hit, group)) for hit in (lambda o: o.ours_hit, lambda o: o.baseline_hit))
+        if ours < len(group) and ours <= base:
+            short.append(f"{kind} {ours}/{len(group)} vs {base}/{len(group)}")
+    verdict = "met" if not short else "NOT met: " + "; ".join(short)
+    return f"bar ({held}): ahead of the baseline on every kind with words (or both at 100 %): {verdict}"
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ which runs never finished and which action's effect is unknown.
 For every operation the guard executes, an *intent* row is committed before the side effect and its
 *outcome* after it: "done", "failed: ..." (none of it was sent), or "unknown: ..." (cut off once part
 of it was sent: a stop mid-typing, a client gone mid-step). An intent without an outcome is an action
-that may or may not have happened (the process ended); both kinds are the actions of unknown effect. The file is in WAL mode with `synchronous=FULL`, so a committed row survives the
-process being killed (and, as far as the disk honours fsync, power loss). Mode 0600.
+that may or may not have happened (the process ended); both kinds are the actions of unknown effect.
+The file is in WAL mode with `synchronous=FULL`, so a committed row survives the process being killed
+(and, as far as the disk honours fsync, power loss). Mode 0600.
 
 Each run row names the process that owns it (see owner.py), so a run that never finished reads as
 "running" while that process lives and "interrupted" once it is gone; a run that a later run resumed
@@ -133,6 +134,7 @@ class ActionRecord:
     intent_at: str
     outcome_at: str | None
     outcome: str | None  # "done" | "failed: ..." | "unknown: ..."; None: never recorded (the process ended)
+
     @property
     def operation(self) -> Any:
         return json.loads(self.operation_json)

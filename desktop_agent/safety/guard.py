@@ -135,7 +135,9 @@ class Guard:
         self._step_index: int | None = None
         self._typing_into: Window | None = None  # the focused window when the current typing began
         self._clicking: Permit | None = None     # the permit of the click being carried out
-        self._inputs_sent = 0  # presses (or runs of keys) the current operation let through so far
+        # Presses (or runs of keys) of the current operation let through so far: from the first, part of it
+        # may have reached the application (unknown, not failed, if it is cut off).
+        self._inputs_sent = 0
         self._read_line = read_line
         self._pending_lines = PendingLines()       # what was typed into each window since it last ran a line
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolBar,
     QToolButton,
     QTreeView,
     QTreeWidget,
@@ -340,16 +341,45 @@ MESSAGES = [("Ada Lovelace", "Engine notes", "Mon"), ("Grace Hopper", "Compiler 
             ("Barbara Liskov", "Substitution", "Thu"), ("Ken Thompson", "Plan 9 boot", "Fri")]
 
 
-def mail() -> tuple[QWidget, Callable[[], Boxes]]:
+def _with_bars(title: str, menus: tuple[str, ...], tools: tuple[str, ...]) -> tuple[QMainWindow, QToolBar,
+                                                                                        list[QAction]]:
+    """A main window with a menu bar and, right under it, a toolbar of worded buttons."""
     window = QMainWindow()
-    window.setWindowTitle("Mail")
-    for title in ("File", "Edit", "View", "Message", "Tools"):
-        window.menuBar().addMenu(title)
-    toolbar = window.addToolBar("Mail")
+    window.setWindowTitle(title)
+    for menu in menus:
+        window.menuBar().addMenu(menu)
+    toolbar = window.addToolBar(title)
     toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
-    actions = [QAction(t, window) for t in ("Get Mail", "Write", "Reply", "Forward", "Junk")]
+    actions = [QAction(t, window) for t in tools]
     for a in actions:
         toolbar.addAction(a)
+    return window, toolbar, actions
+
+
+def _bars_truth(window: QMainWindow, toolbar: QToolBar, actions: list[QAction]) -> Boxes:
+    bar = window.menuBar()
+    out = {f"menu:{a.text()}": box_of(bar, bar.actionGeometry(a)) for a in bar.actions()}
+    return out | {f"tool:{a.text()}": box_of(toolbar.widgetForAction(a)) for a in actions}
+
+
+def _table_truth(table: QTableWidget, rows: list[tuple[str, ...]], columns: int) -> Boxes:
+    """Each row (named by its first value), its cells, and the column headers."""
+    out: Boxes = {}
+    model = table.model()
+    for r, values in enumerate(rows):
+        out[f"row:{values[0]}"] = view_row(table, model.index(r, 0), columns)
+        for c in range(columns):
+            out[f"cell:{values[0]}:{c}"] = box_of(table.viewport(), table.visualRect(model.index(r, c)))
+    header = table.horizontalHeader()
+    for c in range(columns):
+        out[f"header:{c}"] = box_of(header, QRect(header.sectionViewportPosition(c), 0,
+                                                  header.sectionSize(c), header.height()))
+    return out
+
+
+def mail() -> tuple[QWidget, Callable[[], Boxes]]:
+    window, toolbar, actions = _with_bars("Mail", ("File", "Edit", "View", "Message", "Tools"),
+                                          ("Get Mail", "Write", "Reply", "Forward", "Junk"))
     folders = QTreeWidget()
     folders.setHeaderHidden(True)
     account = QTreeWidgetItem(folders, ["ada@example.org"])
@@ -378,23 +408,14 @@ def mail() -> tuple[QWidget, Callable[[], Boxes]]:
     window.move(150, 130)
 
     def truth() -> Boxes:
-        bar = window.menuBar()
-        out = {f"menu:{a.text()}": box_of(bar, bar.actionGeometry(a)) for a in bar.actions()}
-        out |= {f"tool:{a.text()}": box_of(toolbar.widgetForAction(a)) for a in actions}
+        out = _bars_truth(window, toolbar, actions)
         for i in range(account.childCount()):
             child = account.child(i)
             out[f"folder:{child.text(0)}"] = view_row(folders, folders.indexFromItem(child), 1)
-        model = table.model()
+        out |= _table_truth(table, MESSAGES, 3)
         for r, values in enumerate(MESSAGES):
-            out[f"row:{values[0]}"] = view_row(table, model.index(r, 0), 3)
-            for c in range(3):
-                out[f"cell:{values[0]}:{c}"] = box_of(table.viewport(), table.visualRect(model.index(r, c)))
-            rect = table.visualRect(model.index(r, 0))
+            rect = table.visualRect(table.model().index(r, 0))
             out[f"check:{values[0]}"] = box_of(table.viewport(), QRect(rect.left(), rect.top(), 24, rect.height()))
-        header = table.horizontalHeader()
-        for c in range(3):
-            out[f"header:{c}"] = box_of(header, QRect(header.sectionViewportPosition(c), 0,
-                                                      header.sectionSize(c), header.height()))
         return out
     return window, truth
 
@@ -408,15 +429,8 @@ ORDERS = [("Marie Curie", "Microscope", "1", "1,240.00", "Shipped"),
 
 def orders() -> tuple[QWidget, Callable[[], Boxes]]:
     """A main window whose toolbar of worded buttons sits right under its menu bar, over a table."""
-    window = QMainWindow()
-    window.setWindowTitle("Orders")
-    for title in ("File", "Edit", "Orders", "Reports", "Help"):
-        window.menuBar().addMenu(title)
-    toolbar = window.addToolBar("Orders")
-    toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
-    actions = [QAction(t, window) for t in ("New Order", "Duplicate", "Ship Now", "Refund", "Print")]
-    for a in actions:
-        toolbar.addAction(a)
+    window, toolbar, actions = _with_bars("Orders", ("File", "Edit", "Orders", "Reports", "Help"),
+                                          ("New Order", "Duplicate", "Ship Now", "Refund", "Print"))
     headers = ["Customer", "Item", "Qty", "Total", "Status"]
     table = QTableWidget(len(ORDERS), len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -432,19 +446,7 @@ def orders() -> tuple[QWidget, Callable[[], Boxes]]:
     window.move(220, 160)
 
     def truth() -> Boxes:
-        bar = window.menuBar()
-        out = {f"menu:{a.text()}": box_of(bar, bar.actionGeometry(a)) for a in bar.actions()}
-        out |= {f"tool:{a.text()}": box_of(toolbar.widgetForAction(a)) for a in actions}
-        model = table.model()
-        for r, values in enumerate(ORDERS):
-            out[f"row:{values[0]}"] = view_row(table, model.index(r, 0), len(headers))
-            for c in range(len(headers)):
-                out[f"cell:{values[0]}:{c}"] = box_of(table.viewport(), table.visualRect(model.index(r, c)))
-        header = table.horizontalHeader()
-        for c in range(len(headers)):
-            out[f"header:{c}"] = box_of(header, QRect(header.sectionViewportPosition(c), 0,
-                                                      header.sectionSize(c), header.height()))
-        return out
+        return _bars_truth(window, toolbar, actions) | _table_truth(table, ORDERS, len(headers))
     return window, truth
 
 

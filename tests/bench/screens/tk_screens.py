@@ -159,10 +159,7 @@ def prefs(root: tk.Tk) -> Callable[[], Boxes]:
         parts[f"radio:{option}"] = radio
     buttons = ttk.Frame(root)
     buttons.pack(side="bottom", anchor="e", padx=8, pady=(0, 8))
-    for text in ("Reset", "Cancel", "OK"):
-        button = ttk.Button(buttons, text=text)
-        button.pack(side="left", padx=4)
-        parts[f"button:{text}"] = button
+    parts |= _button_row(buttons, ("Reset", "Cancel", "OK"))
 
     def truth() -> Boxes:
         out = {name: box_of(w) for name, w in parts.items()}
@@ -174,6 +171,16 @@ def prefs(root: tk.Tk) -> Callable[[], Boxes]:
             out[f"tab:{notebook.tab(index, 'text')}"] = [nx + xs[0], ny, xs[-1] - xs[0] + 1, page_top]
         return out
     return truth
+
+
+def _button_row(frame: ttk.Frame, texts: tuple[str, ...]) -> dict[str, tk.Misc]:
+    """Buttons side by side in `frame`, as a dialog's button row, by their part names."""
+    parts: dict[str, tk.Misc] = {}
+    for text in texts:
+        button = ttk.Button(frame, text=text)
+        button.pack(side="left", padx=4)
+        parts[f"button:{text}"] = button
+    return parts
 
 
 STREAMS = [("Browser", "Stereo", "-12 dB"), ("Music player", "Surround", "-3 dB"),
@@ -211,10 +218,7 @@ def mixer(root: tk.Tk) -> Callable[[], Boxes]:
     tree.grid(row=6, column=0, columnspan=3, sticky="w", pady=8)
     buttons = ttk.Frame(page)
     buttons.grid(row=7, column=0, columnspan=3, sticky="e")
-    for text in ("Test", "Apply", "Close"):
-        button = ttk.Button(buttons, text=text)
-        button.pack(side="left", padx=4)
-        parts[f"button:{text}"] = button
+    parts |= _button_row(buttons, ("Test", "Apply", "Close"))
 
     def truth() -> Boxes:
         out = {name: box_of(w) for name, w in parts.items()}

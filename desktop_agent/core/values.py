@@ -187,9 +187,12 @@ class Element:
     confidence: float = 1.0
     checked: bool | None = None
     window_id: int | None = None
-    source: str = "ocr"            # what found it: ocr, widget, template, a11y (the accessibility tree)
+    source: str = "ocr"            # what found it: ocr, widget, template, a11y (the accessibility tree), icon
     states: frozenset[str] = frozenset()  # from the tree: focused, editable, password, selected, ...
     accessible: str | None = None  # the tree's handle for it (the accessibility adapter's, opaque here)
+
+
+ICON_SOURCE = "icon"  # Element.source of words the icon reader guessed for a picture (perception.icon_names)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)

@@ -3,7 +3,8 @@
 Guaranteed: `ground` returns one `Target` in screen coordinates or raises `GroundingError` listing the best
 candidates. It never guesses between equally good matches: only an ordinal or a relation (nearest wins)
 chooses. Pure: no I/O, no globals; image pixels and points are converted only by `screen.coords`.
-Not guaranteed: that the element is really interactive — roles are whatever perception reported.
+Not guaranteed: that the element is really interactive — roles are whatever perception reported; an
+icon's words are the icon reader's guess (matched a tier below the same words read as text).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from desktop_agent.core.errors import GroundingError
 from desktop_agent.core.values import (
+    ICON_SOURCE,
     Candidate,
     Element,
     Point,
@@ -334,12 +336,16 @@ def _anchor_window(spec: TargetSpec, screen: Screen, match_template: TemplateMat
 
 
 def _match_element(query: str, element: Element) -> _Match | None:
-    """The element's best match by its text or its label."""
+    """The element's best match by its text or its label. Words the icon reader guessed for a picture
+    match a tier lower than read text would: real text of the same words wins, and "save" still wins
+    over "save as" among icons."""
     options: list[_Match] = []
     for via, text in (("text", element.text), ("label", element.label)):
         if (hit := score_text(query, text)) is None:
             continue
         tier, score, span = hit
+        if element.source == ICON_SOURCE:
+            tier = Tier(min(tier + 1, Tier.FUZZY))
         found = element
         if span is not None and via == "text" and element.role is Role.TEXT:
             found = _word_element(element, span)

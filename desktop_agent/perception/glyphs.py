@@ -12,55 +12,43 @@ both stay unnamed); an icon button can be named by a glyph it resembles.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from desktop_agent.core.values import Element, Rect, Role
+from desktop_agent.perception.crop_reads import CachedReads, vote
 
 Recognize = Callable[[Sequence[np.ndarray]], list[tuple[str, float]]]
 
 DETECTED_SURE = 0.9  # single glyphs detected this surely were right on every button measured
 MIN_SCORE = 0.35  # mean of the three reads: wrong ones measured 0.12-0.18, right ones 0.38-1.0
 TRIMS = (0.08, 0.15, 0.22)  # shares of the button's height cut off each side: its border and bevel
-_CACHE_LIMIT = 1024
 
 
 class GlyphReader:
     def __init__(self, recognize: Recognize) -> None:
-        self._recognize = recognize
-        self._reads: dict[bytes, tuple[str, float]] = {}
+        self._read = CachedReads(recognize)
 
     def name_buttons(self, image: np.ndarray, elements: Sequence[Element],
                      texts: Sequence[Element]) -> list[Element]:
         """`elements` (pixel boxes of `image`) with each button whose text is missing or a doubtful single
         glyph named by a direct read of its inside, where that read is sure enough (see the module)."""
         wanted = [(i, insides) for i, e in enumerate(elements)
-                  if _doubtful(e, texts) and (insides := _insides(image, e.box))]
+                  if doubtful(e, texts) and (insides := _insides(image, e.box))]
         reads = self._read([inside for _, insides in wanted for inside in insides])
         named = list(elements)
         for n, (i, _) in enumerate(wanted):
-            text, score = _vote(reads[n * len(TRIMS):(n + 1) * len(TRIMS)])
+            text, score = vote(reads[n * len(TRIMS):(n + 1) * len(TRIMS)])
             button = elements[i]
             if text and score >= MIN_SCORE and score > _detected_score(button.box, texts):
                 named[i] = replace(button, text=text, label=text)
         return named
 
-    def _read(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        keys = [hashlib.blake2b(c.tobytes() + bytes(str(c.shape), "ascii"), digest_size=16).digest()
-                for c in crops]
-        known = {k: self._reads[k] for k in keys if k in self._reads}
-        unread = {k: c for k, c in zip(keys, crops) if k not in known}
-        known.update(zip(unread, self._recognize(list(unread.values()))))
-        if len(self._reads) + len(unread) > _CACHE_LIMIT:
-            self._reads.clear()
-        self._reads.update(known)
-        return [known[k] for k in keys]
 
-
-def _doubtful(element: Element, texts: Sequence[Element]) -> bool:
+def doubtful(element: Element, texts: Sequence[Element]) -> bool:
+    """A button with no text, or one glyph detected less surely than `DETECTED_SURE`."""
     glyphs = len("".join(element.text.split()))
     return element.role is Role.BUTTON and (
         glyphs == 0 or (glyphs == 1 and _detected_score(element.box, texts) < DETECTED_SURE))
@@ -72,15 +60,6 @@ def _insides(image: np.ndarray, box: Rect) -> list[np.ndarray]:
     if min(box.width, box.height) <= 2 * insets[-1] + 2:
         return []
     return [image[box.top + i:box.bottom - i, box.left + i:box.right - i] for i in insets]
-
-
-def _vote(reads: Sequence[tuple[str, float]]) -> tuple[str, float]:
-    """The text the reads agree on most, by summed score, with the mean score over all the reads."""
-    totals: dict[str, float] = {}
-    for text, score in reads:
-        totals[text.strip()] = totals.get(text.strip(), 0.0) + score
-    text, total = max(totals.items(), key=lambda item: item[1])
-    return text, total / len(reads)
 
 
 def _detected_score(box: Rect, texts: Sequence[Element]) -> float:

@@ -26,6 +26,7 @@ import numpy as np
 from desktop_agent.accessibility.nodes import TreeReader
 from desktop_agent.core.values import Element, Frame, Rect, Role, Screen, Window
 from desktop_agent.perception.glyphs import GlyphReader
+from desktop_agent.perception.icon_names import IconNamer
 from desktop_agent.perception.ocr import TextReader
 from desktop_agent.perception.pixel_changes import changed_regions
 from desktop_agent.perception.regions import window_like_regions
@@ -63,12 +64,13 @@ class PerceptionStats:
 class Perceiver:
     def __init__(self, *, reader: TextReader, detect_widgets: WidgetDetector | None = None,
                  attach_text: TextAttacher | None = None, glyphs: GlyphReader | None = None,
-                 accessibility: TreeReader | None = None) -> None:
+                 icons: IconNamer | None = None, accessibility: TreeReader | None = None) -> None:
         self._reader = reader
         self._trees = TreeMemory(accessibility) if accessibility is not None else None
         self._detect_widgets = detect_widgets
         self._attach_text = attach_text
         self._glyphs = glyphs
+        self._icons = icons
         self._memory: dict[object, _WindowMemory] = {}  # by window id, or (window id, area) in a tree
         self.last_stats = PerceptionStats(windows=0, reused=0, partial=0, full=0)
 
@@ -155,11 +157,14 @@ class Perceiver:
 
     def _remember(self, window_id: object, sub: Frame, texts: list[Element]) -> list[Element]:
         """Widgets are proposed on the whole window again (cheap, and a widget's look depends on its
-        surroundings: hover, focus), then fused with the text; buttons of one glyph are read directly."""
+        surroundings: hover, focus), then fused with the text; icon-only buttons are named by their
+        picture where the icon reader is sure, then buttons of one glyph are read directly."""
         if self._detect_widgets is None or self._attach_text is None:
             elements = list(texts)
         else:
             elements = self._attach_text(self._detect_widgets(sub.image), texts)
+            if self._icons is not None:
+                elements = self._icons.name_icons(sub.image, elements, texts)
             if self._glyphs is not None:
                 elements = self._glyphs.name_buttons(sub.image, elements, texts)
         self._memory[window_id] = _WindowMemory(box=sub.region, image=sub.image.copy(), texts=texts,

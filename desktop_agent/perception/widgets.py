@@ -74,7 +74,7 @@ def detect_widgets(image: np.ndarray) -> list[Element]:
     sorted top to bottom."""
     bgr = image[..., :3] if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     pixels = bgr.astype(np.int16)
-    edges = _edge_mask(bgr)
+    edges = edge_mask(bgr)
     found: list[Element] = []
     for box in _dedupe(_rect_candidates(edges)):
         look = _look(pixels, edges, box)
@@ -87,7 +87,8 @@ def detect_widgets(image: np.ndarray) -> list[Element]:
 
 
 # ---------------------------------------------------------------- rectangles
-def _edge_mask(image: np.ndarray) -> np.ndarray:
+def edge_mask(image: np.ndarray) -> np.ndarray:
+    """1 where a pixel's 3x3 neighbourhood spans `EDGE_CONTRAST` levels in some channel (BGR image)."""
     gradient = cv2.morphologyEx(np.ascontiguousarray(image), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     blue, green, red = cv2.split(gradient)
     return (cv2.max(cv2.max(blue, green), red) >= EDGE_CONTRAST).astype(np.uint8)

@@ -337,15 +337,15 @@ def _anchor_window(spec: TargetSpec, screen: Screen, match_template: TemplateMat
 
 def _match_element(query: str, element: Element) -> _Match | None:
     """The element's best match by its text or its label. Words the icon reader guessed for a picture
-    match a tier lower than read text would: real text of the same words wins, and "save" still wins
-    over "save as" among icons."""
+    match below the same words read as text (an exact or normalized guess as CONTAINS, a contained one
+    as FUZZY): real text of the same words wins, and "save" still wins over "save as" among icons."""
     options: list[_Match] = []
     for via, text in (("text", element.text), ("label", element.label)):
         if (hit := score_text(query, text)) is None:
             continue
         tier, score, span = hit
         if element.source == ICON_SOURCE:
-            tier = Tier(min(tier + 1, Tier.FUZZY))
+            tier = Tier(min(max(tier, Tier.NORMALIZED) + 1, Tier.FUZZY))
         found = element
         if span is not None and via == "text" and element.role is Role.TEXT:
             found = _word_element(element, span)

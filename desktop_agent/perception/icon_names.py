@@ -1,7 +1,7 @@
 """Icon-only buttons named by what their picture means, read by the icon reader (`icons`).
 
 Candidates in one window image: a BUTTON proposed by `widgets` that is square-ish (sides 14-72 px, at
-most `MAX_ASPECT` apart) with no text or one doubtful glyph (`glyphs.doubtful`: text detection makes
+most `MAX_ASPECT` apart), as is the ink inside it, with no text or one doubtful glyph (`glyphs.doubtful`: text detection makes
 "目" or "Q" of many icons); and, where no widget is outlined (flat buttons), square-ish blobs of ink
 overlapping no surely read text, when two or more of like size stand in one row (a toolbar). The
 picture (its ink's box, grown by `MARGIN`) is read three times (whole, and trimmed by 8 % and 15 % a
@@ -21,7 +21,8 @@ Guaranteed: only candidates as above are read, each crop at most once while cach
 named only at `MIN_SCORE` or above; an element with text read surely is never renamed. Not guaranteed:
 that a name is right (about 1 in 11 was wrong on the held-out theme; the reader has no "not an icon"
 class, so a picture that is no icon can be named), nor that an icon is named (9 in 10 of Tango's were
-not; a 16 px icon's raised Tk button is proposed as a check box and not read); grounding ranks these
+not; a 16 px icon's raised Tk button is proposed as a check box and not read); that a lone glyph text
+detection missed is left to `glyphs` (drawn 14 px high, "7" was read as "italic" at 0.99); grounding ranks these
 names a tier below the same words read as text (`grounding.resolve`).
 """
 from __future__ import annotations
@@ -62,7 +63,8 @@ class IconNamer:
         for index, e in enumerate(elements):
             inside = e.box.inflate(-BEVEL)
             # the edge mask spreads the frame's inner line by a pixel
-            if _icon_like(e.box) and glyphs.doubtful(e, texts) and (ink := ink_box(edges, inside.inflate(-1))):
+            if (_icon_like(e.box) and glyphs.doubtful(e, texts)
+                    and (ink := ink_box(edges, inside.inflate(-1))) and _squarish(ink)):
                 wanted.append((index, e.box, framed(ink, e.box)))
         for ink in _toolbar_blobs(edges, elements, texts):
             picture = framed(ink, bounds)
@@ -111,8 +113,12 @@ def _edges(image: np.ndarray) -> np.ndarray:
 
 
 def _icon_like(box: Rect) -> bool:
-    short, long = sorted((box.width, box.height))
-    return MIN_SIDE <= short and long <= MAX_SIDE and long <= MAX_ASPECT * short
+    return MIN_SIDE <= min(box.width, box.height) and max(box.width, box.height) <= MAX_SIDE and _squarish(box)
+
+
+def _squarish(box: Rect) -> bool:
+    """Icons are drawn in a square; a word runs wide (the reader read "Name" as "first" at 0.8)."""
+    return max(box.width, box.height) <= MAX_ASPECT * min(box.width, box.height)
 
 
 def _view(image: np.ndarray, box: Rect, share: float) -> np.ndarray:
@@ -127,10 +133,13 @@ def _toolbar_blobs(edges: np.ndarray, elements: Sequence[Element], texts: Sequen
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     taken = [e.box.inflate(1) for e in elements if e.role is not Role.TEXT]
     words = [t.box for t in texts if t.confidence >= glyphs.DETECTED_SURE]
+    sides = stats[1:count, 2:4] - 2  # the dilation undone
+    short, long = sides.min(axis=1), sides.max(axis=1)
+    sized = (short >= MIN_SIDE) & (long <= MAX_SIDE) & (long <= MAX_ASPECT * short)  # `_icon_like`, at once
     blobs = []
-    for x, y, w, h, _ in (stats[j] for j in range(1, count)):
-        box = Rect(left=int(x) + 1, top=int(y) + 1, width=int(w) - 2, height=int(h) - 2)  # undo the dilation
-        if _icon_like(box) and not any(box.intersection(o) for o in [*taken, *words]):
+    for x, y, w, h, _ in stats[1:count][sized]:
+        box = Rect(left=int(x) + 1, top=int(y) + 1, width=int(w) - 2, height=int(h) - 2)
+        if not any(box.intersection(o) for o in [*taken, *words]):
             blobs.append(box)
     return [b for b in blobs if any(o is not b and _same_row(b, o) for o in blobs)]
 

@@ -32,8 +32,10 @@ screenshots: $(STAMP)  # pictures of the app (idle, approving, after a run, memo
 package: $(STAMP)  # build/desktop-agent_<version>_amd64.deb; rebuilt only when its inputs changed
 	$(PY) installer/package/build.py
 
-# The icon reader, rebuilt from the icon themes (models/training; ~10 min on the 2-core machine):
-# models/icon-reader.{onnx,yaml} and its held-out fixtures tests/fixtures/icons/.
+# Our two models, rebuilt from nothing (models/training; ~40 min on the 2-core machine): the icon reader
+# from the icon themes (models/icon-reader.{onnx,yaml}, fixtures tests/fixtures/icons/), then the element
+# detector from Tk and Qt windows drawn on a private Xvfb (models/element-detector.{onnx,yaml}, fixtures
+# tests/fixtures/detector/).
 TRAIN_THEMES := breeze-icon-theme oxygen-icon-theme adwaita-icon-theme paper-icon-theme \
   yaru-theme-icon suru-icon-theme lxde-icon-theme tango-icon-theme librsvg2-bin
 models: $(STAMP)
@@ -41,6 +43,7 @@ models: $(STAMP)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TRAIN_THEMES); }
 	$(VENV)/bin/pip install -q -e '.[train]'
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m models.training.train_icons
+	$(PY) -m models.training.train_detector
 
 clean:
 	rm -rf $(VENV) traces .pytest_cache

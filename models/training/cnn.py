@@ -6,7 +6,8 @@ logits. Layers: three [3x3 conv, ReLU, 2x2 max-pool] blocks, a ReLU dense layer,
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+
+from models.training.layers import col2im, im2col
 
 CHANNELS = (3, 24, 48, 96)
 HIDDEN = 192
@@ -26,31 +27,13 @@ def init(classes: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     return params
 
 
-def _im2col(x: np.ndarray) -> np.ndarray:
-    """[N, H, W, C] -> [N*H*W, C*9] (channel-major, as ONNX Conv weights [out, C, 3, 3] flatten)."""
-    n, h, w, c = x.shape
-    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    windows = sliding_window_view(padded, (3, 3), axis=(1, 2))  # [N, H, W, C, 3, 3]
-    return windows.reshape(n * h * w, c * 9)
-
-
-def _col2im(cols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    n, h, w, c = shape
-    grad = cols.reshape(n, h, w, c, 3, 3)
-    padded = np.zeros((n, h + 2, w + 2, c), np.float32)
-    for dy in range(3):
-        for dx in range(3):
-            padded[:, dy:dy + h, dx:dx + w] += grad[..., dy, dx]
-    return padded[:, 1:-1, 1:-1]
-
-
 def forward(params: dict[str, np.ndarray], images: np.ndarray, *, keep: bool = False):
     """Logits [N, classes] of float32 NCHW images; with `keep`, also what `backward` needs."""
     x = np.ascontiguousarray(images.transpose(0, 2, 3, 1))
     cache = []
     for i in range(len(CHANNELS) - 1):
         n, h, w, _ = x.shape
-        cols = _im2col(x)
+        cols = im2col(x)
         y = np.maximum(cols @ params[f"w{i}"] + params[f"b{i}"], 0).reshape(n, h, w, -1)
         pooled = y.reshape(n, h // 2, 2, w // 2, 2, -1).max(axis=(2, 4))
         if keep:
@@ -84,7 +67,7 @@ def loss_and_grads(params: dict[str, np.ndarray], images: np.ndarray, labels: np
         dy = dy.reshape(-1, c)
         grads[f"w{i}"], grads[f"b{i}"] = cols.T @ dy, dy.sum(0)
         if i:
-            dx = _col2im(dy @ params[f"w{i}"].T, shape)
+            dx = col2im(dy @ params[f"w{i}"].T, shape)
     return loss, grads
 
 

@@ -36,6 +36,11 @@ class RoleScore:
     def recall(self) -> float | None:
         return self.matched / self.truths if self.truths else None
 
+    @property
+    def f1(self) -> float:
+        """The harmonic mean of precision and recall; 0 when nothing matched."""
+        return 2 * self.matched / (self.truths + self.proposals) if self.matched else 0.0
+
 
 def _rect(box: Sequence[int]) -> Rect:
     return Rect(left=box[0], top=box[1], width=box[2], height=box[3])

@@ -10,7 +10,9 @@ measurements; one combined report.
 5. startup.py — `desktop-agent ground --image` as a whole process, by phase, next to a plain OCR script;
 6. accessible.py — the first look at a big dialog with its accessibility tree, next to vision alone;
 7. icons.py — the icon reader's top-1/top-5 on the theme it was not trained on, and ms per icon (no
-   display).
+   display);
+8. detector.py — the element detector's per-role precision/recall next to the OpenCV proposals' on
+   held-out windows, and ms per window for each (no display: committed windows).
 The senses (capture, window list, perception models) are built once and shared, so models load once,
 during the latency bench's cold round. Everything the bench starts is ended before it returns; nothing
 is written outside a temporary folder (each part's memory file included). `python -m tests.bench.run served`
@@ -26,12 +28,12 @@ from tempfile import TemporaryDirectory
 from desktop_agent.compose import build_perceiver, build_senses
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.perception.ocr import TextReader
-from tests.bench import accessible, grounding, icons, latency, memory, replay, served, startup
+from tests.bench import accessible, detector, grounding, icons, latency, memory, replay, served, startup
 from tests.bench.form import BenchError
 
 PARTS = {"grounding": grounding, "latency": latency, "replay": replay, "memory": memory, "served": served,
-         "startup": startup, "accessible": accessible, "icons": icons}
-OFFLINE = ("grounding", "icons")  # saved screens and crops: no display, and their own models
+         "startup": startup, "accessible": accessible, "icons": icons, "detector": detector}
+OFFLINE = ("grounding", "icons", "detector")  # saved screens and crops: no display, and their own models
 
 
 def _progress(text: str) -> None:

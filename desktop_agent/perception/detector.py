@@ -1,0 +1,118 @@
+"""The element detector: a window image -> boxes with roles (button, field, checkbox with its state,
+radio, combo, tab, slider, list row, text), by a small network of our own run by onnxruntime.
+
+The model (models/element-detector.yaml: how it was trained, on which toolkits and themes, and how well
+it finds elements in looks it never saw) maps the image to a grid of 4 x 4 px cells: per cell a class
+(background or a role) for the element whose inner part covers the cell, the distances to that
+element's top and bottom edges, and for check boxes and radios whether they are checked. Each
+connected run of cells unlikely to be background (below `MIN_SCORE`) is one element, of the role most
+probable over the run: its rows and columns give the box, grown by the margin training left to the
+background on its sides (`SHRINK` of its height).
+Guaranteed: boxes in the given image's pixels, inside it; `source="detector"`; confidence the mean
+probability of its role over the element's cells; `checked` set on check boxes and radios only; the model
+file is the committed one with the manifest's sha256, loaded lazily once.
+Not guaranteed: elements of kinds the training windows never showed (menus, links, icons) are found,
+nor that two touching elements of one role are told apart when the gap between their inner parts is
+under one cell.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from desktop_agent.core.values import Element, Rect, Role
+from desktop_agent.perception import models
+
+MODEL = "element-detector"
+ROLES = (Role.TEXT, Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.RADIO, Role.COMBO, Role.TAB, Role.SLIDER,
+         Role.ITEM)
+CLASSES = (None, *ROLES)  # the model's classes; index 0: background
+TOP, BOTTOM, CHECKED = len(CLASSES), len(CLASSES) + 1, len(CLASSES) + 2
+MAPS = len(CLASSES) + 3
+CELL = 4  # px per output cell
+MULTIPLE = 16  # the input's sides are padded to a multiple of this
+REACH = 16.0  # px: the edge distances are predicted in these units
+SHRINK = 0.3  # share of an element's height trained as its edge on each side (not its inner part)
+MIN_SCORE = 0.5  # a cell is part of an element when background is less likely than this
+_STATED = frozenset({Role.CHECKBOX, Role.RADIO})
+
+
+def preprocess(image: np.ndarray) -> np.ndarray:
+    """A BGR (or BGRA) window image -> float32 [3, H', W'], padded right and below to multiples of
+    `MULTIPLE` with its edge pixels, values -0.5..0.5. Training feeds its crops through this too."""
+    bgr = np.ascontiguousarray(image[..., :3])
+    h, w = bgr.shape[:2]
+    padded = cv2.copyMakeBorder(bgr, 0, -h % MULTIPLE, 0, -w % MULTIPLE, cv2.BORDER_REPLICATE)
+    return (padded.astype(np.float32) / 255.0 - 0.5).transpose(2, 0, 1)
+
+
+def inner_part(box: Rect) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of the part of `box` trained as the element's own cells."""
+    inset = SHRINK * box.height
+    return box.left + inset, box.top + inset, box.right - inset, box.bottom - inset
+
+
+def decode(maps: np.ndarray, width: int, height: int, *, min_score: float = MIN_SCORE) -> list[Element]:
+    """Elements of one image from its maps [MAPS, H/4, W/4]; boxes cut to `width` x `height`."""
+    logits = maps[:len(CLASSES)]
+    probs = np.exp(logits - logits.max(axis=0))
+    probs /= probs.sum(axis=0)
+    rows = probs.shape[1]
+    centre_y = (np.arange(rows, dtype=np.float32) * CELL + CELL / 2)[:, None]
+    tops = centre_y - maps[TOP] * REACH
+    bottoms = centre_y + maps[BOTTOM] * REACH
+    bounds = Rect(left=0, top=0, width=width, height=height)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((probs[0] < min_score).astype(np.uint8),
+                                                               connectivity=4)
+    found = []
+    for label in range(1, count):
+        cells = labels == label
+        share = probs[1:, cells].mean(axis=1)  # each role's mean probability over the run
+        best = int(share.argmax())
+        role = ROLES[best]
+        top, bottom = float(np.median(tops[cells])), float(np.median(bottoms[cells]))
+        inset = SHRINK * max(0.0, bottom - top)
+        x, _, w, _ = stats[label][:4]
+        box = Rect(left=round(x * CELL - inset), top=round(top), width=round(w * CELL + 2 * inset),
+                   height=round(bottom - top)).intersection(bounds)
+        if box is None or box.width < 2 or box.height < 2:
+            continue
+        checked = None
+        if role in _STATED:
+            checked = bool(float(np.mean(maps[CHECKED][cells])) > 0)  # logit > 0: probability > 0.5
+        found.append(Element(role=role, box=box, confidence=round(float(share[best]), 3), checked=checked,
+                             source="detector"))
+    return sorted(found, key=lambda e: (e.box.top, e.box.left))
+
+
+class ElementDetector:
+    def __init__(self, *, path: Path | None = None) -> None:
+        """`path`: an unverified model file (only training, before its manifest exists); None: the
+        committed model, resolved and sha256-checked."""
+        self._path = path
+        self._session = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._session is None:
+                import onnxruntime as ort
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = 2
+                options.inter_op_num_threads = 1
+                path = self._path or models.resolve(MODEL).path
+                self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return self._session
+
+    def maps(self, image: np.ndarray) -> np.ndarray:
+        """The model's raw maps [MAPS, H'/4, W'/4] of one BGR image."""
+        (maps,) = self._load().run(None, {"image": preprocess(image)[None]})
+        return maps[0]
+
+    def detect(self, image: np.ndarray) -> list[Element]:
+        """Elements of one BGR window image, in its pixels, top to bottom."""
+        return decode(self.maps(image), image.shape[1], image.shape[0])

@@ -1,0 +1,233 @@
+"""`make models`: training data, training, ONNX export, held-out evaluation and manifest of the element detector.
+
+python -m models.training.train_detector [--windows N] [--steps N] — renders N random training windows
+(widget_data.py, toolkit-labelled), trains `detector_net` on crops of them, writes
+models/element-detector.onnx, scores it and the OpenCV proposals on the held-out looks, writes the
+fixtures tests/fixtures/detector/ (held-out windows and their truth) and models/element-detector.yaml
+(the manifest last).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import yaml
+
+from desktop_agent.core.values import Rect
+from desktop_agent.perception import detector
+from desktop_agent.perception.widgets import detect_widgets
+from models.training import cnn, detector_net, widget_data, widget_eval
+from models.training.widget_spec import LOOKS
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "element-detector.onnx"
+MANIFEST = ROOT / "models" / "element-detector.yaml"
+FIXTURES = ROOT / "tests" / "fixtures" / "detector"
+CROP = (160, 320)  # px, height x width; multiples of detector.MULTIPLE
+BATCH = 8
+FIXTURE_WINDOWS = 48  # held-out windows committed for the unit test
+_ROLE_INDEX = {role.value: i for i, role in enumerate(detector.CLASSES) if role is not None}
+
+
+def targets(record: dict, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+    """The training maps of one window (`shape`: its padded height, width): see `detector_net.loss_and_grads`."""
+    rows, cols = shape[0] // detector.CELL, shape[1] // detector.CELL
+    cls = np.zeros((rows, cols), np.int64)
+    top = np.zeros((rows, cols), np.float32)
+    bottom = np.zeros((rows, cols), np.float32)
+    checked = np.full((rows, cols), -1, np.int64)
+    centres_y = np.arange(rows) * detector.CELL + detector.CELL / 2
+    centres_x = np.arange(cols) * detector.CELL + detector.CELL / 2
+    width, height = record["size"]
+    cls[centres_y >= height, :] = -1  # the padding below and right of the image
+    cls[:, centres_x >= width] = -1
+    elements = sorted(record["elements"], key=lambda e: -e["box"][2] * e["box"][3])
+    for element in elements:
+        box = Rect(left=element["box"][0], top=element["box"][1], width=element["box"][2], height=element["box"][3])
+        left, upper, right, lower = detector.inner_part(box)
+        inner = (((centres_y >= upper) & (centres_y < lower))[:, None]
+                 & ((centres_x >= left) & (centres_x < right))[None, :])
+        if not inner.any():
+            inner[min(rows - 1, int(box.center.y) // detector.CELL), min(cols - 1, int(box.center.x) // detector.CELL)] = True
+        cls[inner] = _ROLE_INDEX[element["role"]]
+        top[inner] = np.broadcast_to((centres_y - box.top)[:, None], inner.shape)[inner]
+        bottom[inner] = np.broadcast_to((box.bottom - centres_y)[:, None], inner.shape)[inner]
+        checked[inner] = -1 if element["checked"] is None else int(element["checked"])
+    return {"cls": cls, "top": top, "bottom": bottom, "checked": checked}
+
+
+def rescaled(sample: widget_data.Sample, factor: float) -> tuple[np.ndarray, dict]:
+    """The window drawn `factor` times as big, and its record to match (a screen at another scale)."""
+    image = cv2.resize(sample.image, None, fx=factor, fy=factor,
+                       interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
+    elements = [{**e, "box": [round(v * factor) for v in e["box"]]} for e in sample.record["elements"]]
+    return image, {**sample.record, "size": [image.shape[1], image.shape[0]], "elements": elements}
+
+
+def _crop(sample: widget_data.Sample, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One random training crop (CHW, preprocessed and augmented) and its maps."""
+    image, record = (rescaled(sample, float(rng.uniform(0.8, 1.5))) if rng.random() < 0.3
+                     else (sample.image, sample.record))
+    h, w = image.shape[:2]
+    ch, cw = CROP
+    step = detector.MULTIPLE
+    padded = cv2.copyMakeBorder(image, 0, max(ch, h + -h % step) - h, 0, max(cw, w + -w % step) - w,
+                                cv2.BORDER_REPLICATE)
+    maps = targets(record, padded.shape[:2])
+    y = int(rng.integers(0, (padded.shape[0] - ch) // step + 1)) * step
+    x = int(rng.integers(0, (padded.shape[1] - cw) // step + 1)) * step
+    pixels = detector.preprocess(padded[y:y + ch, x:x + cw])
+    cell = detector.CELL
+    maps = {k: v[y // cell:(y + ch) // cell, x // cell:(x + cw) // cell] for k, v in maps.items()}
+    return _augment(pixels, rng), maps
+
+
+def _augment(pixels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Other colours: channels swapped, the image inverted now and then, contrast and brightness jittered."""
+    pixels = pixels[rng.permutation(3)]
+    if rng.random() < 0.3:
+        pixels = -pixels
+    return (pixels * rng.uniform(0.7, 1.2) + rng.uniform(-0.15, 0.15)).astype(np.float32)
+
+
+def train(samples: Sequence[widget_data.Sample], *, steps: int, lr: float = 3e-3, seed: int = 0
+          ) -> tuple[dict[str, np.ndarray], list[float]]:
+    """Adam with a cosine schedule over `steps` batches of random crops; the parameters and the mean
+    loss of each tenth of the steps."""
+    rng = np.random.default_rng(seed)
+    params = detector_net.init(rng)
+    adam = cnn.Adam(params)
+    losses, recent = [], []
+    for step in range(steps):
+        crops = [_crop(samples[int(i)], rng) for i in rng.integers(0, len(samples), BATCH)]
+        images = np.stack([c[0] for c in crops]).transpose(0, 2, 3, 1)
+        maps = {k: np.stack([c[1][k] for c in crops]) for k in crops[0][1]}
+        loss, grads = detector_net.loss_and_grads(params, np.ascontiguousarray(images), maps)
+        adam.step(params, grads, lr * 0.5 * (1 + np.cos(np.pi * step / steps)))
+        recent.append(loss)
+        if (step + 1) % max(1, steps // 10) == 0:
+            losses.append(float(np.mean(recent)))
+            recent = []
+            print(f"step {step + 1}/{steps}: loss {losses[-1]:.3f}", flush=True)
+    return params, losses
+
+
+def held_out_scores(samples: Sequence[widget_data.Sample], model: Path) -> dict:
+    """Per-role precision/recall (IoU 0.5) and ms per window of the detector and of the OpenCV proposals."""
+    ours = detector.ElementDetector(path=model)
+    ours.detect(samples[0].image)  # the session's first run allocates
+    result = {}
+    for name, propose in (("detector", ours.detect), ("opencv", detect_widgets)):
+        scores, ms = widget_eval.score(samples, propose)
+        print(f"\n{name}:\n{widget_eval.table(scores, ms)}", flush=True)
+        result[name] = {"ms_per_window": round(ms, 1), "roles": {
+            s.role: {"true": s.truths, "proposed": s.proposals, "matched": s.matched,
+                     "precision": None if s.precision is None else round(s.precision, 3),
+                     "recall": None if s.recall is None else round(s.recall, 3)} for s in scores}}
+    return result
+
+
+def write_fixtures(folder: Path, samples: Sequence[widget_data.Sample]) -> None:
+    """The first FIXTURE_WINDOWS held-out windows (their PNG and JSON) for the unit test."""
+    if FIXTURES.exists():
+        shutil.rmtree(FIXTURES)
+    FIXTURES.mkdir(parents=True)
+    for sample in samples[:FIXTURE_WINDOWS]:
+        for suffix in (".png", ".json"):
+            shutil.copy(folder / f"{sample.name}{suffix}", FIXTURES / f"{sample.name}{suffix}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--windows", type=int, default=1000)
+    parser.add_argument("--held-out", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--rescore", action="store_true",
+                        help="only score the committed model again (after a change to decoding) into its manifest")
+    args = parser.parse_args()
+    if args.rescore:
+        rescore(args.held_out)
+        return
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as scratch:
+        train_dir, held_dir = Path(scratch) / "train", Path(scratch) / "held-out"
+        widget_data.render(widget_data.plan(args.windows, 0, "train"), train_dir)
+        widget_data.render(widget_data.plan(args.held_out, 0, "held-out"), held_dir)
+        samples, held_out = widget_data.load(train_dir), widget_data.load(held_dir)
+        print(widget_data.summary(samples), flush=True)
+        params, losses = train(samples, steps=args.steps)
+        MODEL.write_bytes(detector_net.to_onnx(params, {"classes": json.dumps(
+            [None if r is None else r.value for r in detector.CLASSES])}).SerializeToString())
+        seconds = time.monotonic() - started
+        result = held_out_scores(held_out, MODEL)
+        write_fixtures(held_dir, held_out)
+    write_manifest(result, seconds=seconds, windows=len(samples), held_out=len(held_out), losses=losses,
+                   steps=args.steps)
+    print(f"{seconds:.0f} s")
+
+
+def rescore(count: int) -> None:
+    """The committed model's held-out scores, measured again into its manifest (training left as it was)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        held_dir = Path(scratch) / "held-out"
+        widget_data.render(widget_data.plan(count, 0, "held-out"), held_dir)
+        held_out = widget_data.load(held_dir)
+        result = held_out_scores(held_out, MODEL)
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    if manifest["sha256"] != hashlib.sha256(MODEL.read_bytes()).hexdigest():
+        raise SystemExit(f"{MODEL} is not the file its manifest names; run make models")
+    manifest["evaluation"] = _evaluation(result, len(held_out))
+    _write(manifest)
+
+
+def write_manifest(result: dict, *, seconds: float, windows: int, held_out: int, losses: list[float],
+                   steps: int) -> None:
+    data = MODEL.read_bytes()
+    manifest = {
+        "name": "element-detector",
+        "task": "window image -> boxes and roles of its elements (desktop_agent.perception.detector)",
+        "source": {"file": MODEL.name},
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size_bytes": len(data),
+        "inputs": {"image": "float32 [1, 3, H, W], BGR -0.5..0.5, H and W padded to multiples of 16 "
+                            "(desktop_agent.perception.detector.preprocess)"},
+        "outputs": {"maps": f"float32 [1, {detector.MAPS}, H/4, W/4]: class logits "
+                            f"({', '.join('background' if r is None else r.value for r in detector.CLASSES)}), "
+                            "distances to the top and bottom edges / 16 px, checked logit"},
+        "runtime": "onnxruntime CPUExecutionProvider",
+        "licence": "MIT (this project); trained only on windows this project generates",
+        "training": {
+            "code": "models/training (make models): widget_data.py renders, detector_net.py is the numpy "
+                    "network, train_detector.py trains; no framework",
+            "data": "random forms built with Tk/ttk (Tcl/Tk, BSD-style licence) and Qt (PySide6, LGPL-3) on "
+                    "Xvfb, boxes and roles read from the toolkits (widget_tk.py, widget_qt.py); looks: "
+                    + ", ".join("/".join(look) for look in LOOKS["train"]),
+            "windows": windows, "steps": steps, "batch": BATCH, "crop": list(CROP),
+            "loss_by_tenth": [round(v, 3) for v in losses], "seconds": round(seconds),
+        },
+        "evaluation": _evaluation(result, held_out),
+    }
+    _write(manifest)
+
+
+def _evaluation(result: dict, windows: int) -> dict:
+    return {"held_out_looks": ", ".join("/".join(look) for look in LOOKS["held-out"]),
+            "windows": windows, "iou": widget_eval.IOU,
+            "fixtures": f"tests/fixtures/detector/ (the first {FIXTURE_WINDOWS} of these windows)", **result}
+
+
+def _write(manifest: dict) -> None:
+    MANIFEST.write_text("# The element detector of desktop_agent.perception.detector (written by make models).\n"
+                        + yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True))
+
+
+if __name__ == "__main__":
+    main()

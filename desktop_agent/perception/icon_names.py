@@ -1,29 +1,29 @@
 """Icon-only buttons named by what their picture means, read by the icon reader (`icons`).
 
 Candidates in one window image: a BUTTON proposed by `widgets` that is square-ish (sides 14-72 px, at
-most `MAX_ASPECT` apart), as is the ink inside it, with no text or one doubtful glyph (`glyphs.doubtful`: text detection makes
-"目" or "Q" of many icons); and, where no widget is outlined (flat buttons), square-ish blobs of ink
-overlapping no surely read text, when two or more of like size stand in one row (a toolbar). The
-picture (its ink's box, grown by `MARGIN`) is read three times (whole, and trimmed by 8 % and 15 % a
-side: `VIEWS`), all of a window in one batch, cached by pixels. It is named when the three reads' summed
-score for their best word, over three, is at least `MIN_SCORE`: role ICON (the words name the picture,
-and "the Save icon" is how people name an icon-only button; `the "Save" button` still finds it, as a
-role seen otherwise), `text` and `label` the reader's words ("save", "find and replace"), confidence
-that mean, source `ICON_SOURCE`. A blob becomes an element only when named; doubtful text detected on a
-named icon ("目", "B上Q勺" across a row of them) is dropped.
+most `MAX_ASPECT` apart), as is the ink inside it, with no text or one doubtful glyph
+(`glyphs.doubtful`: text detection makes "目" or "Q" of many icons); and, where no widget is outlined
+(flat buttons), square-ish blobs of ink overlapping no surely read text, when two or more of like size
+stand in one row (a toolbar). The picture (its ink's box, grown by `MARGIN`) is read three times (whole,
+and trimmed by 8 % and 15 % a side: `VIEWS`), all of a window in one batch, cached by pixels. It is
+named when the three reads' summed score for their best word, over three, is at least `MIN_SCORE`: role
+ICON (the words name the picture, and "the Save icon" is how people name an icon-only button; `the
+"Save" button` still finds it, as a role seen otherwise), `text` and `label` the reader's words ("save",
+"find and replace"), confidence that mean, source `ICON_SOURCE`. A blob becomes an element only when
+named; doubtful text detected on a named icon ("目", "B上Q勺" across a row of them) is dropped.
 
 Measured on the held-out theme (Tango, tests/fixtures/icons: 1114 crops of 171 meanings; one read's top
-word is right for 32.5 %), by the mean of the three views: at >= 0.97, 127 crops named (11 %), 115
-right and 12 wrong (precision 0.91); at 0.90, 180 named, 29 wrong (0.84); at 0.99, 88 named, 3 wrong.
-One read's top score >= 0.97 instead names 191, 48 wrong (0.75). On a Tk toolbar (tests/apps/
+word is right for 32.5 %), by the mean of the three views: at >= 0.97, 127 crops named (11 %), 115 right
+and 12 wrong (precision 0.91); at 0.90, 180 named, 29 wrong (0.84); at 0.99, 88 named, 3 wrong. One
+read's top score >= 0.97 instead names 191, 48 wrong (0.75). On a Tk toolbar (tests/apps/
 icon_toolbar.py) all four flat buttons are named; raised, 2 of 4 (Tk's bevel crowds a 24 px picture).
 Guaranteed: only candidates as above are read, each crop at most once while cached, and a picture is
 named only at `MIN_SCORE` or above; an element with text read surely is never renamed. Not guaranteed:
 that a name is right (about 1 in 11 was wrong on the held-out theme; the reader has no "not an icon"
 class, so a picture that is no icon can be named), nor that an icon is named (9 in 10 of Tango's were
 not; a 16 px icon's raised Tk button is proposed as a check box and not read); that a lone glyph text
-detection missed is left to `glyphs` (drawn 14 px high, "7" was read as "italic" at 0.99); grounding ranks these
-names a tier below the same words read as text (`grounding.resolve`).
+detection missed is left to `glyphs` (drawn 14 px high, "7" was read as "italic" at 0.99); grounding
+ranks these names a tier below the same words read as text (`grounding.resolve`).
 """
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ ROW_SLACK = 0.25  # share of a blob's height its row neighbours' centre and heig
 class IconNamer:
     def __init__(self, reader: IconReader | None = None) -> None:
         reader = reader or IconReader()
-        self._read = CachedReads(lambda crops: [(r[0].words, r[0].score) for r in reader.read_many(crops, k=1)])
+        self._read = CachedReads(lambda crops: [(r[0].words, r[0].score)
+                                                for r in reader.read_many(crops, k=1)])
 
     def name_icons(self, image: np.ndarray, elements: Sequence[Element],
                    texts: Sequence[Element]) -> list[Element]:
@@ -113,7 +114,8 @@ def _edges(image: np.ndarray) -> np.ndarray:
 
 
 def _icon_like(box: Rect) -> bool:
-    return MIN_SIDE <= min(box.width, box.height) and max(box.width, box.height) <= MAX_SIDE and _squarish(box)
+    return (MIN_SIDE <= min(box.width, box.height) and max(box.width, box.height) <= MAX_SIDE
+            and _squarish(box))
 
 
 def _squarish(box: Rect) -> bool:

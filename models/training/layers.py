@@ -34,7 +34,8 @@ def col2im(cols: np.ndarray, shape: tuple[int, ...], k: int = 3, stride: int = 1
 def conv_init(cin: int, cout: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """He-initialised weight [cin * k * k, cout] and zero bias."""
     fan_in = cin * k * k
-    return (rng.standard_normal((fan_in, cout)) * np.sqrt(2 / fan_in)).astype(np.float32), np.zeros(cout, np.float32)
+    weight = (rng.standard_normal((fan_in, cout)) * np.sqrt(2 / fan_in)).astype(np.float32)
+    return weight, np.zeros(cout, np.float32)
 
 
 def conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, k: int, stride: int = 1
@@ -47,7 +48,8 @@ def conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, k: int, stride:
 
 
 def conv_backward(dy: np.ndarray, cols: np.ndarray, weight: np.ndarray, shape: tuple[int, ...], *, k: int,
-                  stride: int = 1, need_input: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+                  stride: int = 1, need_input: bool = True
+                  ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """(d input or None, d weight, d bias) of `conv`, given d output `dy`."""
     flat = dy.reshape(-1, dy.shape[-1])
     d_weight, d_bias = cols.T @ flat, flat.sum(0)

@@ -1,4 +1,4 @@
-"""`make models`: training data, training, ONNX export, held-out evaluation and manifest of the element detector.
+"""`make models`: the element detector's training data, training, ONNX export, held-out scores and manifest.
 
 python -m models.training.train_detector [--windows N] [--steps N] — renders N random training windows
 (widget_data.py, toolkit-labelled), trains `detector_net` on crops of them, writes
@@ -38,7 +38,8 @@ _ROLE_INDEX = {role.value: i for i, role in enumerate(detector.CLASSES) if role 
 
 
 def targets(record: dict, shape: tuple[int, int]) -> dict[str, np.ndarray]:
-    """The training maps of one window (`shape`: its padded height, width): see `detector_net.loss_and_grads`."""
+    """The training maps of one window (`shape`: its padded height, width), as
+    `detector_net.loss_and_grads` takes them."""
     rows, cols = shape[0] // detector.CELL, shape[1] // detector.CELL
     cls = np.zeros((rows, cols), np.int64)
     top = np.zeros((rows, cols), np.float32)
@@ -51,12 +52,14 @@ def targets(record: dict, shape: tuple[int, int]) -> dict[str, np.ndarray]:
     cls[:, centres_x >= width] = -1
     elements = sorted(record["elements"], key=lambda e: -e["box"][2] * e["box"][3])
     for element in elements:
-        box = Rect(left=element["box"][0], top=element["box"][1], width=element["box"][2], height=element["box"][3])
+        x, y, w, h = element["box"]
+        box = Rect(left=x, top=y, width=w, height=h)
         left, upper, right, lower = detector.inner_part(box)
         inner = (((centres_y >= upper) & (centres_y < lower))[:, None]
                  & ((centres_x >= left) & (centres_x < right))[None, :])
         if not inner.any():
-            inner[min(rows - 1, int(box.center.y) // detector.CELL), min(cols - 1, int(box.center.x) // detector.CELL)] = True
+            centre = box.center
+            inner[min(rows - 1, int(centre.y) // detector.CELL), min(cols - 1, int(centre.x) // detector.CELL)] = True
         cls[inner] = _ROLE_INDEX[element["role"]]
         top[inner] = np.broadcast_to((centres_y - box.top)[:, None], inner.shape)[inner]
         bottom[inner] = np.broadcast_to((box.bottom - centres_y)[:, None], inner.shape)[inner]
@@ -151,7 +154,7 @@ def main() -> None:
     parser.add_argument("--held-out", type=int, default=200)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--rescore", action="store_true",
-                        help="only score the committed model again (after a change to decoding) into its manifest")
+                        help="only score the committed model again, into its manifest (after a change to decoding)")
     args = parser.parse_args()
     if args.rescore:
         rescore(args.held_out)

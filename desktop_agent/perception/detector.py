@@ -11,9 +11,10 @@ background on its sides (`SHRINK` of its height).
 Guaranteed: boxes in the given image's pixels, inside it; `source="detector"`; confidence the mean
 probability of its role over the element's cells; `checked` set on check boxes and radios only; the model
 file is the committed one with the manifest's sha256, loaded lazily once.
-Not guaranteed: elements of kinds the training windows never showed (menus, links, icons) are found,
-nor that two touching elements of one role are told apart when the gap between their inner parts is
-under one cell.
+Not guaranteed: that elements of kinds the training windows never showed (menus, links, icons) are
+found, nor that two touching elements of one role are told apart when the gap between their inner parts
+is under one cell. The perceiver does not use it yet: on real applications' screens it cost grounding
+more than it gained (README, "Element detector").
 """
 from __future__ import annotations
 

@@ -18,7 +18,6 @@ more than it gained (README, "Element detector").
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import cv2
@@ -93,25 +92,11 @@ class ElementDetector:
     def __init__(self, *, path: Path | None = None) -> None:
         """`path`: an unverified model file (only training, before its manifest exists); None: the
         committed model, resolved and sha256-checked."""
-        self._path = path
-        self._session = None
-        self._lock = threading.Lock()
-
-    def _load(self):
-        with self._lock:
-            if self._session is None:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = 2
-                options.inter_op_num_threads = 1
-                path = self._path or models.resolve(MODEL).path
-                self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        return self._session
+        self._model = models.LazySession(MODEL, path=path, threads=2)
 
     def maps(self, image: np.ndarray) -> np.ndarray:
         """The model's raw maps [MAPS, H'/4, W'/4] of one BGR image."""
-        (maps,) = self._load().run(None, {"image": preprocess(image)[None]})
+        (maps,) = self._model.get().run(None, {"image": preprocess(image)[None]})
         return maps[0]
 
     def detect(self, image: np.ndarray) -> list[Element]:

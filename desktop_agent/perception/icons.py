@@ -10,7 +10,6 @@ model's ~170 meanings gets a right word.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,26 +50,14 @@ class IconReader:
     def __init__(self, *, path: Path | None = None) -> None:
         """`path`: an unverified model file (only training, before its manifest exists); None: the
         committed model, resolved and sha256-checked."""
-        self._path = path
-        self._session = None
+        self._model = models.LazySession(MODEL, path=path, threads=1)
         self._words: tuple[str, ...] = ()
-        self._lock = threading.Lock()
 
     def _load(self):
-        with self._lock:
-            if self._session is None:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
-                path = self._path or models.resolve(MODEL).path
-                session = ort.InferenceSession(str(path), options,
-                                               providers=["CPUExecutionProvider"])
-                meta = session.get_modelmeta().custom_metadata_map
-                self._words = tuple(json.loads(meta["words"]))
-                self._session = session
-        return self._session
+        session = self._model.get()
+        if not self._words:
+            self._words = tuple(json.loads(session.get_modelmeta().custom_metadata_map["words"]))
+        return session
 
     def read_many(self, crops: Sequence[np.ndarray], *, k: int = 5) -> list[tuple[IconWord, ...]]:
         """For each BGR crop, its top `k` words with scores, best first."""

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import importlib.util
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,3 +66,28 @@ def _located(data: dict) -> Path:
     if spec is None or spec.origin is None:
         raise AgentError(f"model {data['name']}: package {package_path.parts[0]!r} is not installed")
     return Path(spec.origin).parent.joinpath(*package_path.parts[1:])
+
+
+class LazySession:
+    """The onnxruntime session of one model of ours, opened on first use (once, whichever thread asks
+    first): the committed file of manifest `name`, verified by `resolve`, or an unverified `path` (only
+    training, before the manifest exists). `threads`: onnxruntime's intra-op threads."""
+
+    def __init__(self, name: str, *, path: Path | None = None, threads: int = 1) -> None:
+        self._name = name
+        self._path = path
+        self._threads = threads
+        self._session = None
+        self._lock = threading.Lock()
+
+    def get(self):
+        with self._lock:
+            if self._session is None:
+                import onnxruntime as ort
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = self._threads
+                options.inter_op_num_threads = 1
+                path = self._path or resolve(self._name).path
+                self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return self._session

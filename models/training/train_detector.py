@@ -9,7 +9,6 @@ fixtures tests/fixtures/detector/ (held-out windows and their truth) and models/
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import tempfile
@@ -24,7 +23,7 @@ import yaml
 from desktop_agent.core.values import Rect
 from desktop_agent.perception import detector
 from desktop_agent.perception.widgets import detect_widgets
-from models.training import cnn, detector_net, widget_data, widget_eval
+from models.training import cnn, detector_net, manifests, widget_data, widget_eval
 from models.training.widget_spec import LOOKS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +33,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "detector"
 CROP = (160, 320)  # px, height x width; multiples of detector.MULTIPLE
 BATCH = 8
 FIXTURE_WINDOWS = 48  # held-out windows committed for the unit test
+_WHAT = "The element detector of desktop_agent.perception.detector"
 _ROLE_INDEX = {role.value: i for i, role in enumerate(detector.CLASSES) if role is not None}
 
 
@@ -185,27 +185,24 @@ def rescore(count: int) -> None:
         held_out = widget_data.load(held_dir)
         result = held_out_scores(held_out, MODEL)
     manifest = yaml.safe_load(MANIFEST.read_text())
-    if manifest["sha256"] != hashlib.sha256(MODEL.read_bytes()).hexdigest():
+    if manifest["sha256"] != manifests.file_fields(MODEL)["sha256"]:
         raise SystemExit(f"{MODEL} is not the file its manifest names; run make models")
     manifest["evaluation"] = _evaluation(result, len(held_out))
-    _write(manifest)
+    manifests.write(MANIFEST, _WHAT, manifest)
 
 
 def write_manifest(result: dict, *, seconds: float, windows: int, held_out: int, losses: list[float],
                    steps: int) -> None:
-    data = MODEL.read_bytes()
     manifest = {
         "name": "element-detector",
         "task": "window image -> boxes and roles of its elements (desktop_agent.perception.detector)",
-        "source": {"file": MODEL.name},
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "size_bytes": len(data),
+        **manifests.file_fields(MODEL),
         "inputs": {"image": "float32 [1, 3, H, W], BGR -0.5..0.5, H and W padded to multiples of 16 "
                             "(desktop_agent.perception.detector.preprocess)"},
         "outputs": {"maps": f"float32 [1, {detector.MAPS}, H/4, W/4]: class logits "
                             f"({', '.join('background' if r is None else r.value for r in detector.CLASSES)}), "
                             "distances to the top and bottom edges / 16 px, checked logit"},
-        "runtime": "onnxruntime CPUExecutionProvider",
+        "runtime": manifests.RUNTIME,
         "licence": "MIT (this project); trained only on windows this project generates",
         "training": {
             "code": "models/training (make models): widget_data.py renders, detector_net.py is the numpy "
@@ -218,18 +215,13 @@ def write_manifest(result: dict, *, seconds: float, windows: int, held_out: int,
         },
         "evaluation": _evaluation(result, held_out),
     }
-    _write(manifest)
+    manifests.write(MANIFEST, _WHAT, manifest)
 
 
 def _evaluation(result: dict, windows: int) -> dict:
     return {"held_out_looks": ", ".join("/".join(look) for look in LOOKS["held-out"]),
             "windows": windows, "iou": widget_eval.IOU,
             "fixtures": f"tests/fixtures/detector/ (the first {FIXTURE_WINDOWS} of these windows)", **result}
-
-
-def _write(manifest: dict) -> None:
-    MANIFEST.write_text("# The element detector of desktop_agent.perception.detector (written by make models).\n"
-                        + yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True))
 
 
 if __name__ == "__main__":

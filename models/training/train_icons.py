@@ -6,16 +6,14 @@ models/icon-reader.yaml (the manifest last), and tests/fixtures/icons/ (crops of
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
-import yaml
 
-from models.training import cnn
+from models.training import cnn, manifests
 from models.training.evaluate import evaluate
 from models.training.icon_data import (
     Meanings,
@@ -132,16 +130,13 @@ def main() -> None:
 
 def write_manifest(result: dict, *, seconds: float, samples: int, losses: list[float], epochs: int,
                    copies: int) -> None:
-    data = MODEL.read_bytes()
     manifest = {
         "name": "icon-reader",
         "task": "icon crop -> the words a person uses for it (one of the meanings in models/training/meanings.yaml)",
-        "source": {"file": MODEL.name},
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "size_bytes": len(data),
+        **manifests.file_fields(MODEL),
         "inputs": {"image": "float32 [batch, 3, 32, 32], BGR 0..1 (desktop_agent.perception.icons.preprocess)"},
         "outputs": {"logits": "float32 [batch, meanings]; the words are in metadata 'words' (JSON list)"},
-        "runtime": "onnxruntime CPUExecutionProvider",
+        "runtime": manifests.RUNTIME,
         "licence": "MIT (this project); trained on the icon themes below",
         "training": {
             "code": "models/training (make models): numpy CNN, no framework",
@@ -152,8 +147,7 @@ def write_manifest(result: dict, *, seconds: float, samples: int, losses: list[f
         },
         "evaluation": {"held_out_theme": LICENCES[HELD_OUT], "fixtures": "tests/fixtures/icons/tango.*", **result},
     }
-    MANIFEST.write_text("# The icon reader of desktop_agent.perception.icons (written by make models).\n"
-                        + yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True))
+    manifests.write(MANIFEST, "The icon reader of desktop_agent.perception.icons", manifest)
 
 
 if __name__ == "__main__":

@@ -19,15 +19,28 @@ def attach_text(widgets: Sequence[Element], texts: Sequence[Element]) -> list[El
     crossing a widget's edge (OCR often joins "Name" and the field's value) is split there in proportion
     to its characters. Fields and combos take `.label` from the nearest text left of them on the same
     row, else just above; checkboxes from the nearest text to their right. Labels stay TEXT elements too.
-    A widget lying inside a line of text, past its start, is a glyph (U+2610 in a legend) and is dropped.
+    A widget lying inside a line of text, past its start, is a glyph (U+2610 in a legend) and is dropped;
+    a "button" holding lines of text far apart in one row is a frame (a menu bar's, mtpaint's): dropped,
+    its text stays TEXT.
     """
     kept = [w for w in widgets if not any(_is_glyph(w.box, t.box) for t in texts)]
     values: dict[int, list[Element]] = {id(w): [] for w in kept}
     free: list[Element] = []
     for text in texts:
         free.extend(_place_text(text, kept, values))
-    out = [_with_text(w, values[id(w)], free) for w in kept]
+    frames = {id(w) for w in kept if w.role is Role.BUTTON and _spread(values[id(w)])}
+    free += [t for w in kept if id(w) in frames for t in values[id(w)]]
+    out = [_with_text(w, values[id(w)], free) for w in kept if id(w) not in frames]
     return sorted(out + free, key=lambda e: (e.box.top, e.box.left))
+
+
+def _spread(inside: Sequence[Element]) -> bool:
+    """Lines of text side by side with a gap wider than their height between two of them: what a frame
+    around a menu bar or a row of controls holds, never one button's caption."""
+    row = sorted(inside, key=lambda t: t.box.left)
+    return any(b.box.left - a.box.right > max(a.box.height, b.box.height)
+               and abs(a.box.center.y - b.box.center.y) < max(a.box.height, b.box.height) / 2
+               for a, b in zip(row, row[1:]))
 
 
 def _is_glyph(widget: Rect, text: Rect) -> bool:

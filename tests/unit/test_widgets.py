@@ -211,6 +211,16 @@ def test_several_texts_in_a_button_join_in_reading_order() -> None:
     assert [(e.role, e.text, e.label) for e in out] == [(Role.BUTTON, "Save now", "Save now")]
 
 
+def test_a_button_holding_words_far_apart_in_a_row_is_a_frame_and_its_words_stay_text() -> None:
+    # mtpaint outlines its menu bar: proposed as one button, it took every menu's name, and "Image"
+    # was found at the bar's middle, over "Selection".
+    bar = _field(0, 0, 630, 27, role=Role.BUTTON)
+    menus = [_text("File", 8, 5, 30), _text("Edit View Image", 47, 5, 135), _text("Help", 588, 5, 33)]
+    out = attach_text([bar], menus)
+    assert [(e.role, e.text) for e in out] == [(Role.TEXT, "File"), (Role.TEXT, "Edit View Image"),
+                                               (Role.TEXT, "Help")]
+
+
 def test_a_checkbox_inside_a_line_of_text_is_a_glyph() -> None:
     box = Element(role=Role.CHECKBOX, box=Rect(left=60, top=12, width=10, height=10), checked=True,
                   source="widget")

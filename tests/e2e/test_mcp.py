@@ -21,7 +21,6 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 
 from tests.conftest import QUIET_S
-from tests.e2e.test_terminal_commands import Terminal
 
 pytestmark = pytest.mark.e2e
 
@@ -259,12 +258,13 @@ def test_sigterm_ends_the_session_as_a_closed_connection_does(desktop):
     assert run["status"] == "succeeded" and run["steps_acted"] == 1
 
 
-def test_rollback_puts_the_workspace_back_after_an_approved_terminal_command(desktop, tmp_path):
+def test_rollback_puts_the_workspace_back_after_an_approved_terminal_command(desktop, tmp_path,
+                                                                             open_terminal):
     home = tmp_path / "home"
     home.mkdir()
     notes = home / "notes.txt"
     notes.write_text("original\n")
-    terminal = Terminal(desktop, home)
+    terminal = open_terminal(home)
     person = Person()
 
     async def scenario() -> None:

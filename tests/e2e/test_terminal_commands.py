@@ -10,13 +10,10 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 from desktop_agent.language.steps import load_task
 from tests.conftest import require
 from tests.e2e.test_record import finish, start_recording
 
-TITLE = "agent terminal"
 PRECIOUS = "precious data\n"
 
 
@@ -24,42 +21,6 @@ def _quoted(text: str, *, newline: bool = False) -> str:
     """`text` as a quoted string of the step language (ending in a newline, written \\n)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
     return f'"{escaped}\\n"' if newline else f'"{escaped}"'
-
-
-class Terminal:
-    """An xterm running an interactive bash in `home`; everything the terminal shows goes to `log`."""
-
-    def __init__(self, desktop, home: Path) -> None:
-        require("script")
-        self.desktop = desktop
-        self.home = home
-        self.log = home.parent / f"{home.name}.typescript"
-        self.app = desktop.launch(
-            ["xterm", "-uc", "-fa", "DejaVu Sans Mono", "-fs", "12", "-geometry", "90x20+100+100", "-T", TITLE,
-             "-e", "script", "-q", "-f", "-c", "bash --norc --noprofile -i", str(self.log)],
-            title=TITLE, name="xterm", cwd=home,
-            env={"HOME": str(home), "HISTFILE": "/dev/null", "TERM": "xterm"})
-        desktop.point_at(self.app.point(200, 150))  # no window manager: the focus follows the pointer
-        self.wait_for_log(lambda text: self.prompts(text) >= 1)
-
-    @staticmethod
-    def prompts(text: str) -> int:
-        """How many times bash's prompt (bash-5.2# as root, with no rc file) was shown."""
-        return text.count("bash-")
-
-    def wait_for_log(self, predicate, timeout_s: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            text = self.log.read_text(errors="replace") if self.log.exists() else ""
-            if predicate(text):
-                return text
-            if time.monotonic() > deadline:
-                pytest.fail(f"the terminal's log never showed what was expected; it holds {text!r}")
-            time.sleep(0.05)
-
-    def discard_line(self) -> None:
-        """Throw away whatever is pending on the line (what a stopped run typed), outside the agent."""
-        self.desktop.xdotool("key", "ctrl+u")
 
 
 def _victim(root: Path, name: str) -> Path:
@@ -120,12 +81,12 @@ def _destructive(v: str, gone: Path) -> list[str]:
     ]
 
 
-def test_destructive_command_lines_never_run_without_a_person(desktop, tmp_path):
+def test_destructive_command_lines_never_run_without_a_person(desktop, tmp_path, open_terminal):
     """Each variant twice: typed with its newline (judged before a key is typed), and typed, then
     submitted with Enter (judged at the Enter, against the line the agent typed and reads on screen)."""
     home = tmp_path / "home"
     home.mkdir()
-    terminal = Terminal(desktop, home)
+    terminal = open_terminal(home)
     variants = _destructive("victim", tmp_path / "gone")
     assert len(variants) >= 25
     submitted_with_enter = []
@@ -150,10 +111,10 @@ def test_destructive_command_lines_never_run_without_a_person(desktop, tmp_path)
     assert "No such file" not in log and "rm:" not in log, log  # nothing ran, not even half
 
 
-def test_a_line_typed_with_its_newline_or_pasted_needs_a_person(desktop, tmp_path):
+def test_a_line_typed_with_its_newline_or_pasted_needs_a_person(desktop, tmp_path, open_terminal):
     home = tmp_path / "home"
     home.mkdir()
-    terminal = Terminal(desktop, home)
+    terminal = open_terminal(home)
     folder = _victim(home, "victim")
     typed = desktop.agent("run", "--json", "--step", r'type "rm -r victim\n"')
     assert typed.json["status"] == "stopped", typed.stderr
@@ -175,12 +136,12 @@ def test_a_line_typed_with_its_newline_or_pasted_needs_a_person(desktop, tmp_pat
     assert "rm -r victim" not in terminal.log.read_text(errors="replace")
 
 
-def test_allowlisted_read_only_commands_run_without_asking(desktop, tmp_path):
+def test_allowlisted_read_only_commands_run_without_asking(desktop, tmp_path, open_terminal):
     home = tmp_path / "home"
     home.mkdir()
     (home / "shelf").mkdir()
     (home / "shelf" / "marker-file-7.txt").write_text("x")
-    terminal = Terminal(desktop, home)
+    terminal = open_terminal(home)
     run = desktop.agent("run", "--json", "--step", 'type "ls shelf"', "--step", "press enter",
                         "--step", 'type "echo hello from the agent"', "--step", "press enter")
     assert run.code == 0, run.stderr
@@ -192,10 +153,10 @@ def test_allowlisted_read_only_commands_run_without_asking(desktop, tmp_path):
     assert "marker-file-7.txt" in after_ls  # ls's own output, after the line that ran it
 
 
-def test_an_approved_command_runs_once_exactly_as_shown(desktop, tmp_path):
+def test_an_approved_command_runs_once_exactly_as_shown(desktop, tmp_path, open_terminal):
     home = tmp_path / "home"
     home.mkdir()
-    terminal = Terminal(desktop, home)
+    terminal = open_terminal(home)
     run = desktop.agent("run", "--approve", "--step", 'type "echo ran >> ran.txt"', "--step", "press enter",
                         stdin="a\na\n")
     assert run.code == 0, run.stderr
@@ -210,10 +171,10 @@ def _remove(folder: Path) -> None:
     subprocess.run(["rm", "-r", str(folder)], check=True)
 
 
-def test_a_command_recorded_in_a_terminal_asks_again_on_replay(desktop, tmp_path):
+def test_a_command_recorded_in_a_terminal_asks_again_on_replay(desktop, tmp_path, open_terminal):
     home = tmp_path / "home"
     home.mkdir()
-    terminal = Terminal(desktop, home)
+    terminal = open_terminal(home)
     recording = start_recording(desktop, "-o", str(tmp_path / "touch.yaml"))
     desktop.xdotool("type", "--delay", "40", "touch made-by-person.txt")
     desktop.xdotool("key", "Return")  # the person runs it: that is theirs to do

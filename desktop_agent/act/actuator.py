@@ -25,7 +25,7 @@ from desktop_agent.core.actions import (
     Operation,
     StartProcess,
 )
-from desktop_agent.core.errors import ActionError, StopRequested
+from desktop_agent.core.errors import ActionError, InputTaken, StopRequested
 from desktop_agent.core.values import Point, Rect
 
 # Characters pyautogui.write types without Shift on a US keymap.
@@ -45,6 +45,7 @@ _XDOTOOL_KEYS = {"enter": "Return", "escape": "Escape", "tab": "Tab", "backspace
 
 
 _REMAP_DELAY_MS = 40
+KEY_IN_FLIGHT = "the key typed before was on its way as the focus moved and may have reached the window it moved to"
 _HOVER_S = 0.01  # the pointer rests on a target this long before the press: the toolkit sees it enter
 
 
@@ -141,13 +142,18 @@ class DesktopActuator:
                                   "installed (installer/install.sh installs it)")
             gui.write(text, interval=self._key_delay_ms / 1000)
             return
-        # One character at a time, the stop and keyboard-focus check right before each: no key lands
-        # after a stop or in a window that took the focus part-way. Keys on the keymap go through
-        # XTEST in this process (no gap between the check and the key); others through xdotool.
-        for char in text:
-            self._interrupt()
-            if self._keyboard.type_char(char, into=self._keys_into()):
-                continue
+        # One character at a time, once the application took the key before, the stop and
+        # keyboard-focus check right before each: no key lands after a stop or in a window that took
+        # the focus part-way. Keys on the keymap go through XTEST in this process (no gap between the
+        # check and the key); others through xdotool.
+        for typed, char in enumerate(text):
+            self._keyboard.await_taken()
+            try:
+                self._interrupt()
+                if self._keyboard.type_char(char, into=self._keys_into()):
+                    continue
+            except InputTaken as taken:
+                raise self._with_keys_in_flight(taken, typed=typed) from taken
             if char.isascii():
                 self._run_xdotool(xdotool, "type", "--", char)
                 continue
@@ -159,6 +165,20 @@ class DesktopActuator:
             else:
                 self._run_xdotool(xdotool, "type", "--delay", str(_REMAP_DELAY_MS), "--", char)
             time.sleep(_REMAP_DELAY_MS / 1000)
+        self._keyboard.await_taken()
+
+    def _with_keys_in_flight(self, taken: InputTaken, *, typed: int) -> InputTaken:
+        """`taken` (the focus moved before a key), saying which keys typed before it were on their way as
+        the focus moved: an application routes a key it takes after moving its own focus to the new
+        window itself (xkeys.py). No character is named: the text may be a secret."""
+        if typed == 0:
+            return taken
+        if self._keyboard.last_key_taken:
+            note = KEY_IN_FLIGHT
+        else:
+            note = ("the keys typed before may have reached the window the focus moved to: their "
+                    "application does not say when it takes a key")
+        return InputTaken(f"{taken}; {note}", details=taken.details)
 
     def _chord(self, gui, keys: tuple[str, ...]) -> None:
         xdotool = self._xdotool

@@ -12,22 +12,40 @@ sent, and a binding already undone then typed nothing (xdotool's way, which drop
 character on a busy machine). Guaranteed: typed keys reach the application as the characters meant,
 however late it reads them, while at most as many characters as there are spare keycodes (19 on Xvfb)
 are bound; `type_char` returns False and sends nothing for a character it can't bind then (the caller
-falls back to xdotool's remapping). Not guaranteed: Caps Lock or a held modifier changing what the key
-types; and an application that moves its own focus between its own windows (Tk's `focus -force` does it
-in the process before the X server hears of it) may route the key in flight to its new window itself —
-no X client can see that coming.
+falls back to xdotool's remapping).
+
+Keys into a window go at its application's pace: each is followed by a `_NET_WM_PING`, and the next key
+waits until the application has answered it, so has taken the key before from its queue (one that takes
+no key for `TAKE_WAIT_S` is not responding: the typing stops there, ActionError). An application moves
+its own focus between its own windows (Tk's `focus -force`, a modal dialog opening) in the process,
+before the X server hears of it, and routes the keys it takes afterwards there itself: with one key at a
+time in flight, at most that one can go astray so, and the check before the next key sees the move
+(`last_key_taken` tells the caller that key was in flight). An application that never answers (xterm
+and other Xt programs: no answer to its first key within `_FIRST_TAKE_WAIT_S`) is typed into unpaced,
+until it answers after all. Not guaranteed: Caps Lock or a held modifier changing what the key types.
 """
 from __future__ import annotations
 
+import itertools
+import select
 import time
+from dataclasses import dataclass
 
-from desktop_agent.core.errors import InputTaken
+from desktop_agent.core.errors import ActionError, InputTaken
 from desktop_agent.screen.windows import focused_client_id
 
 _SPECIAL_KEYSYMS = {"\n": 0xFF0D, "\t": 0xFF09}  # Return, Tab
 _SHIFT_KEYSYM = 0xFFE1  # Shift_L
 _UNICODE_KEYSYM = 0x01000000  # X's keysym for a code point outside Latin-1
 _FIRST_SPARE = 9  # keycode 8 is skipped: some toolkits ignore it
+TAKE_WAIT_S = 5.0  # an answering application that takes no key for this long is not responding
+_FIRST_TAKE_WAIT_S = 0.25  # how long the first key into a window waits to hear whether it answers
+
+
+@dataclass(frozen=True, slots=True)
+class _SentKey:
+    window: int  # the id of the window it was sent into
+    ping: int    # the token of the ping that followed it
 
 
 class XTestKeyboard:
@@ -37,12 +55,19 @@ class XTestKeyboard:
         self._display = None
         self._last_key = 0.0  # time.monotonic() of the last key sent
         self._bound: dict[int, int] = {}  # keysym -> the spare keycode this keyboard bound it to
+        self._in_flight: _SentKey | None = None  # the last key sent into a window, until it is taken
+        self._answering: dict[int, bool] = {}  # window id -> whether it answered the last ping waited for
+        self._answered = 0  # the highest ping token answered
+        self._pings = itertools.count(1)
+        self.last_key_taken = False  # the last key sent into a window was seen taken by its application
 
     def _connection(self):
         if self._display is None:
-            from Xlib import display  # lazily: it connects to the X server
+            from Xlib import X, display  # lazily: it connects to the X server
 
             self._display = display.Display(self._display_name)
+            # Answers to pings are sent to the root window, to whoever listens for its children.
+            self._display.screen().root.change_attributes(event_mask=X.SubstructureNotifyMask)
         return self._display
 
     def type_char(self, char: str, *, into: int | None = None) -> bool:
@@ -62,6 +87,7 @@ class XTestKeyboard:
         # One key per delay at most: the time the caller spent checking since the last key counts.
         time.sleep(max(0.0, self._last_key + self._delay_s - time.monotonic()))
         if into is not None:
+            self.await_taken()
             connection.grab_server()
         try:
             if into is not None and focused_client_id(connection) != into:
@@ -78,7 +104,58 @@ class XTestKeyboard:
                 connection.ungrab_server()
             connection.sync()
         self._last_key = time.monotonic()
+        if into is not None:
+            self._in_flight = _SentKey(window=into, ping=self._ping(connection, into))
+            self.last_key_taken = False
         return True
+
+    def await_taken(self) -> None:
+        """Wait until the application has taken the last key sent into its window (it answered the ping
+        sent after it), if it answers at all; `last_key_taken` says whether it was seen taken. Raises
+        ActionError when an application that answers took no key for `TAKE_WAIT_S`."""
+        sent, self._in_flight = self._in_flight, None
+        if sent is None or self._display is None:
+            return
+        answering = self._answering.get(sent.window)
+        wait_s = TAKE_WAIT_S if answering else _FIRST_TAKE_WAIT_S if answering is None else 0.0
+        deadline = time.monotonic() + wait_s
+        while True:
+            self._read_answers(self._display)
+            if self._answered >= sent.ping:
+                self._answering[sent.window] = self.last_key_taken = True
+                return
+            left = deadline - time.monotonic()
+            if left <= 0 and answering:
+                raise ActionError(f"stopped typing: the application took no key for {TAKE_WAIT_S:g} s "
+                                  "(not responding)")
+            if left <= 0:
+                self._answering[sent.window] = False
+                return
+            select.select([self._display.fileno()], [], [], left)
+
+    def _ping(self, connection, window_id: int) -> int:
+        from Xlib import X
+        from Xlib.protocol import event
+
+        token = next(self._pings)
+        window = connection.create_resource_object("window", window_id)
+        ping = event.ClientMessage(window=window, client_type=connection.get_atom("WM_PROTOCOLS"),
+                                   data=(32, [connection.get_atom("_NET_WM_PING"), token, window_id, 0, 0]))
+        window.send_event(ping, event_mask=X.NoEventMask)
+        connection.flush()
+        return token
+
+    def _read_answers(self, connection) -> None:
+        """Drain the events queued on this connection, noting the pings answered (an answer to any
+        ping means every key sent before it has been taken: an application takes its events in order)."""
+        from Xlib import X
+
+        protocols, ping = connection.get_atom("WM_PROTOCOLS"), connection.get_atom("_NET_WM_PING")
+        while connection.pending_events():
+            answer = connection.next_event()
+            if (answer.type == X.ClientMessage and answer.client_type == protocols
+                    and answer.data[1][0] == ping):
+                self._answered = max(self._answered, answer.data[1][1])
 
     def release(self) -> None:
         """Give the spare keycodes back to the keymap (empty again). For the end of a run: every key

@@ -17,6 +17,9 @@ Faults ("once a name is typed" = `_NAME_TYPED_MS` after the last key into a non-
                                  grabs the pointer and takes the keyboard focus
     --vanish-submit-after-typing once a name is typed, "Submit order" is destroyed
     --crash-after-typing         once a name is typed, the process exits at once with code 3
+    --own-focus-at-key N         the Nth key into the name field is taken slowly (300 ms, as a busy
+                                 application does) and moves the keyboard focus to this application's
+                                 own "Unexpected" window, shown from the start beside the form
     --steal-focus-ms N           N ms after the first key reaches "Notes", another application's
                                  "Thief" window (tests/apps/thief.py) takes the keyboard focus and the
                                  pointer grab
@@ -28,6 +31,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import tkinter as tk
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +40,7 @@ from tkinter import ttk
 
 TITLE = "Fault Form"
 _NAME_TYPED_MS = 150  # short: the fault is in place before the next step acts
+_BUSY_S = 0.3  # how long the key moving the focus (--own-focus-at-key) keeps the application busy
 
 
 def emit(event: str, **fields: object) -> None:
@@ -56,6 +61,8 @@ class FaultForm:
         self._name_done = False
         self._first_key = True
         self._first_notes_key = True
+        self._name_keys = 0
+        self.own_window: tk.Toplevel | None = None
         self.thief: subprocess.Popen | None = None
         root.bind("<KeyPress>", self._key)  # the root's tag: every widget of the form, not other toplevels
 
@@ -106,6 +113,10 @@ class FaultForm:
             self._first_notes_key = False
             if self.args.steal_focus_ms is not None:
                 self.root.after(self.args.steal_focus_ms, self._steal_focus)
+        if widget == "name":
+            self._name_keys += 1
+            if self._name_keys == self.args.own_focus_at_key:
+                self._move_own_focus()
         if widget == "name" and not self._name_done:
             if self._typed_name is not None:
                 self.root.after_cancel(self._typed_name)
@@ -140,6 +151,19 @@ class FaultForm:
         ttk.Button(dialog, text="OK", command=dialog.destroy).pack(pady=(0, 12))
         _take_input(dialog)
         emit("fault", what="modal")
+
+    def show_own_window(self) -> None:
+        x = self.root.winfo_rootx() + self.root.winfo_width() + 40
+        self.own_window = self._intruder("Unexpected", f"260x100+{x}+{self.root.winfo_rooty()}",
+                                         "Another window of this application.")
+
+    def _move_own_focus(self) -> None:
+        """Busy for a moment, then the focus goes to this application's other window, within one key's
+        handling: keys sent meanwhile, while the X server still has the focus on the form, wait in this
+        process's queue, and Tk routes them to the window it has moved its focus to."""
+        time.sleep(_BUSY_S)
+        self.own_window.focus_force()
+        emit("fault", what="own focus moved")
 
     def _steal_focus(self) -> None:
         """Another application (its own X client: what the agent's focus check under a server grab is
@@ -182,6 +206,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--modal-after-typing", action="store_true")
     parser.add_argument("--vanish-submit-after-typing", action="store_true")
     parser.add_argument("--crash-after-typing", action="store_true")
+    parser.add_argument("--own-focus-at-key", type=int, metavar="N")
     parser.add_argument("--steal-focus-ms", type=int, metavar="N")
     return parser.parse_args(argv)
 
@@ -198,6 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         root.after(round(args.slow_start * 1000), lambda: _show_late(loading, form))
     else:
         form.build()
+    if args.own_focus_at_key:
+        root.wait_visibility()
+        form.show_own_window()
     root.mainloop()
     return 0
 

@@ -1,5 +1,5 @@
 """XTEST typing on a real X server: a key meant for the window that has the focus arrives; a key meant
-for any other window is not sent (InputTaken); characters the keymap lacks arrive even when the
+for any other window is not sent (InputTaken); keys go at the application's pace; characters the keymap lacks arrive even when the
 application reads them late. Checked by what the applications themselves submitted."""
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import time
 import pytest
 
 from desktop_agent.act.actuator import DesktopActuator
-from desktop_agent.act.xkeys import XTestKeyboard
+from desktop_agent.act.xkeys import TAKE_WAIT_S, XTestKeyboard
 from desktop_agent.core.actions import KeyChord, KeyText
-from desktop_agent.core.errors import InputTaken
+from desktop_agent.core.errors import ActionError, InputTaken
 from desktop_agent.core.values import Point
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +39,36 @@ def test_a_key_is_sent_only_while_its_window_has_the_focus(desktop):
     app.wait_for_output(lambda out: out.endswith("\n"))
     [submitted] = app.events()
     assert submitted["customer"] == "Ada"
+
+
+def test_keys_go_at_the_applications_pace_and_stop_when_it_takes_none(desktop):
+    """Each key waits for the application to take the one before (it answers a ping); stopped with a
+    key unread, the next key is not sent, and after TAKE_WAIT_S the typing stops as not responding."""
+    app = desktop.sample_app()
+    desktop.click(app.point(*CUSTOMER_FIELD))
+    keyboard = XTestKeyboard(display=desktop.display)
+    form = int(app.window)
+    try:
+        for char in "Ada":
+            assert keyboard.type_char(char, into=form)
+        keyboard.await_taken()
+        assert keyboard.last_key_taken  # Tk answered the ping sent after the last key
+        os.kill(app.process.pid, signal.SIGSTOP)
+        try:
+            assert keyboard.type_char("!", into=form)  # sent; the stopped application can't take it
+            started = time.monotonic()
+            with pytest.raises(ActionError, match="not responding"):
+                keyboard.type_char("?", into=form)
+            assert time.monotonic() - started >= TAKE_WAIT_S
+        finally:
+            os.kill(app.process.pid, signal.SIGCONT)
+    finally:
+        keyboard.close()
+
+    desktop.click(app.point(*SUBMIT_BUTTON))
+    app.wait_for_output(lambda out: out.endswith("\n"))
+    [submitted] = app.events()
+    assert submitted["customer"] == "Ada!"  # the key after the one never taken was never sent
 
 
 def test_characters_off_the_keymap_arrive_however_late_the_application_reads_them(desktop, monkeypatch):

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from desktop_agent.act.actuator import KEY_IN_FLIGHT
 from desktop_agent.cli import reporting
 from desktop_agent.compose import AgentConfig, build_runner
 from desktop_agent.core.events import RunFinished, StepStarted
@@ -111,6 +112,9 @@ class FaultCase:
     inject: Injection
     notes: str = NOTES
     find_timeout_s: float = 3.0
+    # The application itself moves its focus at a moment no X client sees: the one key in flight then
+    # may reach its new window, and must then be reported (xkeys.py).
+    key_in_flight_reported: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,19 +124,23 @@ class Measurement:
     bytes_lost: int
     seconds: float
     fault_happened: bool  # the fault was really injected (else the case proves nothing)
+    keys_outside: int     # of outside_actions, the keys other windows received
+    keys_reported: int    # keys the run reported may have reached another window (0 or 1)
     detail: str           # the run's status and the failing step's error
 
 
 CASES = (
     FaultCase(name="window moved mid-task", expected=Expected.RECOVERED, inject=MoveWindow(dx=380, dy=240)),
     FaultCase(name="unexpected modal dialog", expected=Expected.STOPPED,
-              inject=AppFault(flags=("--modal-after-typing",))),
+              inject=AppFault(flags=("--modal-after-typing",)), key_in_flight_reported=True),
     FaultCase(name="target vanishes", expected=Expected.STOPPED,
               inject=AppFault(flags=("--vanish-submit-after-typing",))),
     FaultCase(name="application crashes", expected=Expected.STOPPED,
               inject=AppFault(flags=("--crash-after-typing",))),
     FaultCase(name="application slow (3 s)", expected=Expected.RECOVERED,
               inject=AppFault(flags=("--slow-start", "3", "--slow-submit", "3")), find_timeout_s=5.0),
+    FaultCase(name="application moves its own focus while busy", expected=Expected.STOPPED,
+              inject=AppFault(flags=("--own-focus-at-key", "3"))),
     FaultCase(name="focus stolen while typing", expected=Expected.STOPPED,
               inject=AppFault(flags=("--steal-focus-ms", "10")), notes=LONG_NOTES),
     FaultCase(name="blank captures", expected=Expected.RECOVERED, inject=BlankCaptures(per_step=3)),
@@ -180,11 +188,12 @@ class FaultRun:
         seconds = time.monotonic() - started
         if happened is None:  # the application says whether it injected its fault
             happened = any(e["event"] == "fault" for e in app.events())
-        outside, what = self._outside(app)
+        outside, keys_outside, what = self._outside(app)
         detail = _detail(result) + (f"; outside: {what}" if what else "")
+        reported = int(any(KEY_IN_FLIGHT in (step.get("error") or "") for step in result["steps"]))
         return Measurement(outcome=self._outcome(result, app), outside_actions=outside,
                            bytes_lost=self._bytes_lost(), seconds=seconds, fault_happened=happened,
-                           detail=detail)
+                           keys_outside=keys_outside, keys_reported=reported, detail=detail)
 
     # ------------------------------------------------------------ running the agent
     def _run_args(self) -> list[str]:
@@ -277,9 +286,9 @@ class FaultRun:
             return Expected.STOPPED.value
         return f"{status} without a report or a reason"
 
-    def _outside(self, app: App) -> tuple[int, str]:
-        """Keys and clicks other windows received, plus audited operations on windows not allowed;
-        and what they were."""
+    def _outside(self, app: App) -> tuple[int, int, str]:
+        """Keys and clicks other windows received, plus audited operations on windows not allowed; the
+        keys among them; and what they were."""
         received: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for event in app.events():
             if event["event"] in OTHER_WINDOW_EVENTS:
@@ -291,7 +300,8 @@ class FaultRun:
             what.append(f"{len(events)} {kind} to {window}" + (f" {chars!r}" if chars else ""))
         if audited:
             what.append(f"{audited} audited operation(s) on other windows")
-        return sum(map(len, received.values())) + audited, ", ".join(what)
+        keys = sum(len(events) for (kind, _), events in received.items() if kind == "stolen-key")
+        return sum(map(len, received.values())) + audited, keys, ", ".join(what)
 
     def _bytes_lost(self) -> int:
         """Bytes of the original workspace file not back after rolling the first run back."""

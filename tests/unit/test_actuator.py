@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 
 from desktop_agent.act import actuator as actuator_module
-from desktop_agent.act.actuator import DesktopActuator
+from desktop_agent.act.actuator import KEY_IN_FLIGHT, DesktopActuator
 from desktop_agent.core.actions import KeyText
-from desktop_agent.core.errors import StopRequested
+from desktop_agent.core.errors import InputTaken, StopRequested
 from desktop_agent.core.values import Rect
 from desktop_agent.safety.stop import StopToken
 
@@ -16,20 +16,33 @@ SCREEN = Rect(left=0, top=0, width=1920, height=1080)
 
 
 class FakeKeyboard:
-    """Stands in for XTEST typing: takes as long as a key at 8 ms; `missing` are off the keymap."""
+    """Stands in for XTEST typing: takes as long as a key at 8 ms; `missing` are off the keymap; the
+    key `taken_at` (an index) finds the focus moved, after the key before was `seen_taken` or not."""
 
-    def __init__(self, missing: str = "") -> None:
+    def __init__(self, missing: str = "", *, taken_at: int | None = None, seen_taken: bool = True) -> None:
         self.typed: list[str] = []
         self.into: list[int | None] = []
         self.missing = missing
+        self.taken_at = taken_at
+        self.seen_taken = seen_taken
+        self.last_key_taken = False
+        self.calls: list[str] = []
 
     def type_char(self, char: str, *, into: int | None = None) -> bool:
         if char in self.missing:
             return False
+        if len(self.typed) == self.taken_at:
+            raise InputTaken("stopped typing: another window took the keyboard focus")
+        self.calls.append("key")
         self.typed.append(char)
         self.into.append(into)
+        self.last_key_taken = False
         time.sleep(0.008)
         return True
+
+    def await_taken(self) -> None:
+        self.calls.append("await")
+        self.last_key_taken = self.seen_taken
 
 
 class FakeXdotool:
@@ -79,3 +92,21 @@ def test_each_key_is_sent_for_the_window_the_typing_was_allowed_into(xdotool):
     keyboard, windows = FakeKeyboard(), iter([7, 7, 9])  # the guard's answer, asked again per key
     make(lambda: None, keyboard, keys_into=lambda: next(windows)).execute(KeyText(text="abc"))
     assert keyboard.into == [7, 7, 9]
+
+
+def test_each_key_waits_for_the_one_before_to_be_taken_and_so_does_the_end(xdotool):
+    keyboard = FakeKeyboard()
+    make(lambda: keyboard.calls.append("check"), keyboard).execute(KeyText(text="ab"))
+    assert keyboard.calls == ["await", "check", "key", "await", "check", "key", "await"]
+
+
+def test_a_focus_move_mid_typing_says_the_key_on_its_way_may_have_followed_it(xdotool):
+    with pytest.raises(InputTaken) as first:
+        make(lambda: None, FakeKeyboard(taken_at=0)).execute(KeyText(text="abc"))
+    assert "on its way" not in str(first.value)  # nothing was typed before
+    with pytest.raises(InputTaken) as seen:
+        make(lambda: None, FakeKeyboard(taken_at=2)).execute(KeyText(text="abc"))
+    assert str(seen.value).endswith(KEY_IN_FLIGHT)
+    with pytest.raises(InputTaken) as unseen:
+        make(lambda: None, FakeKeyboard(taken_at=2, seen_taken=False)).execute(KeyText(text="abc"))
+    assert "the keys typed before may have reached" in str(unseen.value)

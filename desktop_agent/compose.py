@@ -81,7 +81,7 @@ def build_runner(config: AgentConfig, *, stop: StopToken, senses: Senses | None 
     trace = Trace.create(config.trace_root, config.run_name)
     actuator = DesktopActuator(bounds=senses.grabber.bounds, launch_output=trace.folder / "launched.log",
                                interrupt=lambda: guard.before_input(),  # the guard is made just below
-                               keys_into=lambda: guard.keys_into())
+                               input_into=lambda: guard.input_into())
     journal = None
     if ledger is not None:
         ledger.start_run(trace.folder.name, config.run_name, trace.folder, source=config.source,

@@ -59,15 +59,16 @@ class DesktopActuator:
     def __init__(self, *, bounds: Callable[[], Rect], pause_s: float = 0.01,
                  key_delay_ms: int = 4, launch_output: Path | None = None,
                  interrupt: Callable[[], None] = lambda: None,
-                 keys_into: Callable[[], int | None] = lambda: None,
+                 input_into: Callable[[], int | None] = lambda: None,
                  keyboard: XTestKeyboard | None = None) -> None:
         """`interrupt` is called right before each key and button press and raises to stop the
         operation there: a stop was asked for, the keyboard focus moved, another window took the input
-        (`Guard.before_input`). `keys_into`: the id of the window typed keys must reach, if any
-        (`Guard.keys_into`), checked again as each key is sent."""
+        (`Guard.before_input`). `input_into`: the id of the window typed keys must reach, checked
+        again as each key is sent, or a click presses in, if any (`Guard.input_into`); its application
+        has taken all sent to it before each press (xkeys.py)."""
         self._bounds = bounds
         self._interrupt = interrupt
-        self._keys_into = keys_into
+        self._input_into = input_into
         self._pause_s = pause_s
         self._key_delay_ms = key_delay_ms
         self._launch_output = launch_output
@@ -112,6 +113,7 @@ class DesktopActuator:
                 # or typing, which waits for the keyboard focus to arrive (the guard does).
                 gui.moveTo(p.x, p.y, _pause=False)
                 time.sleep(_HOVER_S)
+                self._keyboard.await_idle(self._input_into())
                 self._interrupt()
                 gui.click(p.x, p.y, clicks=count, interval=0.02 if count > 1 else 0.0,
                           button=button.value, _pause=False)
@@ -121,6 +123,7 @@ class DesktopActuator:
                 gui.scroll(clicks)
             case MouseDrag(start=a, end=b):
                 gui.moveTo(a.x, a.y)
+                self._keyboard.await_idle(self._input_into())
                 self._interrupt()
                 gui.mouseDown(button="left")
                 gui.moveTo(b.x, b.y, duration=0.3)
@@ -150,7 +153,7 @@ class DesktopActuator:
             self._keyboard.await_taken()
             try:
                 self._interrupt()
-                if self._keyboard.type_char(char, into=self._keys_into()):
+                if self._keyboard.type_char(char, into=self._input_into()):
                     continue
             except InputTaken as taken:
                 raise self._with_keys_in_flight(taken, typed=typed) from taken
@@ -173,7 +176,7 @@ class DesktopActuator:
         window itself (xkeys.py). No character is named: the text may be a secret."""
         if typed == 0:
             return taken
-        if self._keyboard.last_key_taken:
+        if self._keyboard.paced:
             note = KEY_IN_FLIGHT
         else:
             note = ("the keys typed before may have reached the window the focus moved to: their "

@@ -14,15 +14,16 @@ however late it reads them, while at most as many characters as there are spare 
 are bound; `type_char` returns False and sends nothing for a character it can't bind then (the caller
 falls back to xdotool's remapping).
 
-Keys into a window go at its application's pace: each is followed by a `_NET_WM_PING`, and the next key
-waits until the application has answered it, so has taken the key before from its queue (one that takes
+Keys into a window go at its application's pace when it answers `_NET_WM_PING` (it says so in
+WM_PROTOCOLS, as Qt and GTK do; Tk answers without saying): each key is followed by a ping, and the next
+waits until the application has answered it, so has read the key before from its queue (one that takes
 no key for `TAKE_WAIT_S` is not responding: the typing stops there, ActionError). An application moves
 its own focus between its own windows (Tk's `focus -force`, a modal dialog opening) in the process,
 before the X server hears of it, and routes the keys it takes afterwards there itself: with one key at a
 time in flight, at most that one can go astray so, and the check before the next key sees the move
-(`last_key_taken` tells the caller that key was in flight). An application that never answers (xterm
-and other Xt programs: no answer to its first key within `_FIRST_TAKE_WAIT_S`) is typed into unpaced,
-until it answers after all. Not guaranteed: Caps Lock or a held modifier changing what the key types.
+(`paced` tells the caller so). Other windows are never pinged: Xt programs
+(xterm) take any WM_PROTOCOLS message for WM_DELETE_WINDOW and close; they are typed into unpaced.
+Not guaranteed: Caps Lock or a held modifier changing what the key types.
 """
 from __future__ import annotations
 
@@ -38,14 +39,14 @@ _SPECIAL_KEYSYMS = {"\n": 0xFF0D, "\t": 0xFF09}  # Return, Tab
 _SHIFT_KEYSYM = 0xFFE1  # Shift_L
 _UNICODE_KEYSYM = 0x01000000  # X's keysym for a code point outside Latin-1
 _FIRST_SPARE = 9  # keycode 8 is skipped: some toolkits ignore it
-TAKE_WAIT_S = 5.0  # an answering application that takes no key for this long is not responding
-_FIRST_TAKE_WAIT_S = 0.25  # how long the first key into a window waits to hear whether it answers
+TAKE_WAIT_S = 5.0  # an application answering pings that takes no key for this long is not responding
+_FOCUS_POLL_S = 0.05  # meanwhile, how often to look whether the focus is still in the key's window
 
 
 @dataclass(frozen=True, slots=True)
-class _SentKey:
-    window: int  # the id of the window it was sent into
-    ping: int    # the token of the ping that followed it
+class _Ping:
+    window: int  # the id of the window pinged
+    token: int
 
 
 class XTestKeyboard:
@@ -55,11 +56,11 @@ class XTestKeyboard:
         self._display = None
         self._last_key = 0.0  # time.monotonic() of the last key sent
         self._bound: dict[int, int] = {}  # keysym -> the spare keycode this keyboard bound it to
-        self._in_flight: _SentKey | None = None  # the last key sent into a window, until it is taken
-        self._answering: dict[int, bool] = {}  # window id -> whether it answered the last ping waited for
+        self._in_flight: _Ping | None = None  # the ping after the last key or press, until answered
+        self._answers_pings: dict[int, bool] = {}  # window id -> whether its application answers pings
         self._answered = 0  # the highest ping token answered
         self._pings = itertools.count(1)
-        self.last_key_taken = False  # the last key sent into a window was seen taken by its application
+        self.paced = False  # the last key sent into a window went at its application's pace
 
     def _connection(self):
         if self._display is None:
@@ -105,35 +106,48 @@ class XTestKeyboard:
             connection.sync()
         self._last_key = time.monotonic()
         if into is not None:
-            self._in_flight = _SentKey(window=into, ping=self._ping(connection, into))
-            self.last_key_taken = False
+            self.paced = self._pingable(connection, into)
+            if self.paced:
+                self._in_flight = self._ping(connection, into)
         return True
 
     def await_taken(self) -> None:
         """Wait until the application has taken the last key sent into its window (it answered the ping
-        sent after it), if it answers at all; `last_key_taken` says whether it was seen taken. Raises
-        ActionError when an application that answers took no key for `TAKE_WAIT_S`."""
+        sent after it), if it answers pings. Returns at once when the focus leaves that window meanwhile
+        (the check before the next key says where it went); raises ActionError when the application
+        took no key for `TAKE_WAIT_S`."""
         sent, self._in_flight = self._in_flight, None
         if sent is None or self._display is None:
             return
-        answering = self._answering.get(sent.window)
-        wait_s = TAKE_WAIT_S if answering else _FIRST_TAKE_WAIT_S if answering is None else 0.0
-        deadline = time.monotonic() + wait_s
+        deadline = time.monotonic() + TAKE_WAIT_S
         while True:
             self._read_answers(self._display)
-            if self._answered >= sent.ping:
-                self._answering[sent.window] = self.last_key_taken = True
+            if self._answered >= sent.token or focused_client_id(self._display) != sent.window:
                 return
             left = deadline - time.monotonic()
-            if left <= 0 and answering:
+            if left <= 0:
                 raise ActionError(f"stopped typing: the application took no key for {TAKE_WAIT_S:g} s "
                                   "(not responding)")
-            if left <= 0:
-                self._answering[sent.window] = False
-                return
-            select.select([self._display.fileno()], [], [], left)
+            select.select([self._display.fileno()], [], [], min(left, _FOCUS_POLL_S))
 
-    def _ping(self, connection, window_id: int) -> int:
+    def _pingable(self, connection, window_id: int) -> bool:
+        known = self._answers_pings.get(window_id)
+        if known is None:
+            known = self._answers_pings[window_id] = _answers_pings(connection, window_id)
+        return known
+
+    def await_idle(self, into: int | None) -> None:
+        """Before a press in window `into`: wait until its application has taken every event sent to it
+        so far (as `await_taken`), if it answers pings — a press it takes after it opened a modal
+        dialog goes to the dialog, and the check before the press can't see that coming."""
+        if into is None:
+            return
+        connection = self._connection()
+        if self._pingable(connection, into):
+            self._in_flight = self._ping(connection, into)
+            self.await_taken()
+
+    def _ping(self, connection, window_id: int) -> _Ping:
         from Xlib import X
         from Xlib.protocol import event
 
@@ -143,7 +157,7 @@ class XTestKeyboard:
                                    data=(32, [connection.get_atom("_NET_WM_PING"), token, window_id, 0, 0]))
         window.send_event(ping, event_mask=X.NoEventMask)
         connection.flush()
-        return token
+        return _Ping(window=window_id, token=token)
 
     def _read_answers(self, connection) -> None:
         """Drain the events queued on this connection, noting the pings answered (an answer to any
@@ -217,3 +231,30 @@ def _keysym(char: str) -> int | None:
         return None
     code = ord(char)
     return code if " " <= char <= "~" or "\u00a0" <= char <= "\u00ff" else _UNICODE_KEYSYM | code
+
+
+def _answers_pings(connection, window_id: int) -> bool:
+    """Whether the application of window `window_id` answers `_NET_WM_PING`: its WM_PROTOCOLS lists it,
+    or it is Tk's — an X client with a Tk interpreter in the root window's InterpRegistry (Tk's `send`
+    registry, "COMM-WINDOW NAME" per interpreter; a live one's comm window holds TK_APPLICATION)."""
+    from Xlib import Xatom
+    from Xlib.error import XError
+
+    try:
+        window = connection.create_resource_object("window", window_id)
+        if connection.get_atom("_NET_WM_PING") in (window.get_wm_protocols() or ()):
+            return True
+        registry = connection.screen().root.get_full_property(connection.get_atom("InterpRegistry"),
+                                                              Xatom.STRING)
+        if registry is None:
+            return False
+        client = ~connection.display.info.resource_id_mask
+        value = registry.value
+        for entry in (value.encode() if isinstance(value, str) else bytes(value)).split(b"\0"):
+            comm_id = int(entry.split()[0], 16) if entry.split() else 0
+            if comm_id and comm_id & client == window_id & client:
+                comm = connection.create_resource_object("window", comm_id)
+                return comm.get_full_property(connection.get_atom("TK_APPLICATION"), Xatom.STRING) is not None
+    except (XError, ValueError):
+        return False
+    return False

@@ -10,7 +10,7 @@ run (never silent approval); every authorization, question, operation and stop i
 text typed into a secret field (policy `secret_fields`) is written as "•••" wherever it would appear.
 Keys wait (briefly) for the keyboard focus to reach the authorized window and are refused anywhere else
 (focus.py); the focus is checked again right before each key and button press (`before_input`), and each
-key typed through XTEST is sent only into `keys_into` (checked under a server grab, `xkeys.py`). An action that
+key typed through XTEST is sent only into `input_into` (checked under a server grab, `xkeys.py`). An action that
 submits a command window's line (Enter in a terminal, a typed newline, a paste) is judged with that line:
 what the agent typed there since the window's last submission (kept from every operation performed),
 checked against the line read on screen (`command_line.py`, `command_policy.py`). Not guaranteed: a
@@ -135,6 +135,7 @@ class Guard:
         self._step_index: int | None = None
         self._typing_into: Window | None = None  # the focused window when the current typing began
         self._clicking: Permit | None = None     # the permit of the click being carried out
+        self._click_landing: Window | None = None  # the window on top where it presses
         # Presses (or runs of keys) of the current operation let through so far: from the first, part of it
         # may have reached the application (unknown, not failed, if it is cut off).
         self._inputs_sent = 0
@@ -284,12 +285,13 @@ class Guard:
                                          step_text=mask(permit.request.step_text, self._secrets),
                                          operation=mask_data(to_jsonable(shown), self._secrets))
         self._clicking = permit if isinstance(operation, (MouseClick, MouseDrag)) else None
+        self._click_landing = landing if self._clicking is not None else None
         into = self._typing_into or landing or permit.request.window
         self._inputs_sent = 0
         try:
             self._actuator.execute(operation)
         except Exception as exc:
-            self._typing_into = self._clicking = None
+            self._typing_into = self._clicking = self._click_landing = None
             if into is not None:  # part of it may have reached the line
                 self._pending_lines.lost_track(into.id)
             if isinstance(exc, AgentError):
@@ -301,7 +303,7 @@ class Guard:
                            else f"{OPERATION_FAILED}{exc}")
                 self._journal.after(token, mask(outcome, self._secrets))
             raise
-        self._typing_into = self._clicking = None
+        self._typing_into = self._clicking = self._click_landing = None
         if into is not None:
             self._pending_lines.performed(into.id, operation)
         if self._journal is not None and token is not None:
@@ -319,9 +321,11 @@ class Guard:
             self._focus.refuse_moved(self._typing_into)
         self._inputs_sent += 1
 
-    def keys_into(self) -> int | None:
-        """The id of the window the typing going on was allowed into (None when not typing)."""
-        return self._typing_into.id if self._typing_into is not None else None
+    def input_into(self) -> int | None:
+        """The id of the window the typing going on was allowed into, or the click going on presses in
+        (None when neither)."""
+        window = self._typing_into or self._click_landing
+        return window.id if window is not None else None
 
     def finish_run(self, status: str) -> None:
         """The run ended with `status` (a RunStatus value): the actuator gives back what it bound for

@@ -17,15 +17,14 @@ SCREEN = Rect(left=0, top=0, width=1920, height=1080)
 
 class FakeKeyboard:
     """Stands in for XTEST typing: takes as long as a key at 8 ms; `missing` are off the keymap; the
-    key `taken_at` (an index) finds the focus moved, after the key before was `seen_taken` or not."""
+    key `taken_at` (an index) finds the focus moved; keys go at the application's pace when `paced`."""
 
-    def __init__(self, missing: str = "", *, taken_at: int | None = None, seen_taken: bool = True) -> None:
+    def __init__(self, missing: str = "", *, taken_at: int | None = None, paced: bool = True) -> None:
         self.typed: list[str] = []
         self.into: list[int | None] = []
         self.missing = missing
         self.taken_at = taken_at
-        self.seen_taken = seen_taken
-        self.last_key_taken = False
+        self.paced = paced
         self.calls: list[str] = []
 
     def type_char(self, char: str, *, into: int | None = None) -> bool:
@@ -36,13 +35,11 @@ class FakeKeyboard:
         self.calls.append("key")
         self.typed.append(char)
         self.into.append(into)
-        self.last_key_taken = False
         time.sleep(0.008)
         return True
 
     def await_taken(self) -> None:
         self.calls.append("await")
-        self.last_key_taken = self.seen_taken
 
 
 class FakeXdotool:
@@ -63,8 +60,8 @@ def xdotool(monkeypatch):
     return fake
 
 
-def make(interrupt, keyboard: FakeKeyboard, keys_into=lambda: None) -> DesktopActuator:
-    act = DesktopActuator(bounds=lambda: SCREEN, interrupt=interrupt, keys_into=keys_into, keyboard=keyboard)
+def make(interrupt, keyboard: FakeKeyboard, input_into=lambda: None) -> DesktopActuator:
+    act = DesktopActuator(bounds=lambda: SCREEN, interrupt=interrupt, input_into=input_into, keyboard=keyboard)
     act._xdotool = "/usr/bin/xdotool"
     act._gui = SimpleNamespace(FailSafeException=RuntimeError)  # typing needs no pyautogui with xdotool
     return act
@@ -90,7 +87,7 @@ def test_a_stop_lands_within_200_ms_mid_typing(xdotool):
 
 def test_each_key_is_sent_for_the_window_the_typing_was_allowed_into(xdotool):
     keyboard, windows = FakeKeyboard(), iter([7, 7, 9])  # the guard's answer, asked again per key
-    make(lambda: None, keyboard, keys_into=lambda: next(windows)).execute(KeyText(text="abc"))
+    make(lambda: None, keyboard, input_into=lambda: next(windows)).execute(KeyText(text="abc"))
     assert keyboard.into == [7, 7, 9]
 
 
@@ -108,5 +105,5 @@ def test_a_focus_move_mid_typing_says_the_key_on_its_way_may_have_followed_it(xd
         make(lambda: None, FakeKeyboard(taken_at=2)).execute(KeyText(text="abc"))
     assert str(seen.value).endswith(KEY_IN_FLIGHT)
     with pytest.raises(InputTaken) as unseen:
-        make(lambda: None, FakeKeyboard(taken_at=2, seen_taken=False)).execute(KeyText(text="abc"))
+        make(lambda: None, FakeKeyboard(taken_at=2, paced=False)).execute(KeyText(text="abc"))
     assert "the keys typed before may have reached" in str(unseen.value)

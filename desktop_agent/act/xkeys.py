@@ -14,16 +14,18 @@ however late it reads them, while at most as many characters as there are spare 
 are bound; `type_char` returns False and sends nothing for a character it can't bind then (the caller
 falls back to xdotool's remapping).
 
-Keys into a window go at its application's pace when it answers `_NET_WM_PING` (it says so in
-WM_PROTOCOLS, as Qt and GTK do; Tk answers without saying): each key is followed by a ping, and the next
-waits until the application has answered it, so has read the key before from its queue (one that takes
-no key for `TAKE_WAIT_S` is not responding: the typing stops there, ActionError). An application moves
-its own focus between its own windows (Tk's `focus -force`, a modal dialog opening) in the process,
-before the X server hears of it, and routes the keys it takes afterwards there itself: with one key at a
-time in flight, at most that one can go astray so, and the check before the next key sees the move
-(`paced` tells the caller so). Other windows are never pinged: Xt programs
-(xterm) take any WM_PROTOCOLS message for WM_DELETE_WINDOW and close; they are typed into unpaced.
-Not guaranteed: Caps Lock or a held modifier changing what the key types.
+Keys into a window go at its application's pace once it has been heard answering `_NET_WM_PING`: each
+key is followed by a ping, and the next waits until the application has answered it, so has read the
+key before from its queue (one that then takes no key for `TAKE_WAIT_S` is not responding: the typing
+stops there, ActionError). An application moves its own focus between its own windows (Tk's `focus
+-force`, a modal dialog opening) in the process, before the X server hears of it, and routes the keys it
+takes afterwards there itself: with one key at a time in flight, at most that one can go astray so, and
+the check before the next key sees the move (`paced` tells the caller so). Pinged are only windows
+whose WM_PROTOCOLS lists the ping, or Tk's (Tk answers without saying so): Xt programs (xterm) take any
+WM_PROTOCOLS message for WM_DELETE_WINDOW and close. A pinged window's first key waits
+`_FIRST_TAKE_WAIT_S` to hear it answer; one not heard (this Qt lists the ping and doesn't answer it) is
+typed into unpaced until an answer comes after all. Not guaranteed: Caps Lock or a held modifier
+changing what the key types.
 """
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ _SPECIAL_KEYSYMS = {"\n": 0xFF0D, "\t": 0xFF09}  # Return, Tab
 _SHIFT_KEYSYM = 0xFFE1  # Shift_L
 _UNICODE_KEYSYM = 0x01000000  # X's keysym for a code point outside Latin-1
 _FIRST_SPARE = 9  # keycode 8 is skipped: some toolkits ignore it
-TAKE_WAIT_S = 5.0  # an application answering pings that takes no key for this long is not responding
+TAKE_WAIT_S = 5.0  # an application heard answering that takes no key for this long is not responding
+_FIRST_TAKE_WAIT_S = 0.25  # how long a pinged window's first key waits to hear an answer
 _FOCUS_POLL_S = 0.05  # meanwhile, how often to look whether the focus is still in the key's window
 
 
@@ -57,7 +60,9 @@ class XTestKeyboard:
         self._last_key = 0.0  # time.monotonic() of the last key sent
         self._bound: dict[int, int] = {}  # keysym -> the spare keycode this keyboard bound it to
         self._in_flight: _Ping | None = None  # the ping after the last key or press, until answered
-        self._answers_pings: dict[int, bool] = {}  # window id -> whether its application answers pings
+        self._may_ping: dict[int, bool] = {}  # window id -> whether it can be pinged safely
+        self._heard: set[int] = set()  # windows whose application answered a ping
+        self._first_waited: set[int] = set()  # windows whose first key waited to hear an answer
         self._answered = 0  # the highest ping token answered
         self._pings = itertools.count(1)
         self.paced = False  # the last key sent into a window went at its application's pace
@@ -106,8 +111,8 @@ class XTestKeyboard:
             connection.sync()
         self._last_key = time.monotonic()
         if into is not None:
-            self.paced = self._pingable(connection, into)
-            if self.paced:
+            self.paced = into in self._heard
+            if self._pingable(connection, into):
                 self._in_flight = self._ping(connection, into)
         return True
 
@@ -119,32 +124,45 @@ class XTestKeyboard:
         sent, self._in_flight = self._in_flight, None
         if sent is None or self._display is None:
             return
-        deadline = time.monotonic() + TAKE_WAIT_S
+        heard = sent.window in self._heard
+        if heard:
+            wait_s = TAKE_WAIT_S
+        elif sent.window not in self._first_waited:
+            self._first_waited.add(sent.window)
+            wait_s = _FIRST_TAKE_WAIT_S
+        else:
+            wait_s = 0.0
+        deadline = time.monotonic() + wait_s
         while True:
             self._read_answers(self._display)
-            if self._answered >= sent.token or focused_client_id(self._display) != sent.window:
+            if self._answered >= sent.token:
+                self._heard.add(sent.window)
+                return
+            if focused_client_id(self._display) != sent.window:
                 return
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 and heard:
                 raise ActionError(f"stopped typing: the application took no key for {TAKE_WAIT_S:g} s "
                                   "(not responding)")
+            if left <= 0:
+                return
             select.select([self._display.fileno()], [], [], min(left, _FOCUS_POLL_S))
 
     def _pingable(self, connection, window_id: int) -> bool:
-        known = self._answers_pings.get(window_id)
+        known = self._may_ping.get(window_id)
         if known is None:
-            known = self._answers_pings[window_id] = _answers_pings(connection, window_id)
+            known = self._may_ping[window_id] = _may_ping(connection, window_id)
         return known
 
     def await_idle(self, into: int | None) -> None:
         """Before a press in window `into`: wait until its application has taken every event sent to it
         so far (as `await_taken`), if it answers pings — a press it takes after it opened a modal
-        dialog goes to the dialog, and the check before the press can't see that coming."""
+        dialog goes to the dialog, and the check before the press can't see that coming. Only where an
+        answer was heard before: a click waits for no first answer."""
         if into is None:
             return
-        connection = self._connection()
-        if self._pingable(connection, into):
-            self._in_flight = self._ping(connection, into)
+        if into in self._heard:
+            self._in_flight = self._ping(self._connection(), into)
             self.await_taken()
 
     def _ping(self, connection, window_id: int) -> _Ping:
@@ -233,9 +251,8 @@ def _keysym(char: str) -> int | None:
     return code if " " <= char <= "~" or "\u00a0" <= char <= "\u00ff" else _UNICODE_KEYSYM | code
 
 
-def _answers_pings(connection, window_id: int) -> bool:
-    """Whether the application of window `window_id` answers `_NET_WM_PING`: its WM_PROTOCOLS lists it,
-    or it is Tk's — an X client with a Tk interpreter in the root window's InterpRegistry (Tk's `send`
+def _may_ping(connection, window_id: int) -> bool:
+    """Whether window `window_id` may be sent `_NET_WM_PING`: its WM_PROTOCOLS lists it, or it is Tk's — an X client with a Tk interpreter in the root window's InterpRegistry (Tk's `send`
     registry, "COMM-WINDOW NAME" per interpreter; a live one's comm window holds TK_APPLICATION)."""
     from Xlib import Xatom
     from Xlib.error import XError

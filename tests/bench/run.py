@@ -12,7 +12,8 @@ measurements; one combined report.
 7. icons.py — the icon reader's top-1/top-5 on the theme it was not trained on, and ms per icon (no
    display);
 8. detector.py — the element detector's per-role precision/recall next to the OpenCV proposals' on
-   held-out windows, and ms per window for each (no display: committed windows).
+   held-out windows, and ms per window for each (no display: committed windows);
+9. pacing.py — ms per key typed at the application's pace next to unpaced typing, into a Tk field.
 The senses (capture, window list, perception models) are built once and shared, so models load once,
 during the latency bench's cold round. Everything the bench starts is ended before it returns; nothing
 is written outside a temporary folder (each part's memory file included). `python -m tests.bench.run served`
@@ -28,11 +29,22 @@ from tempfile import TemporaryDirectory
 from desktop_agent.compose import build_perceiver, build_senses
 from desktop_agent.demo.display import start_virtual_display
 from desktop_agent.perception.ocr import TextReader
-from tests.bench import accessible, detector, grounding, icons, latency, memory, replay, served, startup
+from tests.bench import (
+    accessible,
+    detector,
+    grounding,
+    icons,
+    latency,
+    memory,
+    pacing,
+    replay,
+    served,
+    startup,
+)
 from tests.bench.form import BenchError
 
 PARTS = {"grounding": grounding, "latency": latency, "replay": replay, "memory": memory, "served": served,
-         "startup": startup, "accessible": accessible, "icons": icons, "detector": detector}
+         "startup": startup, "accessible": accessible, "icons": icons, "detector": detector, "typing": pacing}
 OFFLINE = ("grounding", "icons", "detector")  # saved screens and crops: no display, and their own models
 
 

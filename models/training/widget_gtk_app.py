@@ -71,8 +71,8 @@ def _label(text):
 
 
 def _build_part(form, row, part):
-    """The widgets of `part` in `row`, already in the window (a grouped check button asks its root for the
-    focus when it is set)."""
+    """The widgets of `part` in `row`, already in the window: each widget is put there before its state is
+    set (a grouped check button or a notebook turning its page asks its root for the focus)."""
     texts, states = part["texts"], part["states"]
     kind = part["kind"]
     if kind == "label":
@@ -130,12 +130,12 @@ def _build_list(form, row, part):
 
 def _build_tabs(form, row, part):
     notebook = Gtk.Notebook()
+    row.append(notebook)
     for text in part["texts"]:
         label = Gtk.Label(label=text)
         notebook.append_page(Gtk.Box(height_request=16, width_request=40), label)
         form.read(label.get_parent(), "tab", text, "Gtk.Notebook")  # the "tab" node around the label
     notebook.set_current_page(part["value"])
-    row.append(notebook)
 
 
 def _settle(spec):

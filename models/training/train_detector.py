@@ -207,8 +207,9 @@ def write_manifest(result: dict, *, seconds: float, windows: int, held_out: int,
         "training": {
             "code": "models/training (make models): widget_data.py renders, detector_net.py is the numpy "
                     "network, train_detector.py trains; no framework",
-            "data": "random forms built with Tk/ttk (Tcl/Tk, BSD-style licence) and Qt (PySide6, LGPL-3) on "
-                    "Xvfb, boxes and roles read from the toolkits (widget_tk.py, widget_qt.py); looks: "
+            "data": "random forms built with Tk/ttk (Tcl/Tk, BSD-style licence), Qt (PySide6, LGPL-3) and "
+                    "GTK 4 (LGPL-2.1+) on Xvfb, boxes and roles read from the toolkits (widget_tk.py, "
+                    "widget_qt.py, widget_gtk.py); looks: "
                     + ", ".join("/".join(look) for look in LOOKS["train"]),
             "windows": windows, "steps": steps, "batch": BATCH, "crop": list(CROP),
             "loss_by_tenth": [round(v, 3) for v in losses], "seconds": round(seconds),

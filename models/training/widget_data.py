@@ -4,7 +4,8 @@
     python -m models.training.widget_data --evaluate-opencv [--count N] [--seed S]
 
 Each window is a random `WindowSpec` (widget_spec.py; seeded: the same seed and count give the same
-specs) built with Tk/ttk (widget_tk.py) or Qt/PySide6 (widget_qt.py) on a private Xvfb, one toolkit
+specs) built with Tk/ttk (widget_tk.py), Qt/PySide6 (widget_qt.py) or GTK 4 (widget_gtk.py, which
+builds it in Debian's /usr/bin/python3 through widget_gtk_app.py) on a private Xvfb, one toolkit
 process at a time, and written as two files:
 
     OUT/NAME.png    the window's screen pixels (BGR PNG, no window-manager frame)
@@ -19,9 +20,10 @@ Boxes are in the image's pixels, cut to the image; an element less than half ins
 are widgets not shown (another tab's page). Roles: text, button, field, checkbox, radio, combo, tab,
 slider, item (a list/tree row). The JSON is written last: a PNG without one is unfinished and ignored.
 
-Splits: "train" draws ttk clam/alt/default (light and dark) and Qt Fusion/Windows (light);
-"held-out" draws what training never sees: ttk classic (light and dark) and Qt's dark palette (both
-styles) — `widget_spec.HELD_OUT`. Not covered yet: GTK, scale factors other than 1, real applications.
+Splits: "train" draws ttk clam/alt/default (light and dark), Qt Fusion/Windows (light) and GTK 4's
+built-in Default and Default-hc (high contrast) themes, light and dark; "held-out" draws what training
+never sees: ttk classic (light and dark) and Qt's dark palette (both styles) — `widget_spec.HELD_OUT`.
+Not covered yet: GTK in held-out, scale factors other than 1, real applications.
 """
 from __future__ import annotations
 
@@ -40,7 +42,8 @@ import numpy as np
 from desktop_agent.demo.display import start_virtual_display
 from models.training.widget_spec import LOOKS, WindowSpec, random_window
 
-_RENDERERS = {"tk": "models.training.widget_tk", "qt": "models.training.widget_qt"}
+_RENDERERS = {"tk": "models.training.widget_tk", "qt": "models.training.widget_qt",
+              "gtk": "models.training.widget_gtk"}
 _SECONDS_PER_WINDOW = 30  # a renderer that takes longer per window is stuck
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,9 +1,9 @@
 """What to build for one window of the element detector's data, as plain values, and what the toolkit said.
 
 A `WindowSpec` is drawn from a seeded generator and says which parts a window holds, in which toolkit,
-theme, palette and font size; the renderers (widget_tk.py, widget_qt.py) build it and answer with one
-`Truth` per visible element, read from the toolkit's own geometry and state. Specs and truths cross the
-process boundary as JSON (`to_json`/`from_json`, `dataclasses.asdict`).
+theme, palette and font size; the renderers (widget_tk.py, widget_qt.py, widget_gtk.py) build it and
+answer with one `Truth` per visible element, read from the toolkit's own geometry and state. Specs and
+truths cross the process boundary as JSON (`to_json`/`from_json`, `dataclasses.asdict`).
 """
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from desktop_agent.core.values import Role
 
 TK_THEMES = ("clam", "alt", "default", "classic")  # ttk themes
 QT_STYLES = ("Fusion", "Windows")
+GTK_THEMES = ("Default", "Default-hc")  # GTK 4's built-in themes; "-dark" is added for the dark palette
 PALETTES = ("light", "dark")
 FONT_SIZES = (8, 9, 10, 11, 12, 14)
 # Kept out of training, for evaluation: a ttk theme and the Qt dark palette (both styles).
 HELD_OUT = (("tk", "classic", "light"), ("tk", "classic", "dark"), ("qt", "Fusion", "dark"), ("qt", "Windows", "dark"))
 LOOKS = {
-    "train": tuple((t, theme, p) for t, themes in (("tk", TK_THEMES), ("qt", QT_STYLES)) for theme in themes
-                   for p in PALETTES if (t, theme, p) not in HELD_OUT),
+    "train": tuple((t, theme, p) for t, themes in (("tk", TK_THEMES), ("qt", QT_STYLES), ("gtk", GTK_THEMES))
+                   for theme in themes for p in PALETTES if (t, theme, p) not in HELD_OUT),
     "held-out": HELD_OUT,
 }
 # Parts and the roles their elements get.
@@ -39,7 +40,7 @@ _WORDS = ("Save", "Open", "Cancel", "Apply", "Name", "Email", "Address", "City",
 class Part:
     """One row of a form: a `kind` of KINDS, an optional label left of it, its captions/items (`texts`),
     per text a state (checked box, chosen radio, selected tab) and a `value` (slider 0-100, combo's
-    chosen index). `classic`: Tk's classic widgets (tk.*) instead of ttk's; Qt ignores it."""
+    chosen index). `classic`: Tk's classic widgets (tk.*) instead of ttk's; Qt and GTK ignore it."""
 
     kind: str
     texts: tuple[str, ...]
@@ -53,8 +54,8 @@ class Part:
 class WindowSpec:
     name: str
     split: str  # "train" | "held-out"
-    toolkit: str  # "tk" | "qt"
-    theme: str  # a ttk theme or a Qt style
+    toolkit: str  # "tk" | "qt" | "gtk"
+    theme: str  # a ttk theme, a Qt style or a GTK theme
     palette: str  # "light" | "dark"
     font_size: int  # points
     padding: int  # px between parts and around the window
@@ -73,7 +74,7 @@ class WindowSpec:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Truth:
     """One element as the toolkit reports it; boxes [left, top, width, height] in the window image's
-    pixels. `indicator`: the check or radio mark's own box, when the toolkit can tell it (ttk, Qt)."""
+    pixels. `indicator`: the check or radio mark's own box, when the toolkit can tell it (ttk, Qt, GTK)."""
 
     role: str  # a Role value
     box: tuple[int, int, int, int]

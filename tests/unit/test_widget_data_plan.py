@@ -14,6 +14,8 @@ def test_the_plan_is_seeded_and_keeps_the_held_out_looks_out_of_training():
     held = {(s.toolkit, s.theme, s.palette) for s in plan(60, 0, "held-out")}
     assert held == set(HELD_OUT) and not train & held
     assert {"tk", "qt"} <= {look[0] for look in train}
+    gtk = {look for look in train if look[0] == "gtk"}
+    assert gtk == {("gtk", theme, p) for theme in ("Default", "Default-hc") for p in ("light", "dark")}
     spec = plan(1, 0, "held-out")[0]
     assert WindowSpec.from_json(spec.to_json()) == spec
 

@@ -1,5 +1,6 @@
 """Text comparison shared by grounding and the recorder's naming: tiers of match between what a step
-names and what OCR read, tolerant of case, punctuation, '&' mnemonics and OCR confusions (l/1/I, O/0, rn/m).
+names and what OCR read, tolerant of case, punctuation, '&' mnemonics and OCR confusions (l/1/I, O/0, rn/m,
+and a capital F read as E: "Eile" in GTK 2's small menu font; so a fuzzy "East" finds a lone "Fast").
 Numbers are never matched loosely: "Item 12" may be read as "Item l2", never as "Item 26"."""
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ class Tier(enum.IntEnum):
 
 
 _WORD = re.compile(r"(?:[^\W_]|&(?=[^\W_]))+")  # letters/digits; a '&' mnemonic inside a word is kept
-_CONFUSABLE = str.maketrans({"I": "l", "1": "l", "|": "l", "0": "o", "O": "o"})
+_CONFUSABLE = str.maketrans({"I": "l", "1": "l", "|": "l", "0": "o", "O": "o", "E": "F"})
 _AS_DIGITS = str.maketrans({"i": "1", "l": "1", "o": "0"})  # words are casefolded
 
 
@@ -35,7 +36,7 @@ def key(text: str) -> tuple[str, ...]:
 
 
 def _folded(text: str) -> str:
-    """Normalised text with OCR confusables merged (l/1/I, O/0, rn/m), for fuzzy comparison."""
+    """Normalised text with OCR confusables merged (l/1/I, O/0, rn/m, E/F), for fuzzy comparison."""
     return " ".join(key(text.translate(_CONFUSABLE))).replace("rn", "m")
 
 

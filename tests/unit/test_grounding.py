@@ -74,6 +74,14 @@ def test_fuzzy_match_folds_ocr_confusables():
     assert 0.4 <= target.score <= 0.5
 
 
+def test_a_capital_f_read_as_e_is_a_fuzzy_match_inside_a_menu_bar_line():
+    line = text("Eile Edit View Image", 0, 0, width=200)  # mtpaint's menu bar as OCR read it
+    target = ground(spec("File"), screen(line))
+    assert target.strategy == "text-fuzzy"
+    assert target.box == Rect(left=0, top=0, width=40, height=20)
+    assert ground(spec("Edit"), screen(line)).strategy == "text-contains"  # the E that is an E
+
+
 def test_a_fuzzy_match_never_changes_a_number():
     sc = screen(text("Item 26", 100, 100), text("Item l2", 100, 200))  # "l2": an OCR misread of 12
     target = ground(spec("Item 12"), sc)

@@ -23,8 +23,8 @@ takes afterwards there itself: with one key at a time in flight, at most that on
 the check before the next key sees the move (`paced` tells the caller so). Pinged are only windows
 whose WM_PROTOCOLS lists the ping, or Tk's (Tk answers without saying so): Xt programs (xterm) take any
 WM_PROTOCOLS message for WM_DELETE_WINDOW and close. A pinged window's first key waits
-`_FIRST_TAKE_WAIT_S` to hear it answer; one not heard (this Qt lists the ping and doesn't answer it) is
-typed into unpaced until an answer comes after all. Not guaranteed: Caps Lock or a held modifier
+`_FIRST_TAKE_WAIT_S` to hear it answer; one not heard is typed into unpaced until an answer comes after
+all. Not guaranteed: Caps Lock or a held modifier
 changing what the key types.
 """
 from __future__ import annotations
@@ -72,8 +72,10 @@ class XTestKeyboard:
             from Xlib import X, display  # lazily: it connects to the X server
 
             self._display = display.Display(self._display_name)
-            # Answers to pings are sent to the root window, to whoever listens for its children.
-            self._display.screen().root.change_attributes(event_mask=X.SubstructureNotifyMask)
+            # Answers to pings are sent to the root window, to whoever listens for its children (Tk, GTK)
+            # or for its own structure (Qt).
+            self._display.screen().root.change_attributes(
+                event_mask=X.SubstructureNotifyMask | X.StructureNotifyMask)
         return self._display
 
     def type_char(self, char: str, *, into: int | None = None) -> bool:

@@ -78,6 +78,28 @@ def test_keys_go_at_the_applications_pace_and_stop_when_it_takes_none(desktop):
     assert submitted["customer"] == "Ada!#"  # no key after one not taken was sent
 
 
+@pytest.mark.parametrize("argv, title, submit, said", [
+    ([sys.executable, "-m", "tests.apps.qt_form", "300"], "Qt Form", "\n", {"name": "Ng"}),
+    (["/usr/bin/python3", "-m", "tests.apps.gtk4_form", "300", "100"], "GTK4 Form", "\t ", {"surname": "Ng"}),
+], ids=["qt", "gtk4"])
+def test_qt_and_gtk_answer_the_ping_so_their_keys_are_paced(desktop, argv, title, submit, said):
+    """Enter submits the Qt field; Tab and space press the GTK form's Done button."""
+    app = desktop.launch(argv, title=title, name=title.lower().replace(" ", "-"))
+    box = app.box()
+    desktop.click(Point(x=box.left + box.width * 3 // 4, y=box.top + 30))  # the field; the focus follows
+    keyboard = XTestKeyboard(display=desktop.display)
+    try:
+        for char in "Ng":
+            assert keyboard.type_char(char, into=int(app.window))
+        assert keyboard.paced  # the answer to the first key's ping was heard
+        for char in submit:
+            keyboard.type_char(char, into=int(app.window))
+    finally:
+        keyboard.close()
+    assert app.wait_exit() == 0
+    assert json.loads(app.output) == said
+
+
 def test_characters_off_the_keymap_arrive_however_late_the_application_reads_them(desktop, monkeypatch):
     """The Qt app is stopped (SIGSTOP) while the text is typed and resumed after: it reads every key,
     and the keymap, only then. A binding undone right after its key (xdotool's) typed nothing then."""

@@ -24,8 +24,7 @@ the check before the next key sees the move (`paced` tells the caller so). Pinge
 whose WM_PROTOCOLS lists the ping, or Tk's (Tk answers without saying so): Xt programs (xterm) take any
 WM_PROTOCOLS message for WM_DELETE_WINDOW and close. A pinged window's first key waits
 `_FIRST_TAKE_WAIT_S` to hear it answer; one not heard is typed into unpaced until an answer comes after
-all. Not guaranteed: Caps Lock or a held modifier
-changing what the key types.
+all. Not guaranteed: Caps Lock or a held modifier changing what the key types.
 """
 from __future__ import annotations
 
@@ -65,7 +64,7 @@ class XTestKeyboard:
         self._first_waited: set[int] = set()  # windows whose first key waited to hear an answer
         self._answered = 0  # the highest ping token answered
         self._pings = itertools.count(1)
-        self.paced = False  # the last key sent into a window went at its application's pace
+        self._last_into: int | None = None  # the window the last key was sent into
 
     def _connection(self):
         if self._display is None:
@@ -113,7 +112,7 @@ class XTestKeyboard:
             connection.sync()
         self._last_key = time.monotonic()
         if into is not None:
-            self.paced = into in self._heard
+            self._last_into = into
             if self._pingable(connection, into):
                 self._in_flight = self._ping(connection, into)
         return True
@@ -149,6 +148,12 @@ class XTestKeyboard:
             if left <= 0:
                 return
             select.select([self._display.fileno()], [], [], min(left, _FOCUS_POLL_S))
+
+    @property
+    def paced(self) -> bool:
+        """Whether the last key sent into a window goes at its application's pace (an answer to a ping
+        was heard from there): then it is the only key that may not have been taken yet."""
+        return self._last_into is not None and self._last_into in self._heard
 
     def _pingable(self, connection, window_id: int) -> bool:
         known = self._may_ping.get(window_id)
@@ -254,8 +259,9 @@ def _keysym(char: str) -> int | None:
 
 
 def _may_ping(connection, window_id: int) -> bool:
-    """Whether window `window_id` may be sent `_NET_WM_PING`: its WM_PROTOCOLS lists it, or it is Tk's — an X client with a Tk interpreter in the root window's InterpRegistry (Tk's `send`
-    registry, "COMM-WINDOW NAME" per interpreter; a live one's comm window holds TK_APPLICATION)."""
+    """Whether window `window_id` may be sent `_NET_WM_PING`: its WM_PROTOCOLS lists it, or it is Tk's —
+    an X client with a Tk interpreter in the root window's InterpRegistry (Tk's `send` registry,
+    "COMM-WINDOW NAME" per interpreter; a live one's comm window holds TK_APPLICATION)."""
     from Xlib import Xatom
     from Xlib.error import XError
 

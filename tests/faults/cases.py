@@ -112,9 +112,10 @@ class FaultCase:
     inject: Injection
     notes: str = NOTES
     find_timeout_s: float = 3.0
-    # The application itself moves its focus at a moment no X client sees: the one key in flight then
-    # may reach its new window, and must then be reported (xkeys.py).
-    key_in_flight_reported: bool = False
+    # The application itself opens a modal at a moment no X client sees: the one input on its way then
+    # (inputs go at the application's pace, xkeys.py) may reach it — a key must then be reported; a
+    # click is not reported yet.
+    one_input_in_flight: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,7 +133,7 @@ class Measurement:
 CASES = (
     FaultCase(name="window moved mid-task", expected=Expected.RECOVERED, inject=MoveWindow(dx=380, dy=240)),
     FaultCase(name="unexpected modal dialog", expected=Expected.STOPPED,
-              inject=AppFault(flags=("--modal-after-typing",)), key_in_flight_reported=True),
+              inject=AppFault(flags=("--modal-after-typing",)), one_input_in_flight=True),
     FaultCase(name="target vanishes", expected=Expected.STOPPED,
               inject=AppFault(flags=("--vanish-submit-after-typing",))),
     FaultCase(name="application crashes", expected=Expected.STOPPED,

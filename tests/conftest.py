@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_agent.accessibility.atspi.reader import AtspiReader
 from desktop_agent.cli import main as cli
 from desktop_agent.core.errors import AgentError
 from desktop_agent.core.values import Point, Rect
@@ -34,6 +35,7 @@ from desktop_agent.screen.windows import WindowLister
 
 WINDOW_TIMEOUT_S = 15.0   # a window must map within this (a cold GTK start on a busy 2-core box)
 OUTPUT_TIMEOUT_S = 10.0   # an application's expected stdout must arrive within this
+REGISTER_TIMEOUT_S = 15.0  # an application must answer on the accessibility bus within this
 QUIET_S = 0.7             # how long "printed nothing" is watched after the agent finished
 
 
@@ -230,6 +232,16 @@ class Desktop:
         app = App(name=name, process=process, display=self.display)
         self._apps.append(app)
         app.window = self._wait_for_window(app, title)
+        return app
+
+    def registered(self, app: App) -> App:
+        """`app`, once it answers on the accessibility bus (it may map its window first)."""
+        reader = AtspiReader(display=self.display)
+        try:
+            if not reader.wait_registered(app.process.pid, timeout_s=REGISTER_TIMEOUT_S):
+                pytest.fail(f"{app.name} did not register on the accessibility bus in {REGISTER_TIMEOUT_S:g} s")
+        finally:
+            reader.close()
         return app
 
     def sample_app(self, *, at: tuple[int, int] = (420, 200), save_path: Path | None = None,

@@ -24,24 +24,11 @@ from desktop_agent.run.verify import settle
 from desktop_agent.screen.capture import Grabber
 from desktop_agent.screen.windows import WindowLister
 
-REGISTER_TIMEOUT_S = 15.0
-
-
-def registered(app, display: str) -> None:
-    """Wait until `app` answers on the accessibility bus (a window maps before its tree registers)."""
-    reader = AtspiReader(display=display)
-    try:
-        if not reader.wait_registered(app.process.pid, timeout_s=REGISTER_TIMEOUT_S):
-            pytest.fail(f"{app.name} did not register on the accessibility bus in {REGISTER_TIMEOUT_S} s")
-    finally:
-        reader.close()
-
 
 def qt_app(desktop, at: tuple[int, int] = (300, 150)):
     app = desktop.launch([sys.executable, "-m", "tests.apps.qt_accessible", str(at[0]), str(at[1])],
                          title="Qt Accessible", name="qt_accessible")
-    registered(app, desktop.display)
-    return app
+    return desktop.registered(app)
 
 
 def said(app) -> list[dict]:
@@ -140,7 +127,7 @@ def test_a_stopped_application_is_seen_by_vision_within_the_time_bound(desktop):
 def test_gtk3_a_field_by_its_label_and_a_checkbox_ticked_through_the_tree(desktop):
     yad = desktop.launch(["yad", "--form", "--title", "Order", "--field=Customer", "--field=Gift wrap:CHK",
                           "--geometry=+300+200"], title="Order", name="yad")
-    registered(yad, desktop.display)
+    desktop.registered(yad)
 
     run = desktop.agent("run", "--json", "--step", 'type "Grace" into the "Customer" field',
                         "--step", 'check the "Gift wrap" checkbox', "--step", 'click "OK"')
@@ -154,7 +141,7 @@ def test_gtk3_a_field_by_its_label_and_a_checkbox_ticked_through_the_tree(deskto
 def test_gtk4_boxes_relative_to_the_window_are_placed_on_screen(desktop):
     app = desktop.launch(["/usr/bin/python3", "-m", "tests.apps.gtk4_form", "420", "260"], title="GTK4 Form",
                          name="gtk4_form")
-    registered(app, desktop.display)
+    desktop.registered(app)
 
     run = desktop.agent("run", "--json", "--step", 'type "Hopper" into the "Surname" field',
                         "--step", 'click "Done"')
@@ -172,7 +159,7 @@ def test_typed_text_reads_only_the_field_again_and_a_new_window_the_whole_tree(d
     else:
         app = desktop.launch(["yad", "--form", "--title", "Order", "--field=Customer", "--geometry=+300+200"],
                              title="Order", name="yad")
-        registered(app, desktop.display)
+        desktop.registered(app)
         label = "Customer"
     trees = AtspiReader(display=desktop.display)
     perceiver = Perceiver(reader=TextReader(), accessibility=trees)
@@ -199,7 +186,7 @@ def test_typed_text_reads_only_the_field_again_and_a_new_window_the_whole_tree(d
         assert senses.look().screen.elements == after.elements and perceiver.last_stats.trees_refreshed == 0
         cover = desktop.launch(["yad", "--form", "--title", "Another", "--field=Other",
                                 f"--geometry=+{field.box.left}+{field.box.top}"], title="Another", name="yad")
-        registered(cover, desktop.display)
+        desktop.registered(cover)
         covered = senses.look().screen
         assert perceiver.last_stats.trees_read == 2  # the new one, and the one whose pixels it covered
         assert field.accessible not in {e.accessible for e in covered.elements}

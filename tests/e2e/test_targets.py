@@ -52,9 +52,10 @@ def test_a_sidebar_place_chosen_by_name_shows_its_files(desktop, tmp_path):
     (home / "Desktop" / "plan.txt").write_text("x\n")
     (home / "elsewhere").mkdir()
     (home / "elsewhere" / "other.txt").write_text("x\n")
-    yad = desktop.launch(["yad", "--file", "--title", "Choose a file", "--geometry", "820x520+120+100",
-                          "--filename", f"{home / 'elsewhere'}/"], title="Choose a file",
-                         env={"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")})
+    yad = desktop.registered(desktop.launch(
+        ["yad", "--file", "--title", "Choose a file", "--geometry", "820x520+120+100",
+         "--filename", f"{home / 'elsewhere'}/"], title="Choose a file",
+        env={"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}))
 
     run = desktop.agent("run", "--json", "--step", 'click the "Desktop" place',
                         "--step", 'wait for "plan.txt" to appear',

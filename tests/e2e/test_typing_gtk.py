@@ -44,12 +44,13 @@ def xterm(desktop, home: Path):
 
 
 def test_gtk_fields_receive_shifted_symbols_and_non_ascii_exactly(desktop):
-    yad = yad_form(desktop, "Name", "Note")
+    yad = desktop.registered(yad_form(desktop, "Name", "Note"))
 
     run = desktop.agent("run", "--json", "--step", f'type "{SHIFTED}" into the "Name" field',
                         "--step", f'type "{NON_ASCII}" into the "Note" field', "--step", "press Enter")
 
     # OCR can't read 東京; GTK's accessibility tree holds the field's exact text, and it is checked whole
+    assert [step["found_by"] for step in run.json["steps"][:2]] == ["a11y", "a11y"], run.stderr
     assert _statuses(run) == ["succeeded", "succeeded", "succeeded"], run.stderr
     assert yad.wait_exit() == 0
     assert yad.output == f"{SHIFTED}|{NON_ASCII}|\n"

@@ -5,12 +5,14 @@ The model (models/element-detector.yaml: how it was trained, on which toolkits a
 it finds elements in looks it never saw) maps the image to a grid of 4 x 4 px cells: per cell a class
 (background or a role) for the element whose inner part covers the cell, the distances to that
 element's top and bottom edges, and for check boxes and radios whether they are checked. Each
-connected run of cells unlikely to be background (below `MIN_SCORE`) is one element, of the role most
-probable over the run: its rows and columns give the box, grown by the margin training left to the
-background on its sides (`SHRINK` of its height).
-Guaranteed: boxes in the given image's pixels, inside it; `source="detector"`; confidence the mean
-probability of its role over the element's cells; `checked` set on check boxes and radios only; the model
-file is the committed one with the manifest's sha256, loaded lazily once.
+connected run of cells unlikely to be background (below `MIN_SCORE`) is one element: its rows and
+columns give the box, grown by the margin training left to the background on its sides (`SHRINK` of its
+height). The role reader (`element_roles`) then looks at each box alone and names its role — or drops
+it as no element; without it, the role is the one most probable over the run's cells.
+Guaranteed: boxes in the given image's pixels, inside it; `source="detector"`; confidence the role
+reader's probability of the role (without it, the mean probability of the role over the element's
+cells); `checked` set on check boxes and radios only; the model files are the committed ones with their
+manifests' sha256, loaded lazily once.
 Not guaranteed: that elements of kinds the training windows never showed (menus, links, icons) are
 found, nor that two touching elements of one role are told apart when the gap between their inner parts
 is under one cell. The perceiver does not use it yet: on real applications' screens it cost grounding
@@ -18,6 +20,8 @@ more than it gained (README, "Element detector").
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -25,6 +29,7 @@ import numpy as np
 
 from desktop_agent.core.values import Element, Rect, Role
 from desktop_agent.perception import models
+from desktop_agent.perception.element_roles import RoleReader
 
 MODEL = "element-detector"
 ROLES = (Role.TEXT, Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.RADIO, Role.COMBO, Role.TAB, Role.SLIDER,
@@ -55,8 +60,17 @@ def inner_part(box: Rect) -> tuple[float, float, float, float]:
     return box.left + inset, box.top + inset, box.right - inset, box.bottom - inset
 
 
-def decode(maps: np.ndarray, width: int, height: int, *, min_score: float = MIN_SCORE) -> list[Element]:
-    """Elements of one image from its maps [MAPS, H/4, W/4]; boxes cut to `width` x `height`."""
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One connected run of cells unlikely to be background: one element."""
+
+    box: Rect
+    shares: np.ndarray  # each of ROLES' mean probability over the run
+    checked: bool       # its mean checked logit is above 0 (probability > 0.5)
+
+
+def runs(maps: np.ndarray, width: int, height: int, *, min_score: float = MIN_SCORE) -> list[Run]:
+    """The runs of one image's maps [MAPS, H/4, W/4]; boxes cut to `width` x `height`."""
     logits = maps[:len(CLASSES)]
     probs = np.exp(logits - logits.max(axis=0))
     probs /= probs.sum(axis=0)
@@ -70,9 +84,6 @@ def decode(maps: np.ndarray, width: int, height: int, *, min_score: float = MIN_
     found = []
     for label in range(1, count):
         cells = labels == label
-        share = probs[1:, cells].mean(axis=1)  # each role's mean probability over the run
-        best = int(share.argmax())
-        role = ROLES[best]
         top, bottom = float(np.median(tops[cells])), float(np.median(bottoms[cells]))
         inset = SHRINK * max(0.0, bottom - top)
         x, _, w, _ = stats[label][:4]
@@ -80,19 +91,43 @@ def decode(maps: np.ndarray, width: int, height: int, *, min_score: float = MIN_
                    height=round(bottom - top)).intersection(bounds)
         if box is None or box.width < 2 or box.height < 2:
             continue
-        checked = None
-        if role in _STATED:
-            checked = bool(float(np.mean(maps[CHECKED][cells])) > 0)  # logit > 0: probability > 0.5
-        found.append(Element(role=role, box=box, confidence=round(float(share[best]), 3), checked=checked,
-                             source="detector"))
-    return sorted(found, key=lambda e: (e.box.top, e.box.left))
+        found.append(Run(box=box, shares=probs[1:, cells].mean(axis=1),
+                         checked=bool(float(np.mean(maps[CHECKED][cells])) > 0)))
+    return found
+
+
+def elements(found: Sequence[Run], roles: np.ndarray | None = None) -> list[Element]:
+    """The runs as elements, top to bottom. `roles`: per run, the role reader's probabilities of
+    CLASSES; then the reader names each run's role, and a run it finds likelier no element is dropped.
+    Without it, a run's role is the one most probable over its cells."""
+    out = []
+    for i, run in enumerate(found):
+        if roles is None:
+            share = run.shares
+        elif roles[i].argmax() == 0:
+            continue
+        else:
+            share = roles[i][1:]
+        best = int(share.argmax())
+        role = ROLES[best]
+        out.append(Element(role=role, box=run.box, confidence=round(float(share[best]), 3),
+                           checked=run.checked if role in _STATED else None, source="detector"))
+    return sorted(out, key=lambda e: (e.box.top, e.box.left))
+
+
+def decode(maps: np.ndarray, width: int, height: int, *, min_score: float = MIN_SCORE) -> list[Element]:
+    """Elements of one image from its maps alone [MAPS, H/4, W/4]; boxes cut to `width` x `height`."""
+    return elements(runs(maps, width, height, min_score=min_score))
 
 
 class ElementDetector:
-    def __init__(self, *, path: Path | None = None) -> None:
-        """`path`: an unverified model file (only training, before its manifest exists); None: the
-        committed model, resolved and sha256-checked."""
+    def __init__(self, *, path: Path | None = None, roles_path: Path | None = None,
+                 read_roles: bool = True) -> None:
+        """`path`, `roles_path`: unverified model files (only training, before their manifests exist);
+        None: the committed models, resolved and sha256-checked. Without `read_roles`, roles come from
+        the detector's maps alone (to measure what the role reader adds)."""
         self._model = models.LazySession(MODEL, path=path, threads=2)
+        self._roles = RoleReader(path=roles_path) if read_roles else None
 
     def maps(self, image: np.ndarray) -> np.ndarray:
         """The model's raw maps [MAPS, H'/4, W'/4] of one BGR image."""
@@ -101,4 +136,7 @@ class ElementDetector:
 
     def detect(self, image: np.ndarray) -> list[Element]:
         """Elements of one BGR window image, in its pixels, top to bottom."""
-        return decode(self.maps(image), image.shape[1], image.shape[0])
+        found = runs(self.maps(image), image.shape[1], image.shape[0])
+        if self._roles is None or not found:
+            return elements(found)
+        return elements(found, self._roles.read(image, [run.box for run in found]))

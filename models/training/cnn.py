@@ -1,7 +1,9 @@
 """A small CNN in numpy alone, trained with Adam, exported to ONNX: no deep-learning framework needed.
 
-Layout inside is NHWC; the exported graph takes NCHW float32 images (`icons.preprocess`) and returns
-logits. Layers: three [3x3 conv, ReLU, 2x2 max-pool] blocks, a ReLU dense layer, a linear dense layer.
+Layout inside is NHWC; the exported graph takes NCHW float32 images and returns logits. Layers: three
+[3x3 conv, ReLU, 2x2 max-pool] blocks, a ReLU dense layer, a linear dense layer. The input's size and
+channels are the caller's (sides multiples of 8): the icon reader's 3 x 32 x 32 (`icons.preprocess`), the
+role reader's 4 x 32 x 64 (`element_roles.preprocess`).
 """
 from __future__ import annotations
 
@@ -9,17 +11,19 @@ import numpy as np
 
 from models.training.layers import col2im, im2col
 
-CHANNELS = (3, 24, 48, 96)
+WIDTHS = (24, 48, 96)  # channels out of each conv block
 HIDDEN = 192
-SIDE = 32
 
 
-def init(classes: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def init(classes: int, rng: np.random.Generator, *, shape: tuple[int, int, int] = (3, 32, 32)
+         ) -> dict[str, np.ndarray]:
+    """Parameters for inputs of `shape` (channels, height, width)."""
+    channels, height, width = shape
     params = {}
-    for i, (cin, cout) in enumerate(zip(CHANNELS, CHANNELS[1:])):
+    for i, (cin, cout) in enumerate(zip((channels, *WIDTHS), WIDTHS)):
         params[f"w{i}"] = (rng.standard_normal((cin * 9, cout)) * np.sqrt(2 / (cin * 9))).astype(np.float32)
         params[f"b{i}"] = np.zeros(cout, np.float32)
-    flat = CHANNELS[-1] * (SIDE // 8) ** 2
+    flat = WIDTHS[-1] * (height // 8) * (width // 8)
     params["wh"] = (rng.standard_normal((flat, HIDDEN)) * np.sqrt(2 / flat)).astype(np.float32)
     params["bh"] = np.zeros(HIDDEN, np.float32)
     params["wo"] = (rng.standard_normal((HIDDEN, classes)) * np.sqrt(1 / HIDDEN)).astype(np.float32)
@@ -31,7 +35,7 @@ def forward(params: dict[str, np.ndarray], images: np.ndarray, *, keep: bool = F
     """Logits [N, classes] of float32 NCHW images; with `keep`, also what `backward` needs."""
     x = np.ascontiguousarray(images.transpose(0, 2, 3, 1))
     cache = []
-    for i in range(len(CHANNELS) - 1):
+    for i in range(len(WIDTHS)):
         n, h, w, _ = x.shape
         cols = im2col(x)
         y = np.maximum(cols @ params[f"w{i}"] + params[f"b{i}"], 0).reshape(n, h, w, -1)
@@ -59,7 +63,7 @@ def loss_and_grads(params: dict[str, np.ndarray], images: np.ndarray, labels: np
     dh = (d @ params["wo"].T) * (hidden > 0)
     grads["wh"], grads["bh"] = flat.T @ dh, dh.sum(0)
     dx = (dh @ params["wh"].T).reshape(cache[-1][3].shape)
-    for i in reversed(range(len(CHANNELS) - 1)):
+    for i in reversed(range(len(WIDTHS))):
         shape, cols, y, pooled = cache[i]
         nn, h, w, c = y.shape
         up = np.repeat(np.repeat(pooled, 2, axis=1), 2, axis=2)
@@ -90,14 +94,16 @@ class Adam:
             params[k] -= (lr * m / (np.sqrt(v) + 1e-8)).astype(np.float32)
 
 
-def to_onnx(params: dict[str, np.ndarray], words: tuple[str, ...], metadata: dict[str, str]):
-    """The network as an ONNX ModelProto: input "image" float32 [N, 3, 32, 32], output "logits"."""
+def to_onnx(params: dict[str, np.ndarray], shape: tuple[int, int, int], metadata: dict[str, str], *,
+            name: str):
+    """The network as an ONNX ModelProto named `name`: input "image" float32 [N, *shape], output
+    "logits" [N, classes]."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     nodes, inits = [], []
     x = "image"
-    for i, (cin, cout) in enumerate(zip(CHANNELS, CHANNELS[1:])):
+    for i, (cin, cout) in enumerate(zip((shape[0], *WIDTHS), WIDTHS)):
         weight = params[f"w{i}"].T.reshape(cout, cin, 3, 3)
         inits += [numpy_helper.from_array(weight, f"w{i}"), numpy_helper.from_array(params[f"b{i}"], f"b{i}")]
         nodes += [helper.make_node("Conv", [x, f"w{i}", f"b{i}"], [f"c{i}"], pads=[1, 1, 1, 1]),
@@ -112,9 +118,8 @@ def to_onnx(params: dict[str, np.ndarray], words: tuple[str, ...], metadata: dic
               helper.make_node("Relu", ["hidden_in"], ["hidden"]),
               helper.make_node("Gemm", ["hidden", "wo", "bo"], ["logits"])]
     graph = helper.make_graph(
-        nodes, "icon_reader",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, SIDE, SIDE])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", len(words)])], inits)
+        nodes, name, [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", *shape])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", params["bo"].shape[0]])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="desktop-agent")
     model.ir_version = 8
     helper.set_model_props(model, metadata)

@@ -120,7 +120,7 @@ def main() -> None:
     print(f"{len(images)} training samples of {len(set(labels.tolist()))} meanings", flush=True)
     params, losses = train(images, labels, len(meanings.words), epochs=args.epochs)
     metadata = {"words": json.dumps(meanings.words)}
-    MODEL.write_bytes(cnn.to_onnx(params, meanings.words, metadata).SerializeToString())
+    MODEL.write_bytes(cnn.to_onnx(params, (3, 32, 32), metadata, name="icon_reader").SerializeToString())
     seconds = time.monotonic() - started
     result = evaluate(FIXTURES, model=MODEL)
     write_manifest(result, seconds=seconds, samples=len(images), losses=losses, epochs=args.epochs,

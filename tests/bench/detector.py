@@ -1,7 +1,8 @@
 """Element detector: per-role precision and recall at IoU 0.5 and milliseconds per window, next to the
 OpenCV proposals (perception/widgets.py) on the same held-out windows — the committed fixtures, looks
-training never saw (ttk classic, Qt's dark palette) — and the detector on the same windows drawn 1.5
-times as big (a scaled screen, as training saw now and then)."""
+training never saw (ttk classic, Qt's dark palette) —, the detector's maps alone (without its role
+reader) and the detector on the same windows drawn 1.5 times as big (a scaled screen, as training saw
+now and then)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ def measure() -> list[Scored]:
     detector = ElementDetector()
     detector.detect(samples[0].image)  # the session's first run allocates
     out = []
-    for name, propose in (("detector", detector.detect), ("opencv", detect_widgets)):
+    maps_alone = ElementDetector(read_roles=False)
+    for name, propose in (("detector", detector.detect), ("opencv", detect_widgets),
+                          ("maps alone", maps_alone.detect)):
         scores, ms = widget_eval.score(samples, propose)
         out.append(Scored(name=name, scores={s.role: s for s in scores}, ms_per_window=ms))
     bigger = [widget_data.Sample(name=s.name, image=image, record=record)

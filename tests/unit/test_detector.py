@@ -13,12 +13,11 @@ from desktop_agent.perception.widgets import detect_widgets
 from models.training import detector_net, train_detector, widget_data, widget_eval
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "detector"
-# (recall, precision) measured on these 48 windows 2026-12-03 (models/element-detector.yaml has the
-# 200-window numbers), less 0.05: a worse model fails.
-LEAST = {"button": (0.72, 0.56), "field": (0.75, 0.57), "checkbox": (0.05, 0.22), "combo": (0.68, 0.50),
-         "radio": (0.59, 0.53), "tab": (0.78, 0.75), "slider": (0.48, 0.18), "item": (0.55, 0.51),
-         "text": (0.78, 0.73)}
-BEHIND_OPENCV = {"checkbox"}  # F1 0.16 against 0.53: ttk classic's and Qt dark's marks are missed
+# (recall, precision) of the detector with its role reader, measured on these 48 windows 2026-12-04
+# (models/element-detector.yaml has the 200-window numbers), less 0.05: a worse model fails.
+LEAST = {"button": (0.81, 0.45), "field": (0.66, 0.73), "checkbox": (0.45, 0.86), "combo": (0.88, 0.78),
+         "radio": (0.76, 0.75), "tab": (0.68, 0.70), "slider": (0.41, 0.65), "item": (0.51, 0.82),
+         "text": (0.77, 0.75)}
 
 
 def _by_role(propose):
@@ -33,9 +32,9 @@ def test_detector_finds_the_elements_of_looks_it_never_saw():
     for role, (recall, precision) in LEAST.items():
         assert ours[role].recall >= recall and ours[role].precision >= precision, (role, ours[role])
     opencv = _by_role(detect_widgets)
-    for role in LEAST.keys() - BEHIND_OPENCV:
+    for role in LEAST:
         assert ours[role].f1 > (opencv[role].f1 if role in opencv else 0), (role, ours[role], opencv.get(role))
-    assert ours["checkbox"].state_agrees == ours["checkbox"].matched
+    assert ours["checkbox"].state_agrees >= 0.9 * ours["checkbox"].matched  # 20 of 21 measured
     assert models.resolve(detector.MODEL).sha256 == models.manifest(detector.MODEL)["sha256"]
     assert "torch" not in sys.modules
 

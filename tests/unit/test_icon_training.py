@@ -41,7 +41,7 @@ def test_generator_draws_an_installed_theme_and_training_steps_lower_the_loss():
         adam.step(params, grads, 2e-3)
     assert loss < first * 0.5
 
-    model = cnn.to_onnx(params, meanings.words, {"words": "[]"})
+    model = cnn.to_onnx(params, (3, 32, 32), {"words": "[]"}, name="icon_reader")
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     (exported,) = session.run(None, {"image": x})
     np.testing.assert_allclose(exported, cnn.forward(params, x), atol=1e-4)

@@ -10,11 +10,11 @@ from desktop_agent.perception import models
 from desktop_agent.perception.ocr import TextReader
 
 MANIFESTS = sorted(p.stem for p in models.MANIFEST_DIR.glob("*.yaml"))
-LICENCES = {"element-detector": "MIT", "icon-reader": "MIT", "pp-ocrv6-det-small": "Apache-2.0", "pp-ocrv6-rec-small": "Apache-2.0"}
+LICENCES = {"element-detector": "MIT", "element-roles": "MIT", "icon-reader": "MIT", "pp-ocrv6-det-small": "Apache-2.0", "pp-ocrv6-rec-small": "Apache-2.0"}
 
 
 def test_every_model_used_has_a_manifest():
-    assert MANIFESTS == ["element-detector", "icon-reader", "pp-ocrv6-det-small", "pp-ocrv6-rec-small"]
+    assert MANIFESTS == ["element-detector", "element-roles", "icon-reader", "pp-ocrv6-det-small", "pp-ocrv6-rec-small"]
 
 
 @pytest.mark.parametrize("name", MANIFESTS)

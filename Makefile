@@ -32,10 +32,10 @@ screenshots: $(STAMP)  # pictures of the app (idle, approving, after a run, memo
 package: $(STAMP)  # build/desktop-agent_<version>_amd64.deb; rebuilt only when its inputs changed
 	$(PY) installer/package/build.py
 
-# Our two models, rebuilt from nothing (models/training; ~45 min on the 2-core machine): the icon reader
+# Our three models, rebuilt from nothing (models/training; ~45 min on the 2-core machine): the icon reader
 # from the icon themes (models/icon-reader.{onnx,yaml}, fixtures tests/fixtures/icons/), then the element
-# detector from Tk and Qt windows drawn on a private Xvfb (models/element-detector.{onnx,yaml}, fixtures
-# tests/fixtures/detector/).
+# detector from Tk and Qt windows drawn on a private Xvfb and its role reader from those and GTK 4's
+# (models/element-{detector,roles}.{onnx,yaml}, fixtures tests/fixtures/detector/).
 TRAIN_THEMES := breeze-icon-theme oxygen-icon-theme adwaita-icon-theme paper-icon-theme \
   yaru-theme-icon suru-icon-theme lxde-icon-theme tango-icon-theme librsvg2-bin
 models: $(STAMP)

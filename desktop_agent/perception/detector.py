@@ -35,6 +35,7 @@ MODEL = "element-detector"
 ROLES = (Role.TEXT, Role.BUTTON, Role.FIELD, Role.CHECKBOX, Role.RADIO, Role.COMBO, Role.TAB, Role.SLIDER,
          Role.ITEM)
 CLASSES = (None, *ROLES)  # the model's classes; index 0: background
+CLASS_INDEX = {role.value: i for i, role in enumerate(CLASSES) if role is not None}  # by Role value
 TOP, BOTTOM, CHECKED = len(CLASSES), len(CLASSES) + 1, len(CLASSES) + 2
 MAPS = len(CLASSES) + 3
 CELL = 4  # px per output cell

@@ -7,9 +7,13 @@ role reader's 4 x 32 x 64 (`element_roles.preprocess`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from models.training.layers import col2im, im2col
+
+Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]  # a batch -> the batch as trained on
 
 WIDTHS = (24, 48, 96)  # channels out of each conv block
 HIDDEN = 192
@@ -92,6 +96,29 @@ class Adam:
             m = self.m[k] / (1 - 0.9 ** self.t)
             v = self.v[k] / (1 - 0.999 ** self.t)
             params[k] -= (lr * m / (np.sqrt(v) + 1e-8)).astype(np.float32)
+
+
+def fit(images: np.ndarray, labels: np.ndarray, classes: int, *, augment: Augment, epochs: int,
+        rng: np.random.Generator, batch: int = 64, lr: float = 2e-3, name: str = ""
+        ) -> tuple[dict[str, np.ndarray], list[float]]:
+    """A network for `images` [N, C, H, W] trained with Adam on a cosine schedule, each batch through
+    `augment`; the parameters and each epoch's mean loss. `rng` draws the initial weights and the order."""
+    params = init(classes, rng, shape=images.shape[1:])
+    adam = Adam(params)
+    batch = min(batch, len(images))  # a short run on a few samples still takes steps
+    steps = epochs * (len(images) // batch)
+    losses = []
+    for epoch in range(epochs):
+        order = rng.permutation(len(images))
+        total = []
+        for start in range(0, len(order) - batch + 1, batch):
+            pick = order[start:start + batch]
+            loss, grads = loss_and_grads(params, augment(images[pick], rng), labels[pick])
+            adam.step(params, grads, lr * 0.5 * (1 + np.cos(np.pi * adam.t / steps)))
+            total.append(loss)
+        losses.append(float(np.mean(total)))
+        print(f"{name}epoch {epoch + 1}/{epochs}: loss {losses[-1]:.3f}", flush=True)
+    return params, losses
 
 
 def to_onnx(params: dict[str, np.ndarray], shape: tuple[int, int, int], metadata: dict[str, str], *,

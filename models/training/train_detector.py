@@ -41,7 +41,6 @@ FIXTURE_WINDOWS = 48  # held-out windows committed for the unit test
 DETECTOR_TOOLKITS = frozenset({"tk", "qt"})
 _WHAT = "The element detector of desktop_agent.perception.detector"
 _ROLES_WHAT = "The role reader of desktop_agent.perception.element_roles (the detector's second look)"
-_ROLE_INDEX = {role.value: i for i, role in enumerate(detector.CLASSES) if role is not None}
 
 
 def targets(record: dict, shape: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -67,7 +66,7 @@ def targets(record: dict, shape: tuple[int, int]) -> dict[str, np.ndarray]:
         if not inner.any():
             centre = box.center
             inner[min(rows - 1, int(centre.y) // detector.CELL), min(cols - 1, int(centre.x) // detector.CELL)] = True
-        cls[inner] = _ROLE_INDEX[element["role"]]
+        cls[inner] = detector.CLASS_INDEX[element["role"]]
         top[inner] = np.broadcast_to((centres_y - box.top)[:, None], inner.shape)[inner]
         bottom[inner] = np.broadcast_to((box.bottom - centres_y)[:, None], inner.shape)[inner]
         checked[inner] = -1 if element["checked"] is None else int(element["checked"])

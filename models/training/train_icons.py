@@ -79,22 +79,8 @@ def make_fixtures(meanings: Meanings) -> None:
 def train(images: np.ndarray, labels: np.ndarray, classes: int, *, epochs: int, batch: int = 64,
           lr: float = 2e-3, seed: int = 0) -> tuple[dict[str, np.ndarray], list[float]]:
     """Adam with a cosine schedule; returns the parameters and each epoch's mean loss."""
-    rng = np.random.default_rng(seed)
-    params = cnn.init(classes, rng)
-    adam = cnn.Adam(params)
-    steps = epochs * (len(images) // batch)
-    losses = []
-    for _epoch in range(epochs):
-        order = rng.permutation(len(images))
-        total = []
-        for start in range(0, len(order) - batch + 1, batch):
-            pick = order[start:start + batch]
-            loss, grads = cnn.loss_and_grads(params, augment(images[pick], rng), labels[pick])
-            adam.step(params, grads, lr * 0.5 * (1 + np.cos(np.pi * adam.t / steps)))
-            total.append(loss)
-        losses.append(float(np.mean(total)))
-        print(f"epoch {_epoch + 1}/{epochs}: loss {losses[-1]:.3f}", flush=True)
-    return params, losses
+    return cnn.fit(images, labels, classes, augment=augment, epochs=epochs, rng=np.random.default_rng(seed),
+                   batch=batch, lr=lr)
 
 
 def main() -> None:

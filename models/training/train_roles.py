@@ -14,16 +14,12 @@ from desktop_agent.core.values import Rect
 from desktop_agent.perception import detector, element_roles
 from models.training import cnn
 from models.training.widget_data import Sample
+from models.training.widget_eval import rect_of
 
 JITTER = 0.15  # an edge moves by up to this share of the box's height (sides: also of its width / 4)
 COPIES = 1  # jittered crops per true element
 EMPTY_PER_WINDOW = 4  # crops of places with no element, per window
 BATCH = 64
-_ROLE_INDEX = {role.value: i for i, role in enumerate(detector.CLASSES) if role is not None}
-
-
-def box_of(values: Sequence[int]) -> Rect:
-    return Rect(left=values[0], top=values[1], width=values[2], height=values[3])
 
 
 def jittered(box: Rect, rng: np.random.Generator) -> Rect:
@@ -53,11 +49,11 @@ def dataset(samples: Sequence[Sample], rng: np.random.Generator) -> tuple[np.nda
     """Crops [N, *element_roles.SHAPE] and their class indices (`detector.CLASSES`; 0: no element)."""
     crops, labels = [], []
     for sample in samples:
-        truths = [box_of(e["box"]) for e in sample.record["elements"]]
+        truths = [rect_of(e["box"]) for e in sample.record["elements"]]
         for element, box in zip(sample.record["elements"], truths):
             for _ in range(COPIES):
                 crops.append(element_roles.preprocess(sample.image, jittered(box, rng)))
-                labels.append(_ROLE_INDEX[element["role"]])
+                labels.append(detector.CLASS_INDEX[element["role"]])
         for _ in range(EMPTY_PER_WINDOW):
             if (box := _empty(sample, truths, rng)) is not None:
                 crops.append(element_roles.preprocess(sample.image, box))
@@ -87,21 +83,8 @@ def train(samples: Sequence[Sample], *, epochs: int, lr: float = 2e-3, seed: int
     rng = np.random.default_rng(seed)
     crops, labels = dataset(samples, rng)
     print(f"role reader: {len(crops)} crops, {int((labels == 0).sum())} of no element", flush=True)
-    params = cnn.init(len(detector.CLASSES), rng, shape=element_roles.SHAPE)
-    adam = cnn.Adam(params)
-    batch = min(BATCH, len(crops))  # a short run on a few windows still takes steps
-    steps, step, losses = epochs * (len(crops) // batch), 0, []
-    for epoch in range(epochs):
-        order, total = rng.permutation(len(crops)), []
-        for start in range(0, len(crops) - batch + 1, batch):
-            pick = order[start:start + batch]
-            loss, grads = cnn.loss_and_grads(params, augment(crops[pick], rng), labels[pick])
-            adam.step(params, grads, lr * 0.5 * (1 + np.cos(np.pi * step / steps)))
-            total.append(loss)
-            step += 1
-        losses.append(float(np.mean(total)))
-        print(f"role reader epoch {epoch + 1}/{epochs}: loss {losses[-1]:.3f}", flush=True)
-    return params, losses
+    return cnn.fit(crops, labels, len(detector.CLASSES), augment=augment, epochs=epochs, rng=rng, batch=BATCH,
+                   lr=lr, name="role reader ")
 
 
 def export(params: dict[str, np.ndarray], path: Path) -> None:

@@ -42,13 +42,14 @@ class RoleScore:
         return 2 * self.matched / (self.truths + self.proposals) if self.matched else 0.0
 
 
-def _rect(box: Sequence[int]) -> Rect:
+def rect_of(box: Sequence[int]) -> Rect:
+    """A record's [left, top, width, height] as a Rect."""
     return Rect(left=box[0], top=box[1], width=box[2], height=box[3])
 
 
 def _overlap(proposal: Element, truth: dict) -> float:
     boxes = [truth["box"]] + ([truth["indicator"]] if truth.get("indicator") else [])
-    return max(proposal.box.iou(_rect(b)) for b in boxes)
+    return max(proposal.box.iou(rect_of(b)) for b in boxes)
 
 
 def match(proposals: Sequence[Element], truths: Sequence[dict]) -> list[tuple[Element, dict]]:

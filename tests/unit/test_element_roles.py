@@ -9,7 +9,7 @@ from desktop_agent.core.values import Rect
 from desktop_agent.perception import element_roles, models
 from desktop_agent.perception.detector import CLASSES
 from desktop_agent.perception.element_roles import END, HEIGHT, SHAPE, RoleReader, preprocess
-from models.training import cnn, train_roles, widget_data
+from models.training import cnn, train_roles, widget_data, widget_eval
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "detector"
 # Share of true boxes named right, measured on these 48 windows 2026-12-04, less 0.05: a worse model fails.
@@ -22,7 +22,7 @@ def test_the_role_reader_names_the_true_boxes_of_looks_it_never_saw():
     right: dict[str, list[bool]] = {}
     for sample in widget_data.load(FIXTURES):
         truths = sample.record["elements"]
-        probs = reader.read(sample.image, [train_roles.box_of(e["box"]) for e in truths])
+        probs = reader.read(sample.image, [widget_eval.rect_of(e["box"]) for e in truths])
         assert probs.shape == (len(truths), len(CLASSES)) and np.allclose(probs.sum(axis=1), 1, atol=1e-4)
         for truth, p in zip(truths, probs):
             named = CLASSES[int(p.argmax())]
@@ -59,7 +59,7 @@ def test_a_short_training_run_lowers_the_loss_and_exports_what_numpy_computes(tm
     assert losses[-1] < losses[0]
     path = tmp_path / "roles.onnx"
     train_roles.export(params, path)
-    crops = np.stack([preprocess(samples[0].image, train_roles.box_of(e["box"]))
+    crops = np.stack([preprocess(samples[0].image, widget_eval.rect_of(e["box"]))
                       for e in samples[0].record["elements"][:5]])
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (exported,) = session.run(None, {"image": crops})
